@@ -1,0 +1,1 @@
+"""Chat exports to conversation JSONL: readers, message cleaning, sessions, samples, writers."""

@@ -1,0 +1,100 @@
+"""The ``dataprep`` command line.
+
+Each subcommand lives in ``dataprep.commands.<name>`` and is imported only when it runs,
+so ``dataprep --help`` never imports torch, presidio or faster-whisper. Errors become one
+line and an exit code here, in one place; ``--debug`` re-raises them with a traceback.
+
+Exit codes: 0 success, 1 the run finished but the data failed a check (``validate``),
+2 the tool could not do its job (bad input, bad options, missing dependency).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from dataprep.errors import DataprepError
+
+__all__ = ["COMMANDS", "main"]
+
+#: name -> (module, one-line help). Modules are imported lazily.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("dataprep.commands.chat", "Turn chat exports into conversation JSONL for SFT."),
+    "clean": ("dataprep.commands.clean", "Dedupe, scrub PII and split a conversation JSONL file."),
+    "voice": ("dataprep.commands.voice", "Turn recordings into sliced, transcribed clips and lists."),
+    "validate": ("dataprep.commands.validate", "Check a dataset against what trainers accept."),
+    "convert": ("dataprep.commands.convert", "Map a dataset's columns onto a trainer format."),
+    "bootstrap": ("dataprep.commands.bootstrap", "Generate synthetic samples from seed examples."),
+    "stages": ("dataprep.commands.stages", "List the pipeline stages and their parameters."),
+    "recipes": ("dataprep.commands.recipes", "List or print the built-in recipes."),
+    "schemas": ("dataprep.commands.schemas", "Write the JSON Schemas of the record formats."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (module, _) in COMMANDS.items() if _module_exists(module)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, short_help = COMMANDS[cmd_name]
+        if not _module_exists(module_name):
+            return None
+        module = importlib.import_module(module_name)
+        command: click.Command = module.command
+        command.short_help = command.short_help or short_help
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _module_exists(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="finetune-dataprep", prog_name="dataprep")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn raw chat logs, voice recordings and datasets into training data you can trust."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: runs the CLI and turns ``DataprepError`` into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        return cli.main(args=args, prog_name="dataprep", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as error:
+        sys.exit(error.exit_code)
+    except DataprepError as error:
+        if debug:
+            raise
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        click.echo("Interrupted; no output was written.", err=True)
+        sys.exit(130)

@@ -1,0 +1,145 @@
+"""Pieces every pipeline command shares: recipe options, progress, the summary table."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dataprep.context import RunContext
+from dataprep.recipe import Recipe, load_recipe, parse_override
+from dataprep.runner import RunResult, run_recipe
+
+__all__ = [
+    "RichProgress",
+    "apply_overrides",
+    "pipeline_options",
+    "print_summary",
+    "run_pipeline",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def pipeline_options(func: F) -> F:
+    """Options every recipe-backed command takes."""
+    options = [
+        click.option("--recipe", "recipe_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Run a recipe YAML file (e.g. your copy of pipelines/chat.yaml) instead of the built-in one."),
+        click.option("--set", "overrides", multiple=True, metavar="STAGE.PARAM=VALUE",
+                     help="Override one stage parameter; repeatable (e.g. --set sessionize.gap_minutes=30)."),
+        click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write every dropped row, with its stage and reason, to this JSONL file."),
+        click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Where to write the JSON run report (default: beside the output)."),
+        click.option("--seed", type=int, default=None, help="Seed for every random choice (default: the recipe's)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress display or summary."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:
+    for text in overrides:
+        stage, param, value = parse_override(text)
+        recipe = recipe.with_params(stage, **{param: value})
+    recipe.check()
+    return recipe
+
+
+def resolve_recipe(default: str, recipe_path: Path | None) -> Recipe:
+    return load_recipe(recipe_path if recipe_path is not None else default)
+
+
+class RichProgress:
+    """Progress bars on stderr with rich, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self._progress = None
+        self._tasks: dict[str, Any] = {}
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+
+    def task(self, key: str, description: str, total: float | None = None) -> None:
+        if self._progress is None:
+            return
+        if key in self._tasks:
+            self._progress.update(self._tasks[key], description=description, total=total)
+        else:
+            self._tasks[key] = self._progress.add_task(description, total=total)
+
+    def advance(self, key: str, amount: float = 1) -> None:
+        if self._progress is None:
+            return
+        if key not in self._tasks:
+            self.task(key, key)
+        self._progress.advance(self._tasks[key], amount)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def run_pipeline(
+    recipe: Recipe,
+    *,
+    inputs: list[Path],
+    output: Path | None,
+    report_path: Path | None,
+    rejects_path: Path | None,
+    seed: int | None,
+    quiet: bool,
+    cache_dir: Path | None = None,
+) -> RunResult:
+    ctx = RunContext(
+        inputs=inputs,
+        output=output,
+        seed=recipe.seed if seed is None else seed,
+        progress=RichProgress(enabled=not quiet),
+        rejects_path=rejects_path,
+        cache_dir=cache_dir,
+    )
+    if seed is not None:
+        recipe = recipe.model_copy(update={"seed": seed})
+    result = run_recipe(recipe, ctx, report_path=report_path)
+    if not quiet:
+        print_summary(result, report_path)
+    return result
+
+
+def print_summary(result: RunResult, report_path: Path | None) -> None:
+    """A small table of per-stage counts on stderr (no personal data: counts only)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    table = Table(title=f"dataprep {result.report['recipe']['name']}", show_lines=False)
+    table.add_column("stage")
+    table.add_column("in", justify="right")
+    table.add_column("out", justify="right")
+    table.add_column("rejected (reason: count)")
+    table.add_column("s", justify="right")
+    for key, counts in result.report["stages"].items():
+        reasons = ", ".join(f"{r}: {n}" for r, n in counts["rejected"].items())
+        table.add_row(key, str(counts["rows_in"]), str(counts["rows_out"]), reasons, f"{counts['seconds']:.2f}")
+    console.print(table)
+    for warning in result.report["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for path in result.outputs:
+        console.print(f"wrote {path}")

@@ -1,0 +1,118 @@
+"""What a running pipeline shares with its stages: seed, paths, rejects, counts, progress."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from dataprep.io import OutputSet
+from dataprep.progress import NullProgress, Progress
+
+__all__ = ["RunContext", "StageCounts"]
+
+
+@dataclass
+class StageCounts:
+    """Counts of one stage; counts from separate runs add up with ``merge``."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    rejected: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: StageCounts) -> StageCounts:
+        return StageCounts(
+            rows_in=self.rows_in + other.rows_in,
+            rows_out=self.rows_out + other.rows_out,
+            batches=self.batches + other.batches,
+            seconds=self.seconds + other.seconds,
+            rejected=self.rejected + other.rejected,
+            notes=self.notes + other.notes,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rejected": dict(sorted(self.rejected.items())),
+            "rejected_total": sum(self.rejected.values()),
+            "notes": dict(sorted(self.notes.items())),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    return str(value)
+
+
+@dataclass
+class RunContext:
+    """Shared state of one run. Stages read paths and the seed, and report through it."""
+
+    inputs: list[Path] = field(default_factory=list)
+    output: Path | None = None
+    seed: int = 0
+    progress: Progress = field(default_factory=NullProgress)
+    outputs: OutputSet = field(default_factory=OutputSet)
+    rejects_path: Path | None = None
+    cache_dir: Path | None = None
+    counts: dict[str, StageCounts] = field(default_factory=lambda: defaultdict(StageCounts))
+    #: Stage-specific report sections (e.g. PII findings per type). Never raw values.
+    report: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Free-form values stages hand to later stages (e.g. speaker names for PII).
+    shared: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    _rejects_handle: IO[str] | None = None
+
+    def reject(self, stage: str, rows: pl.DataFrame, reason: str | None = None) -> None:
+        """Count dropped rows under ``reason`` and keep them when ``--rejects`` is set.
+
+        With ``reason=None`` the rows must carry a ``reason`` column (one reason per row).
+        """
+        if rows.height == 0:
+            return
+        counts = self.counts[stage]
+        if reason is None:
+            for value, n in rows.group_by("reason").len().iter_rows():
+                counts.rejected[str(value)] += n
+        else:
+            counts.rejected[reason] += rows.height
+        if self.rejects_path is None:
+            return
+        if self._rejects_handle is None:
+            self._rejects_handle = self.outputs.open(self.rejects_path)
+        for row in rows.to_dicts():
+            record = {"stage": stage, "reason": row.pop("reason", reason) if reason is None else reason}
+            record.update(row)
+            self._rejects_handle.write(
+                json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
+            )
+
+    def note(self, stage: str, key: str, amount: int = 1) -> None:
+        """Count something that is not a reject (e.g. messages merged into one turn)."""
+        self.counts[stage].notes[key] += amount
+
+    def warn(self, message: str) -> None:
+        """A warning for the user; it must not contain personal data."""
+        self.warnings.append(message)
+
+    def close_rejects(self) -> None:
+        if self._rejects_handle is not None:
+            self._rejects_handle.close()
+            self._rejects_handle = None

@@ -1,0 +1,92 @@
+"""The stage contract: batches of rows in, batches of rows out.
+
+A stage is a small class with a stable snake_case ``name``, a pydantic ``Params`` model that
+rejects unknown keys, an optional ``setup()`` that loads models once, and one hook. Most
+stages only implement ``map_batch``; stateful ones (dedupe, split) override ``process``.
+Sources ignore their input and yield the first batches; sinks consume and yield nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from dataprep.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dataprep.context import RunContext
+
+__all__ = ["Stage", "StageParams"]
+
+
+class StageParams(BaseModel):
+    """Base of every stage's parameters: unknown keys are an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def format_validation_error(stage: str, error: ValidationError) -> str:
+    """One line per problem: ``stage.field: message``."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(params)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown parameter"
+        parts.append(f"{stage}.{where}: {message}")
+    return "; ".join(parts)
+
+
+class Stage:
+    """Base class for pipeline stages."""
+
+    #: Stable snake_case name used in recipes, reports and rejects.
+    name: ClassVar[str] = ""
+    #: One sentence shown by ``dataprep stages``.
+    description: ClassVar[str] = ""
+    #: "source" yields the first batches, "sink" writes outputs, "transform" does the rest.
+    kind: ClassVar[Literal["source", "transform", "sink"]] = "transform"
+    #: Parameters model; subclasses replace it.
+    Params: ClassVar[type[StageParams]] = StageParams
+
+    def __init__(self, params: StageParams | dict[str, Any] | None = None) -> None:
+        if params is None:
+            params = {}
+        if isinstance(params, dict):
+            try:
+                params = self.Params(**params)
+            except ValidationError as error:
+                raise ConfigError(format_validation_error(self.name, error)) from None
+        self.params = params
+
+    def setup(self, ctx: RunContext) -> None:
+        """Load models or open resources once, before any batch."""
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """Turn a stream of batches into another; the default maps each batch."""
+        for batch in batches:
+            out = self.map_batch(batch, ctx)
+            if out is not None and out.height:
+                yield out
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        """Transform one batch; rows not returned must have been passed to ``ctx.reject``."""
+        raise NotImplementedError(f"stage {self.name} implements neither process nor map_batch")
+
+    def finish(self, ctx: RunContext) -> None:
+        """Called once after the stream is drained (sinks close files here)."""
+
+    def keep_or_reject(
+        self, batch: pl.DataFrame, keep: pl.Expr | pl.Series, reason: str, ctx: RunContext
+    ) -> pl.DataFrame:
+        """Return the rows where ``keep`` is true; the others become rejects with ``reason``."""
+        mask = batch.select(keep.fill_null(False).alias("_keep")).to_series() if isinstance(
+            keep, pl.Expr
+        ) else keep.fill_null(False)
+        dropped = batch.filter(~mask)
+        if dropped.height:
+            ctx.reject(self.name, dropped, reason)
+        return batch.filter(mask)
