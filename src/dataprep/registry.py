@@ -46,7 +46,7 @@ def _load() -> None:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
             # A stage family that is not written yet is simply absent from the registry.
-            if error.name != module:
+            if error.name is None or not module.startswith(error.name):
                 raise
     _loaded = True
 

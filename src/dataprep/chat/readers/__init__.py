@@ -87,7 +87,7 @@ def _all_readers() -> dict[str, ChatReader]:
             try:
                 module = importlib.import_module(module_name)
             except ModuleNotFoundError as error:
-                if error.name != module_name:
+                if error.name is None or not module_name.startswith(error.name):
                     raise
                 continue
             for reader in module.READERS:
