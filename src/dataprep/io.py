@@ -188,3 +188,24 @@ def iter_jsonl(
             yield number, json.loads(line), None
         except json.JSONDecodeError as error:
             yield number, line, f"invalid JSON ({error.msg} at column {error.colno})"
+
+
+def split_output_paths(output: str | Path, splits: list[str] | tuple[str, ...]) -> dict[str, Path]:
+    """Where each split goes when ``--out`` names one file.
+
+    ``train`` is written to ``output`` itself. The other splits go beside it: when the stem
+    is ``train`` (``data/train.jsonl``) they are ``data/val.jsonl`` and ``data/test.jsonl``;
+    otherwise the split name is added to the stem (``chats.jsonl`` -> ``chats.val.jsonl``).
+    """
+    output = Path(output)
+    suffix = "".join(output.suffixes) or ".jsonl"
+    stem = output.name[: -len(suffix)] if output.suffixes else output.name
+    paths: dict[str, Path] = {}
+    for split in splits:
+        if split == "train":
+            paths[split] = output
+        elif stem == "train":
+            paths[split] = output.with_name(f"{split}{suffix}")
+        else:
+            paths[split] = output.with_name(f"{stem}.{split}{suffix}")
+    return paths
