@@ -1,0 +1,85 @@
+"""``read_chat``: the source stage that runs the right reader on every input unit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from pydantic import Field
+
+from dataprep.chat.readers import ReaderOptions, detect_format, discover_inputs, get_reader
+from dataprep.chat.schema import MESSAGE_SCHEMA
+from dataprep.context import RunContext
+from dataprep.errors import ConfigError, InputError
+from dataprep.registry import register
+from dataprep.stage import Stage, StageParams
+
+__all__ = ["ReadChat"]
+
+
+class ReadChatParams(ReaderOptions, StageParams):
+    input_format: str = Field(default="auto", description="Export format, or auto to detect per file.")
+    on_unreadable: Literal["fail", "skip"] = Field(
+        default="fail",
+        description="A file that cannot be read at all: stop with an error, or skip it as a counted reject.",
+    )
+
+
+@register
+class ReadChat(Stage):
+    """Reads WhatsApp, Telegram, Discord, Slack, WeChat and generic exports into messages."""
+
+    name = "read_chat"
+    description = "Read chat exports (auto-detected per file) into a table of messages."
+    kind = "source"
+    Params = ReadChatParams
+    params: ReadChatParams
+
+    def setup(self, ctx: RunContext) -> None:
+        if not ctx.inputs:
+            raise ConfigError("no input paths given")
+        if self.params.input_format != "auto":
+            get_reader(self.params.input_format)  # unknown names list the valid ones
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        units = discover_inputs(list(ctx.inputs))
+        options = ReaderOptions(**self.params.model_dump(include=set(ReaderOptions.model_fields)))
+        ctx.progress.task("read", "Reading exports", total=len(units))
+        formats: dict[str, int] = {}
+        for unit in units:
+            pending: list[dict[str, object]] = []
+
+            def reject(source: str, line: int | None, reason: str, raw: str | None) -> None:
+                pending.append({"source_file": source, "source_line": line, "reason": reason, "raw": raw})
+
+            try:
+                yield from self._read_unit(unit, options, reject, formats)
+            except InputError as error:
+                if self.params.on_unreadable == "fail":
+                    raise
+                ctx.reject(self.name, _reject_frame([{"source_file": str(unit), "source_line": error.line, "reason": "unreadable_file", "raw": None}]))
+                ctx.warn(f"skipped {unit}: {error}")
+            if pending:
+                ctx.reject(self.name, _reject_frame(pending))
+            ctx.progress.advance("read")
+        ctx.report[self.name] = {"files": len(units), "formats": dict(sorted(formats.items()))}
+
+    def _read_unit(self, unit: Path, options: ReaderOptions, reject, formats: dict[str, int]) -> Iterator[pl.DataFrame]:  # type: ignore[no-untyped-def]
+        if self.params.input_format == "auto":
+            reader = detect_format(unit, options)
+        else:
+            reader = get_reader(self.params.input_format)
+        formats[reader.name] = formats.get(reader.name, 0) + 1
+        for batch in reader.read(unit, options, reject):
+            if batch.height:
+                yield batch.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])
+
+
+def _reject_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"source_file": pl.Utf8, "source_line": pl.Int64, "reason": pl.Utf8, "raw": pl.Utf8},
+        orient="row",
+    )
