@@ -1,0 +1,400 @@
+"""WhatsApp "Export chat" files (``.txt``, or the phone's ``.zip`` with the chat inside).
+
+There is no single WhatsApp format: date order, 12/24 h clock, brackets, separators and
+invisible marks vary by phone and locale. The header format is inferred ONCE per file from
+all its header-like lines; only lines in that dominant format start a message, every other
+line continues the previous one. The whole file is parsed with vectorised polars
+expressions (one regex pass over a frame of lines), so a million messages take seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers.archive import read_zip_members
+from dataprep.chat.schema import MESSAGE_SCHEMA
+from dataprep.errors import InputError
+from dataprep.io import _BOMS, _sniff_utf16, decode_bytes
+
+__all__ = ["READERS", "WhatsAppFormat", "WhatsAppReader", "parse_whatsapp"]
+
+# Invisible direction and isolate marks WhatsApp puts around lines, phone numbers and
+# attachments (U+200E/F, U+202A..U+202E, U+2066..U+2069) plus a stray BOM.
+_MARK_CHARS = "\u200e\u200f\u202a-\u202e\ufeff\u2066-\u2069"
+_MARKS = f"[{_MARK_CHARS}]*"
+# NBSP (Android, issue Pustur #224) and NARROW NBSP (iOS 17+, Pustur #248) inside times.
+_SPACE = "[ \u00a0\u202f]"
+
+HEADER_PATTERN = (
+    f"^{_MARKS}(?P<open>\\[)?{_MARKS}"
+    r"(?P<f1>\d{1,4})(?P<s1>[./-])(?P<f2>\d{1,2})(?P<s2>[./-])(?P<f3>\d{1,4})"
+    f"(?:,{_SPACE}*|{_SPACE}+){_MARKS}"
+    r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?"
+    f"(?:{_SPACE}*(?P<ampm>[aApP])\\.?{_SPACE}?[mM]\\.?)?{_MARKS}"
+    f"(?:(?P<close>\\])|{_SPACE}+(?P<dash>[-\u2013])){_MARKS}{_SPACE}?(?P<rest>.*)$"
+)
+_HEADER_RE = re.compile(HEADER_PATTERN)
+
+_MEDIA_PATTERN = (
+    r"(?i)^(?:<(?:Media omitted|Medien ausgeschlossen|Multimedia omitido|Médias omis"
+    r"|Media weggelaten|Mídia oculta|Media omessi)>"
+    r"|(?:.+ )?(?:image|video|audio|sticker|GIF|document|Contact card) omitted"
+    r"|<attached: [^>]*>|.+ <attached>"
+    r"|.+ \((?:file attached|archivo adjunto|Datei angehängt|fichier joint|arquivo anexado"
+    r"|file allegato)\))$"
+)
+_DELETED_PATTERN = (
+    r"(?i)^(?:This message was deleted|You deleted this message|Se eliminó este mensaje"
+    r"|Eliminaste este mensaje|Diese Nachricht wurde gelöscht|Du hast diese Nachricht gelöscht"
+    r"|Ce message a été supprimé|Vous avez supprimé ce message)\.?$"
+)
+# Group events whose free text (a subject) may contain ": " and must not look like an author.
+_SYSTEM_PATTERN = r"^.{1,80} (?:changed the subject (?:from .* )?to|created group) \".*\"$"
+
+
+@dataclass(frozen=True)
+class WhatsAppFormat:
+    """The header format inferred for one file, and how the date order was decided."""
+
+    bracketed: bool
+    separator: str
+    date_separator: str
+    year_digits: int
+    seconds: bool
+    twelve_hour: bool
+    date_order: Literal["dmy", "mdy", "ymd"]
+    #: "given" (--date-order), "inferred" (a value over 12), or "ambiguous" (defaulted to dmy).
+    date_order_source: Literal["given", "inferred", "ambiguous"]
+    header_lines: int
+    invalid_dates: int
+
+
+def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
+    """Extract header parts from every line and give each header-like line a format key."""
+    parts = pl.col("raw").str.extract_groups(HEADER_PATTERN)
+    frame = lines.with_columns(parts.alias("h")).unnest("h")
+    year_first = pl.col("f1").str.len_chars() == 4
+    valid = (
+        pl.col("f1").is_not_null()
+        & (pl.col("s1") == pl.col("s2"))
+        & (pl.col("open").is_null() == pl.col("close").is_null())
+        & pl.when(year_first)
+        .then(pl.col("f3").str.len_chars() <= 2)
+        .otherwise((pl.col("f1").str.len_chars() <= 2) & pl.col("f3").str.len_chars().is_in([2, 4]))
+    )
+    key = pl.concat_str(
+        [
+            pl.col("close").fill_null(""),
+            pl.col("dash").fill_null(""),
+            pl.col("s1"),
+            pl.when(year_first)
+            .then(pl.lit("Y"))
+            .otherwise(pl.col("f3").str.len_chars().cast(pl.Utf8)),
+            pl.col("second").is_not_null().cast(pl.Utf8),
+            pl.col("ampm").is_not_null().cast(pl.Utf8),
+        ],
+        separator="|",
+    )
+    return frame.with_columns(pl.when(valid).then(key).alias("key"))
+
+
+def _decide_order(
+    headers: pl.DataFrame, year_first: bool, given: str
+) -> tuple[Literal["dmy", "mdy", "ymd"], Literal["given", "inferred", "ambiguous"]]:
+    """Day/month order from all header dates at once: a value over 12 can only be a day."""
+    if given != "auto":
+        return given, "given"  # type: ignore[return-value]
+    if year_first:
+        return "ymd", "inferred"
+    stats = headers.select(
+        mdy_bad=(pl.col("f1").cast(pl.Int32) > 12).sum(),
+        dmy_bad=(pl.col("f2").cast(pl.Int32) > 12).sum(),
+    ).row(0, named=True)
+    if stats["mdy_bad"] == 0 and stats["dmy_bad"] == 0:
+        return "dmy", "ambiguous"
+    return ("mdy", "inferred") if stats["mdy_bad"] < stats["dmy_bad"] else ("dmy", "inferred")
+
+
+def _time_expr(order: str, year_digits: int) -> pl.Expr:
+    """Build the timestamp; an impossible date or time gives null instead of an error."""
+    names = {"dmy": ("f3", "f2", "f1"), "mdy": ("f3", "f1", "f2"), "ymd": ("f1", "f2", "f3")}[order]
+    year, month, day = (pl.col(n).cast(pl.Int32) for n in names)
+    if year_digits == 2:
+        year = year + 2000
+    hour = pl.col("hour").cast(pl.Int32)
+    # 12-hour clocks: 12 AM is 0 h, 12 PM is 12 h; "00:08 a. m." (seen in real exports) stays 0 h.
+    is_pm = pl.col("ampm").str.to_lowercase() == "p"
+    hour = (
+        pl.when(pl.col("ampm").is_null())
+        .then(hour)
+        .otherwise(hour % 12 + pl.when(is_pm).then(12).otherwise(0))
+    )
+    minute = pl.col("minute").cast(pl.Int32)
+    second = pl.col("second").cast(pl.Int32).fill_null(0)
+    safe_month = pl.when(month.is_between(1, 12)).then(month).otherwise(1)
+    month_days = pl.date(year, safe_month, 1).dt.month_end().dt.day()
+    valid = (
+        month.is_between(1, 12)
+        & day.is_between(1, 31)
+        & (day <= month_days)
+        & hour.is_between(0, 23)
+        & minute.is_between(0, 59)
+        & second.is_between(0, 59)
+    )
+    safe = [
+        pl.when(valid).then(part).otherwise(1) for part in (year, month, day, hour, minute, second)
+    ]
+    return pl.when(valid).then(pl.datetime(*safe, time_unit="us"))
+
+
+def _split_lines(text: str) -> pl.DataFrame:
+    """One row per line (1-based ``line``); only "\\n" ends a line, as in WhatsApp itself."""
+    lines = pl.DataFrame({"raw": [text]}).select(pl.col("raw").str.split("\n")).explode("raw")
+    if text.endswith("\n"):
+        lines = lines.slice(0, lines.height - 1)
+    return lines.with_columns(pl.col("raw").str.strip_suffix("\r")).with_row_index("line", offset=1)
+
+
+def _clean_name(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.replace_all(f"[{_MARK_CHARS}]", "")
+        .str.replace_all("[\u00a0\u202f]", " ")
+        .str.strip_chars()
+    )
+
+
+def _resolve_ambiguous(rests: list[str], known: set[str]) -> tuple[list[str | None], list[str]]:
+    """Authors for lines with several ": " candidates: the longest known author, else the first."""
+    speakers: list[str | None] = []
+    texts: list[str] = []
+    marks = re.compile(f"[{_MARK_CHARS}]")
+    for rest in rests:
+        cuts = [m.start() for m in re.finditer(": ", rest)]
+        if rest.endswith(":"):
+            cuts.append(len(rest) - 1)
+        names = [
+            marks.sub("", rest[:cut]).replace("\u00a0", " ").replace("\u202f", " ").strip()
+            for cut in cuts
+        ]
+        chosen = 0
+        for index in sorted(range(len(cuts)), key=lambda i: -len(names[i])):
+            if names[index] in known:
+                chosen = index
+                break
+        speakers.append(names[chosen])
+        texts.append(rest[cuts[chosen] + 2 :])
+    return speakers, texts
+
+
+def _split_authors(headers: pl.DataFrame) -> pl.DataFrame:
+    """Separate author and text; lines with no author become system lines (speaker null)."""
+    rest = pl.col("rest")
+    headers = headers.with_columns(
+        cuts=(rest.str.count_matches(": ", literal=True) + rest.str.ends_with(":").cast(pl.UInt32)),
+        first_cut=rest.str.find(": ", literal=True),
+        template=rest.str.contains(_SYSTEM_PATTERN),
+    )
+    single = (pl.col("cuts") == 1) & ~pl.col("template")
+    at_end = pl.col("first_cut").is_null()
+    headers = headers.with_columns(
+        speaker=pl.when(single).then(
+            _clean_name(
+                pl.when(at_end)
+                .then(rest.str.strip_suffix(":"))
+                .otherwise(rest.str.extract("^(.*?): ", 1))
+            )
+        ),
+        body=pl.when(single).then(
+            pl.when(at_end).then(pl.lit("")).otherwise(rest.str.replace("^.*?: ", ""))
+        ),
+    )
+    known = set(headers.get_column("speaker").drop_nulls().unique().to_list())
+    # "John Doe:." - a colon glued to the text, trusted only for authors seen elsewhere.
+    glued_name = _clean_name(rest.str.extract(r"^([^:]+):", 1))
+    glued = (pl.col("cuts") == 0) & glued_name.is_in(list(known))
+    headers = headers.with_columns(
+        speaker=pl.when(glued).then(glued_name).otherwise("speaker"),
+        body=pl.when(glued).then(rest.str.replace(r"^[^:]+:", "")).otherwise("body"),
+    )
+    many = headers.select(((pl.col("cuts") > 1) & ~pl.col("template")).alias("m")).to_series()
+    if many.any():
+        index = many.arg_true()
+        speakers, texts = _resolve_ambiguous(
+            headers.get_column("rest").gather(index).to_list(), known
+        )
+        headers = headers.with_columns(
+            headers.get_column("speaker").scatter(index, speakers),
+            headers.get_column("body").scatter(index, texts),
+        )
+    return headers.with_columns(pl.col("body").fill_null(rest))
+
+
+def _kind_expr() -> pl.Expr:
+    first_line = pl.col("body").str.replace_all(f"[{_MARK_CHARS}]", "").str.strip_chars()
+    return (
+        pl.when(pl.col("speaker").is_null())
+        .then(pl.lit("system"))
+        .when(first_line.str.contains(_MEDIA_PATTERN))
+        .then(pl.lit("media"))
+        .when(first_line.str.contains(_DELETED_PATTERN))
+        .then(pl.lit("deleted"))
+        .otherwise(pl.lit("text"))
+    )
+
+
+def parse_whatsapp(
+    text: str,
+    source: str,
+    *,
+    date_order: Literal["auto", "dmy", "mdy", "ymd"] = "auto",
+    reject: Rejecter | None = None,
+) -> tuple[pl.DataFrame, WhatsAppFormat]:
+    """Parse one decoded export into the messages table and the format it was read with.
+
+    Lines before the first message header go to ``reject``; nothing else is dropped.
+    """
+    if not text.strip():
+        raise InputError("the file is empty", path=source)
+    lines = _header_fields(_split_lines(text))
+    counts = lines.get_column("key").drop_nulls().value_counts(sort=True)
+    if counts.height == 0:
+        raise InputError(
+            "no WhatsApp message header found",
+            path=source,
+            hint="Expected lines like '31/12/23, 21:05 - Name: text' or '[31.12.23, 21:05:09] Name: text'",
+        )
+    dominant = counts.row(0)[0]
+    lines = lines.with_columns(is_header=(pl.col("key") == dominant).fill_null(False))
+    lines = lines.with_columns(message=pl.col("is_header").cum_sum())
+    _reject_orphans(lines, source, reject)
+    headers = lines.filter("is_header")
+    sample = headers.row(0, named=True)
+    year_first = len(sample["f1"]) == 4
+    order, order_source = _decide_order(headers, year_first, date_order)
+    year_digits = len(sample["f1"] if year_first else sample["f3"])
+    continuations = (
+        lines.filter(~pl.col("is_header") & (pl.col("message") > 0))
+        .group_by("message", maintain_order=True)
+        .agg(pl.col("raw").str.join("\n").alias("more"))
+    )
+    headers = _split_authors(headers.select("line", "message", "rest", *_FIELDS))
+    headers = headers.join(continuations, on="message", how="left", maintain_order="left")
+    frame = headers.select(
+        conversation=pl.lit(source),
+        speaker=pl.col("speaker"),
+        text=pl.when(pl.col("more").is_null())
+        .then(pl.col("body"))
+        .otherwise(pl.concat_str([pl.col("body"), pl.col("more")], separator="\n")),
+        time=_time_expr(order, year_digits),
+        kind=_kind_expr(),
+        source_file=pl.lit(source),
+        source_line=pl.col("line").cast(pl.Int64),
+    )
+    frame = frame.with_columns(
+        [
+            pl.lit(None, dtype=MESSAGE_SCHEMA[name]).alias(name)
+            for name in ("speaker_id", "is_me", "message_id", "reply_to")
+        ]
+    ).select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])
+    found = WhatsAppFormat(
+        bracketed=sample["open"] is not None,
+        separator="]" if sample["close"] else sample["dash"],
+        date_separator=sample["s1"],
+        year_digits=year_digits,
+        seconds=sample["second"] is not None,
+        twelve_hour=sample["ampm"] is not None,
+        date_order=order,
+        date_order_source=order_source,
+        header_lines=headers.height,
+        invalid_dates=frame.get_column("time").null_count(),
+    )
+    return frame, found
+
+
+_FIELDS = ("open", "f1", "s1", "f2", "f3", "hour", "minute", "second", "ampm", "close", "dash")
+
+
+def _reject_orphans(lines: pl.DataFrame, source: str, reject: Rejecter | None) -> None:
+    orphans = lines.filter((pl.col("message") == 0) & (pl.col("raw").str.strip_chars() != ""))
+    if reject is not None:
+        for line, raw in orphans.select("line", "raw").iter_rows():
+            reject(source, line, "text before the first message header", raw)
+
+
+def _looks_like_chat(head: str) -> bool:
+    """True when the first non-blank line of ``head`` is a WhatsApp header."""
+    for line in head.split("\n", 50)[:50]:
+        if line.strip():
+            match = _HEADER_RE.match(line.rstrip("\r"))
+            return bool(match and match["s1"] == match["s2"])
+    return False
+
+
+def _decode_head(data: bytes) -> str:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, errors="replace")
+    return data.decode(_sniff_utf16(data) or "utf-8", errors="replace")
+
+
+class WhatsAppReader:
+    """Reads WhatsApp ``.txt`` exports and the ``.zip`` a phone produces."""
+
+    name = "whatsapp"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        suffix = path.suffix.lower()
+        if suffix == ".txt":
+            return _looks_like_chat(head)
+        if suffix != ".zip" or not path.is_file():
+            return False
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if info.filename.lower().endswith(".txt") and not info.flag_bits & 0x1:
+                        with archive.open(info) as member:
+                            if _looks_like_chat(_decode_head(member.read(8192))):
+                                return True
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+            RuntimeError,
+        ):
+            return False
+        return False
+
+    def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
+        if path.suffix.lower() != ".zip":
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise InputError(f"cannot read ({error.strerror})", path=path) from None
+            text = decode_bytes(data, path, options.encoding)
+            yield parse_whatsapp(text, str(path), date_order=options.date_order, reject=reject)[0]
+            return
+        members = read_zip_members(
+            path, suffixes=(".txt",), max_member_bytes=options.max_member_bytes
+        )
+        chats = [
+            (name, data) for name, data in members if _looks_like_chat(_decode_head(data[:8192]))
+        ]
+        if not chats:
+            raise InputError("no WhatsApp chat .txt inside the archive", path=path)
+        for name, data in chats:
+            source = f"{path}!/{name}"
+            text = decode_bytes(data, source, options.encoding)
+            yield parse_whatsapp(text, source, date_order=options.date_order, reject=reject)[0]
+
+
+READERS = [WhatsAppReader()]
