@@ -159,3 +159,45 @@ def test_me_matches_platform_id_case_insensitively():
 def test_unknown_stage_parameter_is_rejected_naming_the_stage():
     with pytest.raises(ConfigError, match=r"sessionize\.gap: unknown parameter"):
         run_stages([chat((0, "Ann", "hi"))], [("sessionize", {"gap": 5})])
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_message = st.tuples(
+    st.integers(min_value=0, max_value=120),  # minutes since the previous message
+    st.sampled_from(["Ann", "Colin"]),
+    st.text(alphabet="abc xyz", min_size=1, max_size=12).filter(lambda t: t.strip()),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_message, min_size=1, max_size=40), st.integers(min_value=2, max_value=8))
+def test_samples_alternate_and_no_message_is_lost(messages, max_turns):
+    import json
+    import re
+    import tempfile
+    from pathlib import Path
+
+    # A first message from Colin guarantees --me matches someone.
+    minute, lines = 0, [(0, "Colin", "m-1 start")]
+    for index, (gap, speaker, text) in enumerate(messages):
+        minute += gap
+        lines.append((minute, speaker, f"m{index} {text.strip()}"))
+    with tempfile.TemporaryDirectory() as folder:
+        rejects = Path(folder) / "rejects.jsonl"
+        _, sink = run_stages(
+            [chat(*lines)], [*PIPELINE[:3], ("build_samples", {"max_turns": max_turns})], rejects_path=rejects
+        )
+        rejected_text = "".join(json.loads(r)["text"] for r in rejects.read_text().splitlines()) if rejects.exists() else ""
+    kept_text = ""
+    for sample in sink.frame.to_dicts():
+        sample_roles = roles(sample)
+        assert sample_roles[0] == "user" and sample_roles[-1] == "assistant"
+        assert all(a != b for a, b in zip(sample_roles, sample_roles[1:], strict=False))
+        assert len(sample_roles) <= max_turns
+        kept_text += "".join(m["content"] for m in sample["messages"])
+    kept = re.findall(r"m-?\d+ ", kept_text)
+    dropped = re.findall(r"m-?\d+ ", rejected_text)
+    # Every message is in exactly one sample or in exactly one counted reject.
+    assert sorted(kept + dropped) == sorted(f"m{i} " for i in range(-1, len(messages)))
