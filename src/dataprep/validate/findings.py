@@ -1,0 +1,284 @@
+"""Findings and the rule catalog: every check has a stable id, a default severity and a title.
+
+Rule ids never change meaning; new rules get new ids. The catalog is what ``--output-format
+sarif`` lists as ``rules`` and what docs/validate.md documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["RULES", "SEVERITY_ORDER", "Finding", "Rule", "Severity"]
+
+Severity = Literal["error", "warning", "info"]
+
+#: Sort key: errors first.
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem: which rule, how bad, where (``line`` is 1-based, ``pointer`` a JSON Pointer)."""
+
+    rule: str
+    severity: Severity
+    line: int | None
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "line": self.line,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A check's stable id, default severity, a short title and the reason it matters."""
+
+    id: str
+    severity: Severity
+    title: str
+    why: str
+
+
+_CATALOG = [
+    # File and line level.
+    Rule(
+        "J001",
+        "error",
+        "invalid-json",
+        "The line is not valid JSON; every loader stops or skips it.",
+    ),
+    Rule("J002", "error", "not-an-object", "Each JSONL line must be one JSON object (a row)."),
+    Rule(
+        "J003",
+        "error",
+        "bad-encoding",
+        "The file must be UTF-8 without a byte-order mark; Arrow's JSON reader rejects anything else.",
+    ),
+    Rule(
+        "J004",
+        "error",
+        "json-array",
+        "The file is one JSON array, not JSON Lines (one object per line).",
+    ),
+    Rule(
+        "J005",
+        "warning",
+        "blank-line",
+        "Blank lines are skipped by some loaders and rejected by others.",
+    ),
+    # Format detection and consistency.
+    Rule(
+        "F001",
+        "error",
+        "no-format",
+        "The row matches no record format, so a trainer cannot use it without mapping.",
+    ),
+    Rule(
+        "F002",
+        "error",
+        "several-formats",
+        "The row matches two formats (e.g. text and messages); TRL picks one silently.",
+    ),
+    Rule(
+        "F003",
+        "error",
+        "format-drift",
+        "TRL decides the format from the first row and Arrow needs one schema, so every row must match it.",
+    ),
+    Rule(
+        "F004",
+        "error",
+        "type-drift",
+        "A field has a different JSON type than in earlier rows; Arrow cannot load mixed types in a column.",
+    ),
+    Rule(
+        "F005",
+        "error",
+        "mixed-kinds",
+        "Standard (string) and conversational (message list) fields in one row; TRL's detection is then random.",
+    ),
+    Rule(
+        "F006",
+        "error",
+        "wrong-profile",
+        "The row's format is not one the chosen trainer profile accepts.",
+    ),
+    Rule(
+        "F007",
+        "warning",
+        "few-rows",
+        "Below about 50 examples, few-shot prompting usually beats fine-tuning.",
+    ),
+    Rule(
+        "F008",
+        "error",
+        "field-type",
+        "A field has the wrong JSON type (e.g. a number where text is expected).",
+    ),
+    Rule("F009", "error", "empty-file", "The file has no rows."),
+    # Messages.
+    Rule(
+        "M001",
+        "error",
+        "no-messages",
+        "The message list is missing, not a list, or empty (TRL raises IndexError on []).",
+    ),
+    Rule("M002", "error", "bad-message", "A message must be an object with a role and content."),
+    Rule(
+        "M003",
+        "error",
+        "unknown-role",
+        "The role is not one chat templates know; most templates raise or mis-render.",
+    ),
+    Rule(
+        "M004",
+        "warning",
+        "sharegpt-roles",
+        "ShareGPT roles (human/gpt) need mapping: TRL renames the keys but keeps the role names.",
+    ),
+    Rule(
+        "M005",
+        "error",
+        "empty-content",
+        "Content is empty, whitespace or not text; the turn teaches nothing or breaks templates.",
+    ),
+    Rule(
+        "M006",
+        "error",
+        "no-assistant",
+        "The conversation has no assistant turn, so there is nothing to learn.",
+    ),
+    Rule(
+        "M007",
+        "warning",
+        "not-alternating",
+        "Two user or two assistant turns in a row; strict templates (Gemma, Mistral) raise.",
+    ),
+    Rule(
+        "M008",
+        "warning",
+        "misplaced-system",
+        "A system turn that is not first, or more than one; many templates reject it.",
+    ),
+    Rule(
+        "M009",
+        "warning",
+        "last-not-assistant",
+        "The conversation ends with a turn that is not the assistant's; it is not learned.",
+    ),
+    Rule(
+        "M010", "error", "bad-weight", "A message weight must be 0 or 1 (OpenAI chat fine-tuning)."
+    ),
+    Rule(
+        "S002",
+        "error",
+        "prompt-ends-with-system",
+        "A conversational prompt ending with a system turn makes TRL raise 'Invalid role in the last message'.",
+    ),
+    # Preference pairs.
+    Rule(
+        "P001",
+        "error",
+        "chosen-equals-rejected",
+        "Identical chosen and rejected give no gradient and mangle prompt extraction.",
+    ),
+    Rule(
+        "P002",
+        "error",
+        "empty-implicit-prompt",
+        "Without a prompt column, TRL takes the common prefix of chosen and rejected as the prompt; here it is empty.",
+    ),
+    Rule(
+        "P003",
+        "error",
+        "prefix-swallows-response",
+        "One response is a prefix of the other, so TRL's prompt extraction eats the response.",
+    ),
+    Rule(
+        "P004",
+        "error",
+        "prompt-repeated",
+        "The explicit prompt is repeated inside chosen/rejected, so the model sees it twice.",
+    ),
+    Rule(
+        "P005",
+        "error",
+        "empty-response",
+        "chosen or rejected is missing or empty (TRL's extract_prompt crashes on it).",
+    ),
+    Rule(
+        "P006",
+        "warning",
+        "non-assistant-response",
+        "With an explicit prompt, chosen/rejected should hold only assistant turns.",
+    ),
+    Rule("R001", "error", "bad-margin", "The reward margin must be a number."),
+    # GRPO.
+    Rule(
+        "G001",
+        "error",
+        "reserved-column",
+        "The column collides with an argument TRL passes to reward functions (TypeError or silently overwritten).",
+    ),
+    Rule(
+        "G002", "warning", "unreachable-column", "TRL never passes this column to reward functions."
+    ),
+    Rule(
+        "G003",
+        "warning",
+        "templated-prompt",
+        "The prompt already contains chat-template tokens; GRPO expects raw text or messages.",
+    ),
+    # KTO.
+    Rule(
+        "K001",
+        "error",
+        "label-not-boolean",
+        "KTO labels must be JSON true/false; strings and numbers are misread.",
+    ),
+    Rule(
+        "K002", "warning", "one-label-class", "KTO needs both desirable and undesirable examples."
+    ),
+    Rule(
+        "K003",
+        "info",
+        "label-balance",
+        "The desirable/undesirable ratio sets the loss weights TRL recommends.",
+    ),
+    # Dataset level.
+    Rule(
+        "D001",
+        "warning",
+        "duplicate",
+        "The row repeats an earlier row exactly, which over-weights it.",
+    ),
+    Rule(
+        "D002",
+        "error",
+        "eval-overlap",
+        "The row's prompt also appears in the evaluation file, so the evaluation is contaminated.",
+    ),
+    # Token lengths (with --tokenizer).
+    Rule(
+        "L001",
+        "warning",
+        "truncated",
+        "The row is longer than --max-length; the trainer truncates it.",
+    ),
+    Rule(
+        "L002",
+        "error",
+        "dropped",
+        "The trainer would drop this row at --max-length (nothing left to learn).",
+    ),
+]
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOG}
