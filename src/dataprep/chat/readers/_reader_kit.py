@@ -1,0 +1,188 @@
+"""Helpers the Telegram, Discord, Slack, WeChat and generic readers share.
+
+JSON documents are decoded with BOM/UTF-16 detection and a one-line error naming the file
+and line; rows are gathered column by column and handed out as message-table batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dataprep.chat.schema import MESSAGE_SCHEMA, messages_frame
+from dataprep.errors import InputError
+from dataprep.io import decode_bytes, read_text
+
+__all__ = [
+    "BATCH_ROWS",
+    "MessageBatcher",
+    "epoch_to_datetime",
+    "first_json_line",
+    "has_json_key",
+    "head_is_whole",
+    "iter_csv_records",
+    "parse_json_document",
+    "parse_timestamp",
+]
+
+#: Rows per yielded batch: big enough for polars to be efficient, small enough for memory.
+BATCH_ROWS = 50_000
+
+_COLUMNS = tuple(MESSAGE_SCHEMA)
+
+
+class MessageBatcher:
+    """Collects message rows column-wise and yields a batch every ``BATCH_ROWS`` rows."""
+
+    def __init__(self) -> None:
+        self._columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        self.count = 0
+
+    def add(self, **row: Any) -> pl.DataFrame | None:
+        """Add one message; returns a full batch when one is ready, else None."""
+        for name in _COLUMNS:
+            self._columns[name].append(row.get(name))
+        self.count += 1
+        if len(self._columns["text"]) >= BATCH_ROWS:
+            return self.flush()
+        return None
+
+    def flush(self) -> pl.DataFrame | None:
+        if not self._columns["text"]:
+            return None
+        frame = messages_frame(self._columns)
+        self._columns = {name: [] for name in _COLUMNS}
+        return frame
+
+    def drain(self) -> Iterator[pl.DataFrame]:
+        frame = self.flush()
+        if frame is not None:
+            yield frame
+
+
+def _json_error(path: str | Path, text: str, error: json.JSONDecodeError) -> InputError:
+    if not text[error.pos :].strip():
+        message = "truncated JSON: the file ends in the middle of a value"
+    else:
+        message = f"invalid JSON ({error.msg} at column {error.colno})"
+    return InputError(message, path=path, line=error.lineno)
+
+
+def parse_json_document(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    data: bytes | None = None,
+    text: str | None = None,
+    object_pairs_hook: Any = None,
+) -> Any:
+    """Decode and parse one JSON file; any failure is an InputError with file and line."""
+    if text is None:
+        text = read_text(path, encoding) if data is None else decode_bytes(data, path, encoding)
+    try:
+        return json.loads(text, strict=False, object_pairs_hook=object_pairs_hook)
+    except json.JSONDecodeError as error:
+        raise _json_error(path, text, error) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", path=path) from None
+
+
+def has_json_key(head: str, *keys: str) -> bool:
+    """True when every key appears as a real object key (not inside a string) in ``head``."""
+    return all(re.search(r'(?<!\\)"' + re.escape(key) + r'"\s*:', head) for key in keys)
+
+
+def first_json_line(head: str, whole: bool, max_lines: int = 20) -> Any:
+    """The first non-blank line of ``head`` parsed as JSON, or None when it is not JSON.
+
+    ``whole`` says ``head`` is the entire file, so its last line is complete too.
+    """
+    lines = head.split("\n")
+    if not whole:
+        lines = lines[:-1]
+    for line in lines[:max_lines]:
+        if not line.strip():
+            continue
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            return None
+    return None
+
+
+def head_is_whole(path: Path) -> bool:
+    """True when the sniffing head (64 KiB) holds the entire file."""
+    try:
+        return path.stat().st_size <= 65536
+    except OSError:
+        return False
+
+
+def epoch_to_datetime(value: Any) -> datetime | None:
+    """Epoch seconds (number or numeric string; milliseconds when huge) as naive UTC."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    if seconds > 1e11:  # milliseconds, as JavaScript-based exporters write
+        seconds /= 1000
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO 8601, ``2024/10/4 11:42``-style or epoch time; the wall-clock time, no zone.
+
+    An offset (``+02:00``) is dropped so that times stay local as exported, like every
+    other reader's; unparseable values give None rather than a lost message.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return epoch_to_datetime(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return epoch_to_datetime(text)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        pass
+    for pattern in _TIME_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def iter_csv_records(text: str, path: str | Path) -> Iterator[tuple[int, list[str]]]:
+    """``(first line number, fields)`` per CSV record; quoted fields may span lines."""
+    # newline="" keeps csv in charge of line ends, so U+2028 inside a message is just text.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InputError(f"malformed CSV ({error})", path=path, line=reader.line_num) from None
+        first = previous + 1
+        previous = reader.line_num
+        if fields:
+            yield first, fields

@@ -1,0 +1,133 @@
+"""DiscordChatExporter JSON: ``{guild, channel, dateRange, messages[...], messageCount}``.
+
+Shape from DCE's ``JsonMessageWriter.cs``. Partitioned exports (``... [part N].json``) of one
+channel all map to the conversation ``discord:<channel id>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._reader_kit import (
+    MessageBatcher,
+    has_json_key,
+    parse_json_document,
+    parse_timestamp,
+)
+from dataprep.errors import InputError
+
+__all__ = ["READERS", "DiscordReader"]
+
+# Message kinds a person (or a bot answering a command) wrote. DCE writes the kind's enum
+# name, or its number for kinds its enum lacks (20 slash command, 21 thread starter,
+# 23 context menu command). Every other kind (GuildMemberJoin, ChannelPinnedMessage,
+# RecipientAdd, Call, ThreadCreated, ...) is a system notice with fallback text.
+_PERSON_KINDS = {
+    "Default",
+    "Reply",
+    "ChatInputCommand",
+    "ContextMenuCommand",
+    "ThreadStarterMessage",
+    "20",
+    "21",
+    "23",
+}
+
+_PART_SUFFIX = re.compile(r" \[part \d+\]$")
+
+
+def _media_text(message: dict[str, Any]) -> str | None:
+    """A placeholder naming the attachments/stickers/embeds of a message without text."""
+    names = [
+        f"<attachment: {item.get('fileName') or 'file'}>"
+        for item in message.get("attachments") or []
+        if isinstance(item, dict)
+    ]
+    names += [
+        f"<sticker: {item.get('name') or 'sticker'}>"
+        for item in message.get("stickers") or []
+        if isinstance(item, dict)
+    ]
+    if not names and message.get("embeds"):
+        names.append("<embed>")
+    return " ".join(names) if names else None
+
+
+def message_row(message: dict[str, Any]) -> dict[str, Any]:
+    """One messages-table row (without conversation and source) for a DCE message."""
+    author = message.get("author") if isinstance(message.get("author"), dict) else {}
+    text = message.get("content") or ""
+    if not isinstance(text, str):
+        text = str(text)
+    kind = "text" if str(message.get("type", "Default")) in _PERSON_KINDS else "system"
+    if kind == "text" and not text.strip():
+        placeholder = _media_text(message)
+        if placeholder is not None:
+            text, kind = placeholder, "media"
+    reference = message.get("reference") if isinstance(message.get("reference"), dict) else {}
+    speaker = author.get("nickname") or author.get("name")
+    return {
+        "speaker": None if kind == "system" or speaker is None else str(speaker),
+        "speaker_id": None if author.get("id") is None else str(author["id"]),
+        "is_me": None,
+        "text": text,
+        "time": parse_timestamp(message.get("timestamp")),
+        "kind": kind,
+        "message_id": None if message.get("id") is None else str(message["id"]),
+        "reply_to": None if reference.get("messageId") is None else str(reference["messageId"]),
+    }
+
+
+def conversation_id(document: dict[str, Any], path: Path) -> str:
+    """``discord:<channel id>``, shared by every ``[part N]`` file of the channel."""
+    channel = document.get("channel")
+    if isinstance(channel, dict) and channel.get("id") is not None:
+        return f"discord:{channel['id']}"
+    return "discord:" + _PART_SUFFIX.sub("", path.stem)
+
+
+class DiscordReader:
+    """Reads DiscordChatExporter JSON exports, including split ``[part N]`` files."""
+
+    name = "discord"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        return (
+            path.suffix.lower() == ".json"
+            and head.lstrip().startswith("{")
+            and has_json_key(head, "guild", "channel", "messages")
+        )
+
+    def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
+        document = parse_json_document(path, encoding=options.encoding)
+        if not isinstance(document, dict) or not isinstance(document.get("messages"), list):
+            raise InputError("not a DiscordChatExporter export: no 'messages' list", path=path)
+        conversation = conversation_id(document, path)
+        source = str(path)
+        batcher = MessageBatcher()
+        for index, message in enumerate(document["messages"], start=1):
+            if not isinstance(message, dict):
+                reject(
+                    source,
+                    index,
+                    "message_not_an_object",
+                    json.dumps(message, ensure_ascii=False)[:1000],
+                )
+                continue
+            row = message_row(message)
+            full = batcher.add(
+                conversation=conversation, source_file=source, source_line=index, **row
+            )
+            if full is not None:
+                yield full
+        yield from batcher.drain()
+
+
+READERS = [DiscordReader()]

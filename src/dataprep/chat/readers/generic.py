@@ -1,0 +1,329 @@
+"""Generic inputs: one message per JSONL line or CSV row, ShareGPT and OpenAI-messages JSONL.
+
+Generic JSONL/CSV take their column names from ``ReaderOptions`` (``--speaker-column`` and
+friends). ShareGPT and OpenAI files hold one conversation per line; its id is
+``<file>:<line>``, its time is unknown, and speakers are ``user``/``assistant``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._reader_kit import (
+    MessageBatcher,
+    first_json_line,
+    has_json_key,
+    head_is_whole,
+    iter_csv_records,
+    parse_timestamp,
+)
+from dataprep.errors import InputError
+from dataprep.io import iter_jsonl, read_text
+
+__all__ = ["READERS", "CsvReader", "JsonlReader", "OpenAIReader", "ShareGPTReader"]
+
+_JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_USER_ROLES = {"human", "user"}
+_ASSISTANT_ROLES = {"gpt", "assistant", "chatgpt", "bing", "bard", "model"}
+_PROMPT_ROLES = {"system", "developer"}
+
+
+def _role_fields(role: str) -> dict[str, Any]:
+    """speaker/is_me/kind for a conversation role (``human``, ``gpt``, ``system``, ``tool``...)."""
+    lowered = role.lower()
+    if lowered in _PROMPT_ROLES:
+        return {"speaker": "system", "is_me": None, "kind": "prompt"}
+    if lowered in _USER_ROLES:
+        return {"speaker": "user", "is_me": False, "kind": "text"}
+    if lowered in _ASSISTANT_ROLES:
+        return {"speaker": "assistant", "is_me": True, "kind": "text"}
+    return {"speaker": role, "is_me": None, "kind": "text"}
+
+
+def _first_record(path: Path, head: str, suffixes: set[str]) -> dict[str, Any] | None:
+    if path.suffix.lower() not in suffixes:
+        return None
+    value = first_json_line(head, head_is_whole(path))
+    return value if isinstance(value, dict) else None
+
+
+def _raw(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _iter_objects(
+    path: Path, options: ReaderOptions, reject: Rejecter
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, object)`` per JSONL line; bad lines become counted rejects."""
+    source = str(path)
+    for line, value, error in iter_jsonl(path, encoding=options.encoding):
+        if error is not None:
+            reject(source, line, "invalid_json", _raw(value)[:1000])
+        elif not isinstance(value, dict):
+            reject(source, line, "line_not_an_object", _raw(value)[:1000])
+        else:
+            yield line, value
+
+
+# --- ShareGPT and OpenAI messages: one conversation per line ------------------------------
+
+
+def sharegpt_turns(record: dict[str, Any]) -> list[dict[str, Any]] | str:
+    """The turns of a ShareGPT record as row fields, or a reject reason."""
+    conversation = record.get("conversations")
+    if not isinstance(conversation, list):
+        return "no_conversations_list"
+    turns: list[dict[str, Any]] = []
+    system = record.get("system")
+    if isinstance(system, str) and system.strip():
+        turns.append({"text": system, **_role_fields("system")})
+    for turn in conversation:
+        if not isinstance(turn, dict) or not isinstance(turn.get("value"), str):
+            return "bad_turn"
+        turns.append({"text": turn["value"], **_role_fields(str(turn.get("from") or ""))})
+    return turns
+
+
+def _openai_content(content: Any) -> tuple[str, str] | None:
+    """(text, kind) of an OpenAI ``content``: a string, null, or a list of typed parts."""
+    if content is None:
+        return "", "text"
+    if isinstance(content, str):
+        return content, "text"
+    if not isinstance(content, list):
+        return None
+    texts = [
+        str(part.get("text") or "")
+        for part in content
+        if isinstance(part, dict) and part.get("type") == "text"
+    ]
+    if texts:
+        return "\n".join(texts), "text"
+    kinds = sorted({str(part.get("type")) for part in content if isinstance(part, dict)})
+    return "<" + ", ".join(kinds or ["empty"]) + ">", "media"
+
+
+def openai_turns(record: dict[str, Any]) -> list[dict[str, Any]] | str:
+    """The turns of an OpenAI-messages record as row fields, or a reject reason."""
+    messages = record.get("messages")
+    if not isinstance(messages, list):
+        return "no_messages_list"
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            return "bad_turn"
+        content = _openai_content(message.get("content"))
+        if content is None:
+            return "bad_turn"
+        fields = _role_fields(message["role"])
+        if content[1] == "media":
+            fields["kind"] = "media"
+        turns.append({**fields, "text": content[0]})
+    return turns
+
+
+class _ConversationJsonlReader:
+    """Shared reading for the one-conversation-per-line formats."""
+
+    name = ""
+    suffixes = _JSONL_SUFFIXES | {".json"}
+
+    def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
+        raise NotImplementedError
+
+    def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
+        source = str(path)
+        batcher = MessageBatcher()
+        for line, record in _iter_objects(path, options, reject):
+            turns = self.turns(record)
+            if isinstance(turns, str):
+                reject(source, line, turns, json.dumps(record, ensure_ascii=False)[:1000])
+                continue
+            for turn in turns:
+                full = batcher.add(
+                    conversation=f"{source}:{line}", source_file=source, source_line=line, **turn
+                )
+                if full is not None:
+                    yield full
+        yield from batcher.drain()
+
+
+class ShareGPTReader(_ConversationJsonlReader):
+    """``{"conversations": [{"from", "value"}], "system"?}`` per line."""
+
+    name = "sharegpt"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        record = _first_record(path, head, self.suffixes)
+        if record is not None:
+            return isinstance(record.get("conversations"), list)
+        return (
+            path.suffix.lower() in self.suffixes
+            and head.lstrip().startswith("{")
+            and has_json_key(head, "conversations", "from", "value")
+        )
+
+    def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
+        return sharegpt_turns(record)
+
+
+class OpenAIReader(_ConversationJsonlReader):
+    """``{"messages": [{"role", "content"}]}`` per line (OpenAI fine-tuning format)."""
+
+    name = "openai"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        record = _first_record(path, head, self.suffixes)
+        if record is not None:
+            messages = record.get("messages")
+            return (
+                isinstance(messages, list)
+                and bool(messages)
+                and isinstance(messages[0], dict)
+                and "role" in messages[0]
+            )
+        return (
+            path.suffix.lower() in self.suffixes
+            and head.lstrip().startswith("{")
+            and has_json_key(head, "messages", "role", "content")
+        )
+
+    def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
+        return openai_turns(record)
+
+
+# --- Generic: one message per JSONL line or CSV row ----------------------------------------
+
+
+def generic_row(record: dict[str, Any], options: ReaderOptions) -> dict[str, Any] | str:
+    """Row fields for one generic record (conversation key included), or a reject reason."""
+    text = record.get(options.text_column)
+    if text is None:
+        return "missing_text_field"
+    if isinstance(text, bool) or not isinstance(text, str | int | float):
+        return "text_not_a_string"
+    role = record.get(options.role_column) if options.role_column else None
+    fields = (
+        _role_fields(str(role))
+        if role not in (None, "")
+        else {"speaker": None, "is_me": None, "kind": "text"}
+    )
+    speaker = record.get(options.speaker_column)
+    if speaker not in (None, ""):
+        fields["speaker"] = str(speaker)
+    key = record.get(options.conversation_column) if options.conversation_column else None
+    message_id = record.get("message_id", record.get("id"))
+    return {
+        **fields,
+        "conversation_key": None if key in (None, "") else str(key),
+        "speaker_id": None if record.get("speaker_id") is None else str(record["speaker_id"]),
+        "text": str(text),
+        "time": parse_timestamp(record.get(options.time_column)) if options.time_column else None,
+        "message_id": None if message_id is None else str(message_id),
+        "reply_to": None if record.get("reply_to") is None else str(record["reply_to"]),
+    }
+
+
+def _add_generic(
+    batcher: MessageBatcher, row: dict[str, Any], source: str, line: int
+) -> pl.DataFrame | None:
+    key = row.pop("conversation_key")
+    conversation = source if key is None else f"{source}#{key}"
+    return batcher.add(conversation=conversation, source_file=source, source_line=line, **row)
+
+
+class JsonlReader:
+    """One message per JSONL line, with configurable field names."""
+
+    name = "jsonl"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        if path.suffix.lower() not in _JSONL_SUFFIXES:
+            return False
+        return _first_record(path, head, _JSONL_SUFFIXES) is not None or head.lstrip().startswith(
+            "{"
+        )
+
+    def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
+        source = str(path)
+        batcher = MessageBatcher()
+        # Missing-text rejects wait until one record has the field: when none has it, the
+        # column name is wrong and the whole file is an error, not thousands of rejects.
+        held: list[tuple[int, str]] = []
+        for line, record in _iter_objects(path, options, reject):
+            row = generic_row(record, options)
+            if row == "missing_text_field" and batcher.count == 0:
+                held.append((line, json.dumps(record, ensure_ascii=False)[:1000]))
+                continue
+            if isinstance(row, str):
+                reject(source, line, row, json.dumps(record, ensure_ascii=False)[:1000])
+                continue
+            for held_line, raw in held:
+                reject(source, held_line, "missing_text_field", raw)
+            held.clear()
+            full = _add_generic(batcher, row, source, line)
+            if full is not None:
+                yield full
+        if held:
+            raise InputError(
+                f"no line has the text field {options.text_column!r}",
+                path=path,
+                line=held[0][0],
+                hint="You can fix this by passing --text-column with the field that holds the message",
+            )
+        yield from batcher.drain()
+
+
+def _check_header(path: Path, header: list[str], options: ReaderOptions) -> None:
+    shown = ", ".join(header)
+    if options.text_column not in header:
+        raise InputError(
+            f"no {options.text_column!r} column (columns: {shown})",
+            path=path,
+            line=1,
+            hint="You can fix this by passing --text-column with the column that holds the message",
+        )
+    if options.speaker_column not in header and (options.role_column or "") not in header:
+        raise InputError(
+            f"no {options.speaker_column!r} or {options.role_column!r} column (columns: {shown})",
+            path=path,
+            line=1,
+            hint="You can fix this by passing --speaker-column or --role-column",
+        )
+
+
+class CsvReader:
+    """One message per CSV row, with configurable column names and a header line."""
+
+    name = "csv"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        return path.suffix.lower() == ".csv" and bool(head.strip())
+
+    def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
+        records = iter_csv_records(read_text(path, options.encoding), path)
+        header = [name.strip() for name in next(records, (1, []))[1]]
+        _check_header(path, header, options)
+        source = str(path)
+        batcher = MessageBatcher()
+        for line, fields in records:
+            if len(fields) != len(header):
+                reject(source, line, "wrong_field_count", ",".join(fields)[:1000])
+                continue
+            row = generic_row(dict(zip(header, fields, strict=True)), options)
+            if isinstance(row, str):
+                reject(source, line, row, ",".join(fields)[:1000])
+                continue
+            full = _add_generic(batcher, row, source, line)
+            if full is not None:
+                yield full
+        yield from batcher.drain()
+
+
+READERS = [ShareGPTReader(), OpenAIReader(), JsonlReader(), CsvReader()]

@@ -1,0 +1,242 @@
+"""Telegram Desktop ``result.json``: single-chat and full-account exports.
+
+The shape follows tdesktop's ``export_output_json.cpp``: a single chat is
+``{name, type, id, messages}``; a full account wraps chats in ``{"chats": {"list": [...]}}``
+(plus ``left_chats``) and names the exporting user in ``personal_information.user_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._reader_kit import (
+    MessageBatcher,
+    epoch_to_datetime,
+    has_json_key,
+    parse_json_document,
+    parse_timestamp,
+)
+from dataprep.errors import InputError
+from dataprep.io import read_text
+
+__all__ = ["READERS", "TelegramReader"]
+
+# tdesktop writes bytes below 0x20 as "\x0C"-style escapes, which JSON does not allow
+# (chat-analytics #100). An escape preceded by an even run of backslashes is a real one.
+_BAD_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+
+_MESSAGE_TYPE = re.compile(r'(?<!\\)"type"\s*:\s*"(message|service)"')
+
+# Keys that mark a message carrying media instead of (or besides) text.
+_MEDIA_KEYS = {
+    "photo": "photo",
+    "file": "file",
+    "location_information": "location",
+    "poll": "poll",
+    "contact_information": "contact",
+    "game_information": "game",
+    "invoice_information": "invoice",
+}
+
+
+def sanitize_escapes(text: str) -> str:
+    """Rewrite tdesktop's invalid ``\\xNN`` escapes as ``\\u00NN``."""
+    if "\\x" not in text:
+        return text
+    return _BAD_ESCAPE.sub(r"\1\\u00\2", text)
+
+
+def _richness(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return len(value) + sum(_richness(item) for item in value)
+    if isinstance(value, dict):
+        return len(value) + sum(_richness(item) for item in value.values())
+    return 1
+
+
+def keep_richer_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Object hook: on a duplicate key keep the richer value, not silently the last one.
+
+    Star-gift service messages carry two ``"text"`` keys (tdesktop #28781).
+    """
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    result = {}
+    for key, value in pairs:
+        if key in result and _richness(result[key]) > _richness(value):
+            continue
+        result[key] = value
+    return result
+
+
+def flatten_text(value: Any) -> str:
+    """``text`` is a string, or a list of strings and ``{type, text}`` entities."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, str):
+                parts.append(item)
+            elif isinstance(item, dict):
+                parts.append(flatten_text(item.get("text")))
+        return "".join(parts)
+    return str(value)
+
+
+def _message_time(message: dict[str, Any]) -> Any:
+    # ``date`` is the exporting machine's local time, as the schema wants; ``date_unixtime``
+    # (UTC epoch) is the fallback for exports that only carry it.
+    if message.get("date"):
+        parsed = parse_timestamp(message["date"])
+        if parsed is not None:
+            return parsed
+    return epoch_to_datetime(message.get("date_unixtime"))
+
+
+def _service_text(message: dict[str, Any]) -> str:
+    text = flatten_text(message.get("text"))
+    if text.strip():
+        return text
+    action = str(message.get("action") or "service message").replace("_", " ")
+    details = [str(message[key]) for key in ("title", "game_title") if message.get(key)]
+    members = message.get("members")
+    if isinstance(members, list) and members:
+        details.append(", ".join(str(member) for member in members if member))
+    actor = message.get("actor")
+    line = f"{actor}: {action}" if actor else action
+    return line + (f" ({'; '.join(details)})" if details else "")
+
+
+def _media_label(message: dict[str, Any]) -> str | None:
+    if message.get("media_type"):
+        return str(message["media_type"])
+    for key, label in _MEDIA_KEYS.items():
+        if key in message:
+            return label
+    return None
+
+
+def _text_and_kind(message: dict[str, Any]) -> tuple[str, str]:
+    if message.get("type") == "service":
+        return _service_text(message), "system"
+    text = flatten_text(message.get("text"))
+    if not text and "text_entities" in message:
+        text = flatten_text(message.get("text_entities"))
+    if message.get("type") == "unsupported":
+        return text or "<unsupported message>", "media"
+    label = _media_label(message)
+    if label is not None and not text.strip():
+        if label == "sticker" and message.get("sticker_emoji"):
+            return str(message["sticker_emoji"]), "media"
+        return f"<{label}>", "media"
+    return text, "text"
+
+
+def _as_id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def message_row(message: dict[str, Any], me_id: str | None) -> dict[str, Any]:
+    """One messages-table row (without conversation and source) for a tdesktop message."""
+    text, kind = _text_and_kind(message)
+    if kind == "system":
+        speaker, speaker_id = None, _as_id(message.get("actor_id"))
+    else:
+        speaker_id = _as_id(message.get("from_id"))
+        speaker = message.get("from") or speaker_id
+    is_me = None
+    if me_id is not None and speaker_id is not None:
+        is_me = speaker_id in (me_id, f"user{me_id}")
+    return {
+        "speaker": None if speaker is None else str(speaker),
+        "speaker_id": speaker_id,
+        "is_me": is_me,
+        "text": text,
+        "time": _message_time(message),
+        "kind": kind,
+        "message_id": _as_id(message.get("id")),
+        "reply_to": _as_id(message.get("reply_to_message_id")),
+    }
+
+
+def _chats(document: Any, path: Path) -> tuple[list[Any], str | None]:
+    """The chats in a document and the exporting user's id (full-account exports only)."""
+    if not isinstance(document, dict):
+        raise InputError("not a Telegram export: the top level is not a JSON object", path=path)
+    if isinstance(document.get("chats"), dict):
+        chats = list(document["chats"].get("list") or [])
+        left = document.get("left_chats")
+        if isinstance(left, dict):
+            chats.extend(left.get("list") or [])
+        info = document.get("personal_information")
+        me = info.get("user_id") if isinstance(info, dict) else None
+        return chats, None if me is None else str(me)
+    if isinstance(document.get("messages"), list):
+        return [document], None
+    raise InputError("not a Telegram export: no 'messages' list and no 'chats.list'", path=path)
+
+
+class TelegramReader:
+    """Reads Telegram Desktop JSON exports (``result.json``)."""
+
+    name = "telegram"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        if path.suffix.lower() != ".json" or not head.lstrip().startswith("{"):
+            return False
+        if has_json_key(head, "guild"):  # DiscordChatExporter
+            return False
+        if has_json_key(head, "personal_information") or has_json_key(head, "chats", "list"):
+            return True
+        if not has_json_key(head, "messages"):
+            return False
+        return has_json_key(head, "date_unixtime") or _MESSAGE_TYPE.search(head) is not None
+
+    def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
+        text = sanitize_escapes(read_text(path, options.encoding))
+        document = parse_json_document(path, text=text, object_pairs_hook=keep_richer_duplicates)
+        chats, me_id = _chats(document, path)
+        source = str(path)
+        batcher = MessageBatcher()
+        for chat in chats:
+            if not isinstance(chat, dict):
+                reject(
+                    source, None, "chat_not_an_object", json.dumps(chat, ensure_ascii=False)[:1000]
+                )
+                continue
+            label = chat.get("id", chat.get("name"))
+            conversation = source if label is None else f"{source}#{label}"
+            for index, message in enumerate(chat.get("messages") or [], start=1):
+                if not isinstance(message, dict):
+                    reject(
+                        source,
+                        index,
+                        "message_not_an_object",
+                        json.dumps(message, ensure_ascii=False)[:1000],
+                    )
+                    continue
+                row = message_row(message, me_id)
+                full = batcher.add(
+                    conversation=conversation, source_file=source, source_line=index, **row
+                )
+                if full is not None:
+                    yield full
+        yield from batcher.drain()
+
+
+READERS = [TelegramReader()]
