@@ -1,0 +1,219 @@
+"""Exact and near-duplicate removal at the sample level, plus a cap on repeated replies.
+
+Every sample is compared as a whole conversation, never message by message: chat
+messages are mostly too short for MinHash, and what a trainer sees twice is a sample.
+The earliest sample in input order survives; every later copy becomes a reject whose
+``duplicate_of`` column names the id of the sample it duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import polars as pl
+from pydantic import Field, model_validator
+
+from dataprep.clean.spool import Spool
+from dataprep.clean.text import last_reply_expr, sample_text_expr, turn_columns
+from dataprep.deps import require
+from dataprep.registry import register
+from dataprep.stage import Stage, StageParams
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from dataprep.clean.minhash import NearDuplicateIndex
+    from dataprep.context import RunContext
+
+__all__ = ["DedupeParams", "DedupeStage"]
+
+_ROW = "__dedupe_row"
+
+
+class DedupeParams(StageParams):
+    exact: bool = Field(
+        default=True,
+        description="Drop samples whose normalised text (NFKC, case, whitespace) equals an earlier one.",
+    )
+    near: bool = Field(
+        default=True, description="Drop near duplicates found with MinHash LSH over whole samples."
+    )
+    threshold: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Jaccard similarity of character shingles at which two samples are near duplicates.",
+    )
+    num_perm: int = Field(default=120, ge=8, le=1024, description="MinHash permutations.")
+    bands: int = Field(
+        default=20, ge=1, description="LSH bands; bands x rows must not exceed num_perm."
+    )
+    rows: int = Field(default=6, ge=1, description="MinHash values per band.")
+    ngram: int = Field(
+        default=5,
+        ge=1,
+        le=64,
+        description="Characters per shingle (texts shorter than this are one shingle).",
+    )
+    verify: bool = Field(
+        default=True,
+        description="Check every LSH candidate pair with its exact Jaccard similarity.",
+    )
+    max_reply_repeats: int = Field(
+        default=10,
+        ge=0,
+        description="Keep at most this many samples whose last assistant reply is the same text; 0 means no cap.",
+    )
+    seed: int = Field(
+        default=1, description="MinHash permutation seed (datasketch's default is 1)."
+    )
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> DedupeParams:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}"
+            )
+        return self
+
+
+@register
+class DedupeStage(Stage):
+    """Exact duplicates, then near duplicates, then the repeated-reply cap."""
+
+    name = "dedupe"
+    description = "Drop exact and near-duplicate samples (MinHash LSH) and cap repeated replies."
+    Params = DedupeParams
+    params: DedupeParams
+
+    def setup(self, ctx: RunContext) -> None:
+        require("numpy", extra="clean")
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        from dataprep.clean.minhash import NearDuplicateIndex
+
+        p = self.params
+        index = NearDuplicateIndex(
+            num_perm=p.num_perm,
+            bands=p.bands,
+            rows=p.rows,
+            ngram=p.ngram,
+            threshold=p.threshold,
+            verify=p.verify,
+            seed=p.seed,
+        )
+        ids: list[pl.Series] = []
+        keys: list[pl.DataFrame] = []
+        with Spool(ctx.cache_dir) as spool:
+            for batch in batches:
+                batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
+                    pl.col(_ROW).cast(pl.Int64)
+                )
+                batch_keys = self._keys(batch)
+                if p.near:
+                    live = batch_keys.filter(~pl.col("empty"))
+                    index.add(live["content"].to_list(), live[_ROW].to_numpy())
+                keys.append(batch_keys.drop("content"))
+                ids.append(batch["id"])
+                spool.add(batch)
+                ctx.progress.advance(self.name, batch.height)
+            if not spool.rows:
+                return
+            all_keys = pl.concat(keys)
+            verdicts = self._verdicts(all_keys, index if p.near else None, pl.concat(ids), ctx)
+            yield from self._emit(spool, verdicts, ctx)
+
+    def _keys(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Per-row keys: exact hash, content text, last reply hash, emptiness."""
+        columns = turn_columns(batch)
+        content = sample_text_expr(columns, with_roles=False)
+        return batch.select(
+            pl.col(_ROW).cast(pl.Int64),
+            sample_text_expr(columns).hash().alias("exact"),
+            content.alias("content"),
+            (content.str.replace_all(r"\s", "") == "").alias("empty"),
+            last_reply_expr().hash().alias("reply"),
+        )
+
+    def _verdicts(
+        self, keys: pl.DataFrame, index: NearDuplicateIndex | None, ids: pl.Series, ctx: RunContext
+    ) -> pl.DataFrame:
+        """One row per rejected sample: its row, reason and the row it duplicated."""
+        import numpy as np
+
+        p = self.params
+        rows = keys[_ROW].to_numpy().astype(np.int64)
+        status = np.zeros(len(rows), dtype=np.int8)  # 0 kept, 1 exact, 2 near, 3 reply, 4 empty
+        origin = rows.copy()
+        status[keys["empty"].to_numpy()] = 4
+        if p.exact:
+            first = keys.select(pl.col(_ROW).first().over("exact")).to_series().to_numpy()
+            mask = (status == 0) & (first != rows)
+            status[mask], origin[mask] = 1, first[mask]
+        if index is not None:
+            roots = index.clusters(len(rows))
+            # An exact copy of a near duplicate points at the cluster's root.
+            roots = roots[origin]
+            mask = (status == 0) & (roots != rows)
+            status[mask], origin[mask] = 2, roots[mask]
+        if p.max_reply_repeats:
+            status, origin = self._cap_replies(keys, status, origin)
+        details = {
+            "exact_duplicates": int((status == 1).sum()),
+            "near_duplicates": int((status == 2).sum()),
+            "repeated_replies": int((status == 3).sum()),
+            "empty": int((status == 4).sum()),
+            "kept": int((status == 0).sum()),
+        }
+        if index is not None:
+            details.update(
+                candidate_pairs=index.candidates,
+                verified_pairs=index.verified,
+                settings=index.settings(),
+            )
+        ctx.report[self.name] = details
+        reasons = np.array(
+            ["", "exact_duplicate", "near_duplicate", "repeated_reply", "empty_text"]
+        )
+        dropped = status != 0
+        return pl.DataFrame(
+            {
+                _ROW: rows[dropped],
+                "reason": reasons[status[dropped]],
+                "duplicate_of": ids.gather(origin[dropped]),
+            }
+        ).with_columns(
+            pl.when(pl.col("reason") == "empty_text")
+            .then(None)
+            .otherwise(pl.col("duplicate_of"))
+            .alias("duplicate_of")
+        )
+
+    def _cap_replies(
+        self, keys: pl.DataFrame, status: np.ndarray, origin: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Reject samples whose last reply was already kept ``max_reply_repeats`` times."""
+
+        kept = keys.with_columns(pl.Series("status", status)).filter(
+            (pl.col("status") == 0) & pl.col("reply").is_not_null()
+        )
+        ranked = kept.select(
+            pl.col(_ROW),
+            pl.col(_ROW).first().over("reply").alias("first"),
+            pl.col(_ROW).cum_count().over("reply").alias("seen"),
+        ).filter(pl.col("seen") > self.params.max_reply_repeats)
+        over = ranked[_ROW].to_numpy()
+        status[over], origin[over] = 3, ranked["first"].to_numpy()
+        return status, origin
+
+    def _emit(
+        self, spool: Spool, verdicts: pl.DataFrame, ctx: RunContext
+    ) -> Iterator[pl.DataFrame]:
+        for batch in spool:
+            dropped = batch.join(verdicts, on=_ROW, how="inner")
+            if dropped.height:
+                ctx.reject(self.name, dropped.drop(_ROW))
+            kept = batch.join(verdicts, on=_ROW, how="anti").drop(_ROW)
+            if kept.height:
+                yield kept

@@ -1,0 +1,7 @@
+"""Registers every stage of the clean family (imported by ``dataprep.registry``)."""
+
+from __future__ import annotations
+
+from dataprep.clean import dedupe
+
+__all__ = ["dedupe"]
