@@ -77,18 +77,25 @@ def test_failed_run_leaves_no_output_and_no_temp_files(tmp_path):
     recipe = Recipe(name="t", stages=[])
     ctx = RunContext(output=out, rejects_path=tmp_path / "rejects.jsonl")
     with pytest.raises(StageError, match=r"\[exploding\] x.txt:3: broken on purpose"):
-        run_recipe(recipe, ctx, report_path=tmp_path / "report.json", stages=[("exploding", Exploding())])
+        run_recipe(
+            recipe, ctx, report_path=tmp_path / "report.json", stages=[("exploding", Exploding())]
+        )
     assert out.read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
 
 
 def test_atomic_write_into_missing_directory_is_one_clear_error(tmp_path):
-    with pytest.raises(OutputError, match="does not exist"), atomic_write(tmp_path / "nope" / "x.jsonl") as handle:
+    with (
+        pytest.raises(OutputError, match="does not exist"),
+        atomic_write(tmp_path / "nope" / "x.jsonl") as handle,
+    ):
         handle.write("x")
 
 
 def test_cli_errors_are_one_line_with_exit_code_2(tmp_path):
-    code, out, err = run_main("chat", tmp_path / "missing", "--me", "x", "--out", tmp_path / "o.jsonl")
+    code, _out, err = run_main(
+        "chat", tmp_path / "missing", "--me", "x", "--out", tmp_path / "o.jsonl"
+    )
     assert code == 2
     assert err.strip().count("\n") == 0
     assert err.startswith("Error: ") and "no such file or directory" in err
@@ -97,7 +104,9 @@ def test_cli_errors_are_one_line_with_exit_code_2(tmp_path):
 
 def test_debug_flag_re_raises(tmp_path):
     with pytest.raises(StageError):
-        run_main("--debug", "chat", tmp_path / "missing", "--me", "x", "--out", tmp_path / "o.jsonl")
+        run_main(
+            "--debug", "chat", tmp_path / "missing", "--me", "x", "--out", tmp_path / "o.jsonl"
+        )
 
 
 def test_output_in_missing_directory_is_reported(tmp_path):
@@ -120,7 +129,10 @@ def test_unknown_stage_in_recipe_lists_valid_ones(tmp_path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("name: x\nstages: [{stage: sessionize, params: {gap: 1}}]\n", r"sessionize\.gap: unknown parameter"),
+        (
+            "name: x\nstages: [{stage: sessionize, params: {gap: 1}}]\n",
+            r"sessionize\.gap: unknown parameter",
+        ),
         ("name: x\nstages: [{stage: sessionize, params: {gap_minutes: -1}}]\n", "greater than 0"),
         ("name: x\nstages: [{stage: sessionize}, {stage: sessionize}]\n", "appears twice"),
         ("name: x\nstagez: []\n", "stagez"),
@@ -145,7 +157,7 @@ def test_builtin_recipes_load_and_validate():
 def test_override_parsing():
     assert parse_override("sessionize.gap_minutes=30") == ("sessionize", "gap_minutes", 30)
     assert parse_override("assign_roles.me=[a, b]") == ("assign_roles", "me", ["a", "b"])
-    with pytest.raises(ConfigError, match="STAGE.PARAM=VALUE"):
+    with pytest.raises(ConfigError, match=r"STAGE\.PARAM=VALUE"):
         parse_override("gap=3")
 
 
@@ -159,7 +171,12 @@ def test_recipe_with_params_ignores_none_and_checks():
 
 @pytest.mark.parametrize(
     ("encoding", "bom"),
-    [("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE), ("utf-16-le", b"")],
+    [
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-16-le", b""),
+    ],
     ids=["utf8-bom", "utf16le-bom", "utf16be-bom", "utf16le-no-bom"],
 )
 def test_decode_detects_boms_and_utf16(encoding, bom):
@@ -189,11 +206,23 @@ def test_split_paths_are_distinct_and_train_is_the_output(tmp_path):
 def test_report_has_recipe_versions_seed_counts_and_timings(tmp_path):
     export = tmp_path / "c.jsonl"
     export.write_text(
-        '{"speaker": "Ann", "text": "hi"}\n{"speaker": "Colin", "text": "hey"}\nnot json\n', encoding="utf-8"
+        '{"speaker": "Ann", "text": "hi"}\n{"speaker": "Colin", "text": "hey"}\nnot json\n',
+        encoding="utf-8",
     )
     out = tmp_path / "train.jsonl"
-    code, _, err = run_main("chat", export, "--me", "Colin", "--out", out, "--seed", "7", "-q",
-                            "--rejects", tmp_path / "rejects.jsonl")
+    code, _, err = run_main(
+        "chat",
+        export,
+        "--me",
+        "Colin",
+        "--out",
+        out,
+        "--seed",
+        "7",
+        "-q",
+        "--rejects",
+        tmp_path / "rejects.jsonl",
+    )
     assert code == 0, err
     report = json.loads((tmp_path / "train.report.json").read_text())
     assert report["seed"] == 7
@@ -202,6 +231,8 @@ def test_report_has_recipe_versions_seed_counts_and_timings(tmp_path):
     assert set(report["stages"]) == {s["stage"] for s in report["recipe"]["stages"]}
     assert report["stages"]["build_samples"]["rows_out"] == 1
     assert all("seconds" in s for s in report["stages"].values())
-    assert report["rejects_by_reason"] == {"read_chat.invalid_json": 1} or report["rejects_total"] == 1
+    assert (
+        report["rejects_by_reason"] == {"read_chat.invalid_json": 1} or report["rejects_total"] == 1
+    )
     rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert rejects[0]["stage"] == "read_chat" and rejects[0]["source_line"] == 3

@@ -24,7 +24,10 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("dataprep.commands.chat", "Turn chat exports into conversation JSONL for SFT."),
     "clean": ("dataprep.commands.clean", "Dedupe, scrub PII and split a conversation JSONL file."),
-    "voice": ("dataprep.commands.voice", "Turn recordings into sliced, transcribed clips and lists."),
+    "voice": (
+        "dataprep.commands.voice",
+        "Turn recordings into sliced, transcribed clips and lists.",
+    ),
     "validate": ("dataprep.commands.validate", "Check a dataset against what trainers accept."),
     "convert": ("dataprep.commands.convert", "Map a dataset's columns onto a trainer format."),
     "bootstrap": ("dataprep.commands.bootstrap", "Generate synthetic samples from seed examples."),

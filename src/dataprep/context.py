@@ -98,7 +98,10 @@ class RunContext:
         if self._rejects_handle is None:
             self._rejects_handle = self.outputs.open(self.rejects_path)
         for row in rows.to_dicts():
-            record = {"stage": stage, "reason": row.pop("reason", reason) if reason is None else reason}
+            record = {
+                "stage": stage,
+                "reason": row.pop("reason", reason) if reason is None else reason,
+            }
             record.update(row)
             self._rejects_handle.write(
                 json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"

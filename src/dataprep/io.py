@@ -45,7 +45,9 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     binary = "b" in mode
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as handle:
+        with os.fdopen(
+            fd, mode, **({} if binary else {"encoding": "utf-8", "newline": "\n"})
+        ) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -77,8 +79,8 @@ class OutputSet:
             tmp = Path(tmp_name)
             self._pending[target] = tmp
         if "b" in mode:
-            return open(tmp, mode)  # noqa: SIM115 - caller closes
-        return open(tmp, mode, encoding="utf-8", newline="\n")  # noqa: SIM115
+            return open(tmp, mode)
+        return open(tmp, mode, encoding="utf-8", newline="\n")
 
     def temp_path(self, path: str | Path) -> Path:
         """The temporary path standing in for ``path``, creating it when needed."""

@@ -21,7 +21,9 @@ class StageSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stage: str
-    id: str | None = Field(default=None, description="Unique name in this recipe; defaults to the stage name.")
+    id: str | None = Field(
+        default=None, description="Unique name in this recipe; defaults to the stage name."
+    )
     enabled: bool = True
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -119,7 +121,9 @@ def load_recipe(name_or_path: str | Path) -> Recipe:
 def parse_override(text: str) -> tuple[str, str, Any]:
     """Parse ``stage.param=value`` (value as a YAML scalar or list) from ``--set``."""
     if "=" not in text or "." not in text.split("=", 1)[0]:
-        raise ConfigError(f"--set {text!r}: expected STAGE.PARAM=VALUE, e.g. sessionize.gap_minutes=30")
+        raise ConfigError(
+            f"--set {text!r}: expected STAGE.PARAM=VALUE, e.g. sessionize.gap_minutes=30"
+        )
     left, raw = text.split("=", 1)
     stage, param = left.split(".", 1)
     try:

@@ -60,7 +60,9 @@ def versions() -> dict[str, str | None]:
 class _Meter:
     """Wraps a stage's output stream; measures rows and the time spent inside it."""
 
-    def __init__(self, key: str, stream: Iterator[pl.DataFrame], upstream: _Meter | None, ctx: RunContext):
+    def __init__(
+        self, key: str, stream: Iterator[pl.DataFrame], upstream: _Meter | None, ctx: RunContext
+    ):
         self.key = key
         self.stream = stream
         self.upstream = upstream
@@ -162,10 +164,14 @@ def run_recipe(
             counts.seconds = meter.own_seconds
             previous_out = counts.rows_out
         ctx.close_rejects()
-        report = build_report(recipe, ctx, started, time.perf_counter() - clock, [k for k, _ in built])
+        report = build_report(
+            recipe, ctx, started, time.perf_counter() - clock, [k for k, _ in built]
+        )
         if report_path is not None:
             with ctx.outputs.open(report_path) as handle:
-                handle.write(json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+                handle.write(
+                    json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+                )
         written = ctx.outputs.commit()
     except BaseException:
         ctx.close_rejects()

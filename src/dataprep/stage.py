@@ -83,9 +83,11 @@ class Stage:
         self, batch: pl.DataFrame, keep: pl.Expr | pl.Series, reason: str, ctx: RunContext
     ) -> pl.DataFrame:
         """Return the rows where ``keep`` is true; the others become rejects with ``reason``."""
-        mask = batch.select(keep.fill_null(False).alias("_keep")).to_series() if isinstance(
-            keep, pl.Expr
-        ) else keep.fill_null(False)
+        mask = (
+            batch.select(keep.fill_null(False).alias("_keep")).to_series()
+            if isinstance(keep, pl.Expr)
+            else keep.fill_null(False)
+        )
         dropped = batch.filter(~mask)
         if dropped.height:
             ctx.reject(self.name, dropped, reason)

@@ -65,7 +65,7 @@ class Collect(Stage):
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         for batch in batches:
             self.frames.append(batch)
-        return iter(())
+        yield from ()
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -73,10 +73,15 @@ class Collect(Stage):
 
 
 def run_stages(
-    frames: list[pl.DataFrame], specs: list[tuple[str, dict[str, Any]]], tmp_path: Path | None = None, **ctx_args: Any
+    frames: list[pl.DataFrame],
+    specs: list[tuple[str, dict[str, Any]]],
+    tmp_path: Path | None = None,
+    **ctx_args: Any,
 ) -> tuple[RunResult, Collect]:
     """Run ``FrameSource -> specs... -> Collect`` and return the result and the collected rows."""
-    recipe = Recipe(name="test", stages=[StageSpec(stage=name, params=params) for name, params in specs])
+    recipe = Recipe(
+        name="test", stages=[StageSpec(stage=name, params=params) for name, params in specs]
+    )
     sink = Collect()
     stages = [("frame_source", FrameSource(frames)), *build_stages(recipe), ("collect", sink)]
     ctx = RunContext(**ctx_args)

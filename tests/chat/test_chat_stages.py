@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dataprep.errors import ConfigError, StageError
 from tests.chat.helpers import chat, run_stages
@@ -56,7 +60,9 @@ def test_leading_assistant_and_trailing_user_turns_are_counted_rejects():
 
 
 def test_session_without_assistant_is_rejected_with_reason():
-    frame = chat((0, "Ann", "hello?"), (1, "Ann", "anyone"), (300, "Ann", "x"), (301, "Colin", "here"))
+    frame = chat(
+        (0, "Ann", "hello?"), (1, "Ann", "anyone"), (300, "Ann", "x"), (301, "Colin", "here")
+    )
     result, sink = run_stages([frame], PIPELINE)
     assert len(sink.frame) == 1
     # The first session's two messages merge into one user turn, rejected as a whole.
@@ -85,7 +91,11 @@ def test_system_media_deleted_and_empty_messages_are_dropped_with_reasons():
 
 @pytest.mark.parametrize(
     ("urls", "expected"),
-    [("keep", "see https://example.com/x ok"), ("remove", "see  ok"), ("placeholder", "see <URL> ok")],
+    [
+        ("keep", "see https://example.com/x ok"),
+        ("remove", "see  ok"),
+        ("placeholder", "see <URL> ok"),
+    ],
     ids=["keep", "remove", "placeholder"],
 )
 def test_url_handling(urls, expected):
@@ -118,7 +128,10 @@ def test_system_prompt_is_prepended():
         [chat((0, "Ann", "hi"), (1, "Colin", "hey"))],
         [*PIPELINE[:3], ("build_samples", {"system": "You are Colin."})],
     )
-    assert sink.frame.to_dicts()[0]["messages"][0] == {"role": "system", "content": "You are Colin."}
+    assert sink.frame.to_dicts()[0]["messages"][0] == {
+        "role": "system",
+        "content": "You are Colin.",
+    }
 
 
 def test_group_chat_user_turns_get_speaker_prefix():
@@ -152,7 +165,9 @@ def test_missing_me_without_export_hint_is_an_error():
 def test_me_matches_platform_id_case_insensitively():
     frame = chat((0, "Ann", "hi"), (1, "Colin W", "hey"))
     frame = frame.with_columns(speaker_id=frame["speaker"].replace({"Colin W": "USER42"}))
-    _, sink = run_stages([frame], [*PIPELINE[:1], ("assign_roles", {"me": ["user42"]}), *PIPELINE[2:]])
+    _, sink = run_stages(
+        [frame], [*PIPELINE[:1], ("assign_roles", {"me": ["user42"]}), *PIPELINE[2:]]
+    )
     assert roles(sink.frame.to_dicts()[0]) == ["user", "assistant"]
 
 
@@ -160,9 +175,6 @@ def test_unknown_stage_parameter_is_rejected_naming_the_stage():
     with pytest.raises(ConfigError, match=r"sessionize\.gap: unknown parameter"):
         run_stages([chat((0, "Ann", "hi"))], [("sessionize", {"gap": 5})])
 
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _message = st.tuples(
     st.integers(min_value=0, max_value=120),  # minutes since the previous message
@@ -187,14 +199,20 @@ def test_samples_alternate_and_no_message_is_lost(messages, max_turns):
     with tempfile.TemporaryDirectory() as folder:
         rejects = Path(folder) / "rejects.jsonl"
         _, sink = run_stages(
-            [chat(*lines)], [*PIPELINE[:3], ("build_samples", {"max_turns": max_turns})], rejects_path=rejects
+            [chat(*lines)],
+            [*PIPELINE[:3], ("build_samples", {"max_turns": max_turns})],
+            rejects_path=rejects,
         )
-        rejected_text = "".join(json.loads(r)["text"] for r in rejects.read_text().splitlines()) if rejects.exists() else ""
+        rejected_text = (
+            "".join(json.loads(r)["text"] for r in rejects.read_text().splitlines())
+            if rejects.exists()
+            else ""
+        )
     kept_text = ""
     for sample in sink.frame.to_dicts():
         sample_roles = roles(sample)
         assert sample_roles[0] == "user" and sample_roles[-1] == "assistant"
-        assert all(a != b for a, b in zip(sample_roles, sample_roles[1:], strict=False))
+        assert all(a != b for a, b in itertools.pairwise(sample_roles))
         assert len(sample_roles) <= max_turns
         kept_text += "".join(m["content"] for m in sample["messages"])
     kept = re.findall(r"m-?\d+ ", kept_text)

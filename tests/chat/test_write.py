@@ -17,13 +17,19 @@ from tests.chat.helpers import FrameSource
 MESSAGES = [
     {"role": "system", "content": "Be Colin."},
     {"role": "user", "content": "hi"},
-    {"role": "assistant", "content": "héllo \"you\""},
+    {"role": "assistant", "content": 'héllo "you"'},
 ]
 
 
 def samples(n: int = 3, split: bool = False) -> pl.DataFrame:
     rows = [
-        {"id": f"id{i}", "group": f"g{i}", "messages": MESSAGES, "speakers": ["Ann", "Colin"], "source": f"chat.txt:{i}-{i + 1}"}
+        {
+            "id": f"id{i}",
+            "group": f"g{i}",
+            "messages": MESSAGES,
+            "speakers": ["Ann", "Colin"],
+            "source": f"chat.txt:{i}-{i + 1}",
+        }
         for i in range(n)
     ]
     frame = pl.DataFrame(rows, schema=SAMPLE_SCHEMA)
@@ -49,7 +55,7 @@ def test_sharegpt_shape(tmp_path):
         "conversations": [
             {"from": "system", "value": "Be Colin."},
             {"from": "human", "value": "hi"},
-            {"from": "gpt", "value": "héllo \"you\""},
+            {"from": "gpt", "value": 'héllo "you"'},
         ]
     }
     # Non-ASCII is written as UTF-8, not \u escapes.
@@ -97,21 +103,41 @@ def test_split_column_writes_one_file_per_split(tmp_path, out_name, expected):
 def test_preference_rows_in_each_format(tmp_path):
     prompt = [{"role": "user", "content": "q"}]
     frame = pl.DataFrame(
-        [{"id": "p", "group": "g", "messages": prompt, "speakers": [], "source": "s",
-          "chosen": [{"role": "assistant", "content": "good"}], "rejected": [{"role": "assistant", "content": "bad"}]}]
+        [
+            {
+                "id": "p",
+                "group": "g",
+                "messages": prompt,
+                "speakers": [],
+                "source": "s",
+                "chosen": [{"role": "assistant", "content": "good"}],
+                "rejected": [{"role": "assistant", "content": "bad"}],
+            }
+        ]
     )
     write(tmp_path, frame, out_name="a.jsonl", output_format="trl")
     assert read_jsonl(tmp_path / "a.jsonl") == [
-        {"prompt": prompt, "chosen": [{"role": "assistant", "content": "good"}], "rejected": [{"role": "assistant", "content": "bad"}]}
+        {
+            "prompt": prompt,
+            "chosen": [{"role": "assistant", "content": "good"}],
+            "rejected": [{"role": "assistant", "content": "bad"}],
+        }
     ]
     write(tmp_path, frame, out_name="b.jsonl", output_format="sharegpt")
     assert read_jsonl(tmp_path / "b.jsonl") == [
-        {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": "good"}, "rejected": {"from": "gpt", "value": "bad"}}
+        {
+            "conversations": [{"from": "human", "value": "q"}],
+            "chosen": {"from": "gpt", "value": "good"},
+            "rejected": {"from": "gpt", "value": "bad"},
+        }
     ]
     write(tmp_path, frame, out_name="c.jsonl", output_format="openai")
     assert read_jsonl(tmp_path / "c.jsonl") == [
-        {"input": {"messages": prompt}, "preferred_output": [{"role": "assistant", "content": "good"}],
-         "non_preferred_output": [{"role": "assistant", "content": "bad"}]}
+        {
+            "input": {"messages": prompt},
+            "preferred_output": [{"role": "assistant", "content": "good"}],
+            "non_preferred_output": [{"role": "assistant", "content": "bad"}],
+        }
     ]
 
 

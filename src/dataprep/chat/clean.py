@@ -23,22 +23,35 @@ __all__ = ["CleanMessages"]
 _INVISIBLE = r"[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 # C0/C1 control characters except tab and newline.
 _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+_INVISIBLE_OR_CONTROL = _INVISIBLE[:-1] + _CONTROL[1:]
 _URL = r"(?i)\b(?:https?://|www\.)[^\s<>\"']+"
 # Markers WhatsApp appends to edited messages; the message itself is real.
 _EDITED = r"\s*<(?:This message was edited|Se editó este mensaje\.?|Diese Nachricht wurde bearbeitet)>\s*$"
 
-_KIND_REASONS = {"system": "system_line", "media": "media_placeholder", "deleted": "deleted_message"}
+_KIND_REASONS = {
+    "system": "system_line",
+    "media": "media_placeholder",
+    "deleted": "deleted_message",
+}
 
 
 class CleanMessagesParams(StageParams):
-    normalization: Literal["NFC", "NFKC", "none"] = Field(default="NFC", description="Unicode normalization form.")
+    normalization: Literal["NFC", "NFKC", "none"] = Field(
+        default="NFC", description="Unicode normalization form."
+    )
     drop_kinds: list[Literal["system", "media", "deleted"]] = Field(
         default=["system", "media", "deleted"], description="Message kinds to drop (each counted)."
     )
-    urls: Literal["keep", "remove", "placeholder"] = Field(default="keep", description="What to do with URLs in text.")
+    urls: Literal["keep", "remove", "placeholder"] = Field(
+        default="keep", description="What to do with URLs in text."
+    )
     url_placeholder: str = Field(default="<URL>", description="Replacement when urls=placeholder.")
-    min_chars: int = Field(default=1, ge=0, description="Drop messages shorter than this after cleaning.")
-    max_chars: int = Field(default=4000, ge=1, description="Drop single messages longer than this (pastes, logs).")
+    min_chars: int = Field(
+        default=1, ge=0, description="Drop messages shorter than this after cleaning."
+    )
+    max_chars: int = Field(
+        default=4000, ge=1, description="Drop single messages longer than this (pastes, logs)."
+    )
 
 
 @register
@@ -53,13 +66,11 @@ class CleanMessages(Stage):
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         for kind in self.params.drop_kinds:
             batch = self.keep_or_reject(batch, pl.col("kind") != kind, _KIND_REASONS[kind], ctx)
-        text = pl.col("text").fill_null("")
-        if self.params.normalization != "none":
-            text = text.str.normalize(self.params.normalization)
+        batch = batch.with_columns(self._normalized(batch["text"]).alias("text"))
         text = (
-            text.str.replace_all(_INVISIBLE, "")
-            .str.replace_all(_CONTROL, "")
+            pl.col("text")
             .str.replace_all("\r\n?", "\n")
+            .str.replace_all(_INVISIBLE_OR_CONTROL, "")
             .str.replace(_EDITED, "")
         )
         if self.params.urls == "remove":
@@ -67,10 +78,22 @@ class CleanMessages(Stage):
         elif self.params.urls == "placeholder":
             text = text.str.replace_all(_URL, self.params.url_placeholder, literal=False)
         text = text.str.strip_chars()
-        speaker = pl.col("speaker").str.replace_all(_INVISIBLE, "").str.strip_chars()
+        speaker = pl.col("speaker").str.replace_all(_INVISIBLE_OR_CONTROL, "").str.strip_chars()
         batch = batch.with_columns(text.alias("text"), speaker.alias("speaker"))
         length = pl.col("text").str.len_chars()
         batch = self.keep_or_reject(batch, length > 0, "empty_text", ctx)
         if self.params.min_chars > 1:
             batch = self.keep_or_reject(batch, length >= self.params.min_chars, "too_short", ctx)
         return self.keep_or_reject(batch, length <= self.params.max_chars, "too_long", ctx)
+
+    def _normalized(self, text: pl.Series) -> pl.Series:
+        """Unicode-normalise only the non-ASCII rows (ASCII is already in every form)."""
+        text = text.fill_null("")
+        if self.params.normalization == "none":
+            return text
+        non_ascii = (text.str.len_bytes() != text.str.len_chars()).arg_true()
+        if non_ascii.len() == 0:
+            return text
+        return text.scatter(
+            non_ascii, text.gather(non_ascii).str.normalize(self.params.normalization)
+        )

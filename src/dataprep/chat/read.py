@@ -9,7 +9,12 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
-from dataprep.chat.readers import ReaderOptions, detect_format, discover_inputs, get_reader
+from dataprep.chat.readers import (
+    ReaderOptions,
+    detect_format,
+    discover_inputs,
+    get_reader,
+)
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError, InputError
@@ -20,7 +25,9 @@ __all__ = ["ReadChat"]
 
 
 class ReadChatParams(ReaderOptions, StageParams):
-    input_format: str = Field(default="auto", description="Export format, or auto to detect per file.")
+    input_format: str = Field(
+        default="auto", description="Export format, or auto to detect per file."
+    )
     on_unreadable: Literal["fail", "skip"] = Field(
         default="fail",
         description="A file that cannot be read at all: stop with an error, or skip it as a counted reject.",
@@ -49,24 +56,22 @@ class ReadChat(Stage):
         ctx.progress.task("read", "Reading exports", total=len(units))
         formats: dict[str, int] = {}
         for unit in units:
-            pending: list[dict[str, object]] = []
-
-            def reject(source: str, line: int | None, reason: str, raw: str | None) -> None:
-                pending.append({"source_file": source, "source_line": line, "reason": reason, "raw": raw})
-
+            rejects = _RejectBuffer()
             try:
-                yield from self._read_unit(unit, options, reject, formats)
+                yield from self._read_unit(unit, options, rejects, formats)
             except InputError as error:
                 if self.params.on_unreadable == "fail":
                     raise
-                ctx.reject(self.name, _reject_frame([{"source_file": str(unit), "source_line": error.line, "reason": "unreadable_file", "raw": None}]))
+                rejects(str(unit), error.line, "unreadable_file", None)
                 ctx.warn(f"skipped {unit}: {error}")
-            if pending:
-                ctx.reject(self.name, _reject_frame(pending))
+            if rejects.rows:
+                ctx.reject(self.name, _reject_frame(rejects.rows))
             ctx.progress.advance("read")
         ctx.report[self.name] = {"files": len(units), "formats": dict(sorted(formats.items()))}
 
-    def _read_unit(self, unit: Path, options: ReaderOptions, reject, formats: dict[str, int]) -> Iterator[pl.DataFrame]:  # type: ignore[no-untyped-def]
+    def _read_unit(
+        self, unit: Path, options: ReaderOptions, reject: Rejecter, formats: dict[str, int]
+    ) -> Iterator[pl.DataFrame]:
         if self.params.input_format == "auto":
             reader = detect_format(unit, options)
         else:
@@ -75,6 +80,16 @@ class ReadChat(Stage):
         for batch in reader.read(unit, options, reject):
             if batch.height:
                 yield batch.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])
+
+
+class _RejectBuffer:
+    """The ``Rejecter`` handed to readers: collects rejected lines of one input unit."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
+
+    def __call__(self, source: str, line: int | None, reason: str, raw: str | None) -> None:
+        self.rows.append({"source_file": source, "source_line": line, "reason": reason, "raw": raw})
 
 
 def _reject_frame(rows: list[dict[str, object]]) -> pl.DataFrame:

@@ -70,7 +70,9 @@ class AssignRoles(Stage):
 
     def _assign(self, batch: pl.DataFrame, wanted: list[str]) -> pl.DataFrame:
         if wanted:
-            is_me = pl.col("speaker").str.to_lowercase().is_in(wanted) | pl.col("speaker_id").str.to_lowercase().is_in(wanted)
+            is_me = pl.col("speaker").str.to_lowercase().is_in(wanted) | pl.col(
+                "speaker_id"
+            ).str.to_lowercase().is_in(wanted)
         else:
             is_me = pl.col("is_me")
         return batch.with_columns(is_me.fill_null(False).alias("is_assistant"))
@@ -85,5 +87,8 @@ class AssignRoles(Stage):
         else:
             group = pl.col("speaker").n_unique().over("conversation") > 2
         return batch.with_columns(
-            pl.when(group & ~pl.col("is_assistant")).then(prefix).otherwise(pl.col("text")).alias("text")
+            pl.when(group & ~pl.col("is_assistant"))
+            .then(prefix)
+            .otherwise(pl.col("text"))
+            .alias("text")
         )

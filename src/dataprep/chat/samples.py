@@ -20,8 +20,16 @@ __all__ = ["BuildSamples", "sample_id"]
 
 
 class BuildSamplesParams(StageParams):
-    max_turns: int = Field(default=32, ge=2, description="Most user+assistant turns in one sample (a system prompt not counted).")
-    max_chars: int = Field(default=8000, ge=1, description="Most characters in one sample; longer sessions are cut between exchanges.")
+    max_turns: int = Field(
+        default=32,
+        ge=2,
+        description="Most user+assistant turns in one sample (a system prompt not counted).",
+    )
+    max_chars: int = Field(
+        default=8000,
+        ge=1,
+        description="Most characters in one sample; longer sessions are cut between exchanges.",
+    )
     system: str | None = Field(default=None, description="System prompt put first in every sample.")
 
 
@@ -35,7 +43,9 @@ class BuildSamples(Stage):
     """Turns alternating turns into samples of bounded length."""
 
     name = "build_samples"
-    description = "Cut sessions into samples that start with a user turn and end with an assistant turn."
+    description = (
+        "Cut sessions into samples that start with a user turn and end with an assistant turn."
+    )
     Params = BuildSamplesParams
     params: BuildSamplesParams
 
@@ -45,11 +55,17 @@ class BuildSamples(Stage):
         batch = batch.with_columns(
             pl.col("is_assistant").any().over(session).alias("_has_assistant"),
             user.cum_sum().over(session).alias("_exchange"),
-            pl.col("is_assistant").cast(pl.Int64).cum_sum(reverse=True).over(session).alias("_assistant_after"),
+            pl.col("is_assistant")
+            .cast(pl.Int64)
+            .cum_sum(reverse=True)
+            .over(session)
+            .alias("_assistant_after"),
         )
         batch = self.keep_or_reject(batch, pl.col("_has_assistant"), "no_assistant_turn", ctx)
         batch = self.keep_or_reject(batch, pl.col("_exchange") > 0, "leading_assistant_turn", ctx)
-        batch = self.keep_or_reject(batch, pl.col("_assistant_after") > 0, "trailing_user_turn", ctx)
+        batch = self.keep_or_reject(
+            batch, pl.col("_assistant_after") > 0, "trailing_user_turn", ctx
+        )
         if batch.height == 0:
             return pl.DataFrame(schema=SAMPLE_SCHEMA)
         batch = self._window(batch, ctx)
@@ -63,27 +79,41 @@ class BuildSamples(Stage):
         current, chars, turns, last_session = -1, 0, 0, None
         limit_chars, limit_turns = self.params.max_chars, self.params.max_turns
         for session, ex_chars, ex_turns in zip(
-            exchanges["session"].to_list(), exchanges["chars"].to_list(), exchanges["turns"].to_list(), strict=True
+            exchanges["session"].to_list(),
+            exchanges["chars"].to_list(),
+            exchanges["turns"].to_list(),
+            strict=True,
         ):
             if ex_chars > limit_chars:
                 sample_of.append(-1)  # one exchange alone is too long
                 continue
-            if session != last_session or chars + ex_chars > limit_chars or turns + ex_turns > limit_turns:
+            if (
+                session != last_session
+                or chars + ex_chars > limit_chars
+                or turns + ex_turns > limit_turns
+            ):
                 current, chars, turns, last_session = current + 1, 0, 0, session
             chars += ex_chars
             turns += ex_turns
             sample_of.append(current)
         exchanges = exchanges.with_columns(pl.Series("_sample", sample_of, dtype=pl.Int64))
-        batch = batch.join(exchanges.select("session", "_exchange", "_sample"), on=["session", "_exchange"], how="left", maintain_order="left")
+        batch = batch.join(
+            exchanges.select("session", "_exchange", "_sample"),
+            on=["session", "_exchange"],
+            how="left",
+            maintain_order="left",
+        )
         return self.keep_or_reject(batch, pl.col("_sample") >= 0, "exchange_too_long", ctx)
 
     def _assemble(self, batch: pl.DataFrame) -> pl.DataFrame:
         role = pl.when(pl.col("is_assistant")).then(pl.lit("assistant")).otherwise(pl.lit("user"))
-        batch = batch.with_columns(pl.struct(role.alias("role"), pl.col("text").alias("content")).alias("_turn"))
+        batch = batch.with_columns(
+            pl.struct(role.alias("role"), pl.col("text").alias("content")).alias("_turn")
+        )
         samples = batch.group_by("_sample", maintain_order=True).agg(
             pl.col("session").first().alias("group"),
             pl.col("_turn").alias("messages"),
-            pl.col("speakers").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True).alias("speakers"),
+            pl.col("speakers").first(),
             (
                 pl.col("source_file").first()
                 + pl.lit(":")
@@ -93,7 +123,9 @@ class BuildSamples(Stage):
             ).alias("source"),
         )
         if self.params.system:
-            system = pl.lit([{"role": "system", "content": self.params.system}], dtype=pl.List(TURN))
+            system = pl.lit(
+                [{"role": "system", "content": self.params.system}], dtype=pl.List(TURN)
+            )
             samples = samples.with_columns(system.list.concat(pl.col("messages")).alias("messages"))
         samples = samples.with_columns(
             pl.col("source").map_elements(sample_id, return_dtype=pl.Utf8).alias("id")

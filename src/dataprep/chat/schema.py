@@ -95,8 +95,14 @@ def messages_frame(rows: Iterable[Mapping[str, Any]] | Mapping[str, list[Any]]) 
             strict=False,
         )
     else:
-        frame = pl.DataFrame(list(rows), schema=MESSAGE_SCHEMA, strict=False, orient="row") if rows else empty_messages()
-    missing = [pl.lit(None, dtype=t).alias(n) for n, t in MESSAGE_SCHEMA.items() if n not in frame.columns]
+        frame = (
+            pl.DataFrame(list(rows), schema=MESSAGE_SCHEMA, strict=False, orient="row")
+            if rows
+            else empty_messages()
+        )
+    missing = [
+        pl.lit(None, dtype=t).alias(n) for n, t in MESSAGE_SCHEMA.items() if n not in frame.columns
+    ]
     if missing:
         frame = frame.with_columns(missing)
     return frame.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])

@@ -14,13 +14,18 @@ __all__ = ["Sessionize"]
 
 class SessionizeParams(StageParams):
     gap_minutes: float = Field(
-        default=60, gt=0, description="A silence longer than this starts a new session (WeClone/MemoTrace use 2-60 min)."
+        default=60,
+        gt=0,
+        description="A silence longer than this starts a new session (WeClone/MemoTrace use 2-60 min).",
     )
     merge_turns: bool = Field(
-        default=True, description="Merge consecutive messages of the same role into one turn (joined with a newline)."
+        default=True,
+        description="Merge consecutive messages of the same role into one turn (joined with a newline).",
     )
     max_turn_chars: int = Field(
-        default=4000, ge=1, description="Stop merging into a turn once it would exceed this many characters."
+        default=4000,
+        ge=1,
+        description="Stop merging into a turn once it would exceed this many characters.",
     )
 
 
@@ -40,46 +45,84 @@ class Sessionize(Stage):
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         gap = pl.duration(seconds=int(self.params.gap_minutes * 60))
         conv = pl.col("conversation")
-        batch = batch.with_row_index("_order")
-        new_session = (
-            (conv != conv.shift(1)).fill_null(True)
-            | ((pl.col("time") - pl.col("time").shift(1)) > gap).fill_null(False)
-        )
+        new_session = (conv != conv.shift(1)).fill_null(True) | (
+            (pl.col("time") - pl.col("time").shift(1)) > gap
+        ).fill_null(False)
         batch = batch.with_columns(new_session.cum_sum().alias("_session"))
-        batch = batch.with_columns(
-            (conv + pl.lit("#") + (pl.col("_session") - pl.col("_session").min().over("conversation") + 1).cast(pl.Utf8)).alias("session")
-        )
-        if not self.params.merge_turns:
-            turns = batch.with_columns(pl.col("_order").alias("_turn"))
+        if self.params.merge_turns:
+            batch = self._merge(batch)
         else:
-            turns = self._merge(batch)
-        out = turns.group_by("_turn", maintain_order=True).agg(
-            pl.col("session").first(),
-            pl.col("conversation").first(),
-            pl.col("is_assistant").first(),
-            pl.col("text").str.join("\n"),
-            pl.col("speaker").drop_nulls().unique(maintain_order=True).alias("speakers"),
-            pl.col("time").first(),
-            pl.col("source_file").first(),
-            pl.col("source_line").min().alias("first_line"),
-            pl.col("source_line").max().alias("last_line"),
-            pl.len().alias("messages"),
-        )
-        merged = batch.height - out.height
+            batch = batch.with_columns(pl.lit(True).alias("_turn_start")).with_row_index("_turn")
+        turns = self._turns(batch)
+        merged = batch.height - turns.height
         if merged:
             ctx.note(self.name, "messages_merged_into_turns", merged)
-        ctx.note(self.name, "sessions", out["session"].n_unique())
-        return out.drop("_turn")
+        # Session ids number sessions within their conversation: "<conversation>#<n>".
+        number = pl.col("_session") - pl.col("_session").min().over("conversation") + 1
+        turns = turns.with_columns((conv + pl.lit("#") + number.cast(pl.Utf8)).alias("session"))
+        speakers = (
+            batch.select("_session", "speaker")
+            .unique()
+            .sort("_session", "speaker")
+            .group_by("_session", maintain_order=True)
+            .agg(pl.col("speaker").drop_nulls().alias("speakers"))
+        )
+        ctx.note(self.name, "sessions", speakers.height)
+        return turns.join(speakers, on="_session", how="left", maintain_order="left").drop(
+            "_session", "_turn"
+        )
+
+    @staticmethod
+    def _turns(batch: pl.DataFrame) -> pl.DataFrame:
+        """One row per turn; most turns are a single message, which skip the costly join."""
+        # A turn is a single message when it starts here and the next row starts another.
+        single_row = pl.col("_turn_start") & pl.col("_turn_start").shift(-1).fill_null(True)
+        columns = [
+            "_turn",
+            "_session",
+            "conversation",
+            "is_assistant",
+            "text",
+            "time",
+            "source_file",
+        ]
+        single = batch.filter(single_row).select(
+            *columns,
+            pl.col("source_line").alias("first_line"),
+            pl.col("source_line").alias("last_line"),
+            pl.lit(1, dtype=pl.UInt32).alias("messages"),
+        )
+        multiple = (
+            batch.filter(~single_row)
+            .group_by("_turn")
+            .agg(
+                *[pl.col(c).first() for c in columns[1:] if c != "text"],
+                pl.col("text").str.join("\n"),
+                pl.col("source_line").min().alias("first_line"),
+                pl.col("source_line").max().alias("last_line"),
+                pl.len().alias("messages"),
+            )
+            .select(single.columns)
+        )
+        return pl.concat([single, multiple]).sort("_turn")
 
     def _merge(self, batch: pl.DataFrame) -> pl.DataFrame:
-        role_change = (
-            (pl.col("session") != pl.col("session").shift(1)).fill_null(True)
-            | (pl.col("is_assistant") != pl.col("is_assistant").shift(1)).fill_null(True)
-        )
-        batch = batch.with_columns(role_change.cum_sum().alias("_run"))
-        # Within a run of one role, start a new turn when the merged text would grow too long.
-        length = (pl.col("text").str.len_chars() + 1).cum_sum().over("_run")
-        chunk = (length // (self.params.max_turn_chars + 1)).alias("_chunk")
-        batch = batch.with_columns(chunk)
-        key = pl.col("_run").cast(pl.Utf8) + pl.lit(":") + pl.col("_chunk").cast(pl.Utf8)
-        return batch.with_columns((key != key.shift(1)).fill_null(True).cum_sum().alias("_turn"))
+        """Number turns: a new turn at each session or role change, or when one grows too long.
+
+        Runs are contiguous, so lengths within a run come from one global cumulative sum minus
+        its value at the run's start (forward-filled) - no per-group window needed.
+        """
+        run_start = (pl.col("_session") != pl.col("_session").shift(1)).fill_null(True) | (
+            pl.col("is_assistant") != pl.col("is_assistant").shift(1)
+        ).fill_null(True)
+        size = pl.col("text").str.len_chars() + 1
+        total = size.cum_sum()
+        base = pl.when(run_start).then(total - size).otherwise(None).forward_fill()
+        chunk = (total - base) // (self.params.max_turn_chars + 1)
+        batch = batch.with_columns(run_start.alias("_run_start"), chunk.alias("_chunk"))
+        turn_start = pl.col("_run_start") | (
+            pl.col("_chunk") != pl.col("_chunk").shift(1)
+        ).fill_null(True)
+        return batch.with_columns(
+            turn_start.alias("_turn_start"), turn_start.cum_sum().alias("_turn")
+        ).drop("_run_start", "_chunk")

@@ -36,12 +36,16 @@ SPLIT_ORDER = ("train", "val", "test")
 
 
 class WriteConversationsParams(StageParams):
-    output_format: Literal["sharegpt", "openai", "trl"] = Field(default="sharegpt", description="Record shape of the output JSONL.")
+    output_format: Literal["sharegpt", "openai", "trl"] = Field(
+        default="sharegpt", description="Record shape of the output JSONL."
+    )
     trace: Literal["sidecar", "field", "none"] = Field(
         default="sidecar",
         description="Trace each sample to its source: a <name>.sources.jsonl sidecar, id/source fields in each record, or none.",
     )
-    min_samples_warning: int = Field(default=50, ge=0, description="Warn when fewer samples than this are written.")
+    min_samples_warning: int = Field(
+        default=50, ge=0, description="Warn when fewer samples than this are written."
+    )
 
 
 def sidecar_path(path: Path) -> Path:
@@ -52,7 +56,10 @@ def sidecar_path(path: Path) -> Path:
 def _sharegpt_turns(column: str) -> pl.Expr:
     return pl.col(column).list.eval(
         pl.struct(
-            pl.element().struct.field("role").replace_strict(_SHAREGPT_ROLES, default="human").alias("from"),
+            pl.element()
+            .struct.field("role")
+            .replace_strict(_SHAREGPT_ROLES, default="human")
+            .alias("from"),
             pl.element().struct.field("content").alias("value"),
         )
     )
@@ -111,9 +118,11 @@ class WriteConversations(Stage):
                     self._write(part, str(split), paths, ctx)
             else:
                 self._write(batch, "train", paths, ctx)
-        return iter(())
+        yield from ()
 
-    def _write(self, samples: pl.DataFrame, split: str, paths: dict[str, Path], ctx: RunContext) -> None:
+    def _write(
+        self, samples: pl.DataFrame, split: str, paths: dict[str, Path], ctx: RunContext
+    ) -> None:
         if split not in paths:
             paths[split] = split_output_paths(paths["train"], [split])[split]
         target = paths[split]
@@ -127,7 +136,10 @@ class WriteConversations(Stage):
 
     def finish(self, ctx: RunContext) -> None:
         total = sum(self._written.values())
-        ctx.report[self.name] = {"samples": dict(sorted(self._written.items())), "format": self.params.output_format}
+        ctx.report[self.name] = {
+            "samples": dict(sorted(self._written.items())),
+            "format": self.params.output_format,
+        }
         if total < self.params.min_samples_warning:
             ctx.warn(
                 f"only {total} samples were written; fine-tuning usually needs at least "

@@ -27,15 +27,37 @@ F = TypeVar("F", bound=Callable[..., Any])
 def pipeline_options(func: F) -> F:
     """Options every recipe-backed command takes."""
     options = [
-        click.option("--recipe", "recipe_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Run a recipe YAML file (e.g. your copy of pipelines/chat.yaml) instead of the built-in one."),
-        click.option("--set", "overrides", multiple=True, metavar="STAGE.PARAM=VALUE",
-                     help="Override one stage parameter; repeatable (e.g. --set sessionize.gap_minutes=30)."),
-        click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write every dropped row, with its stage and reason, to this JSONL file."),
-        click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Where to write the JSON run report (default: beside the output)."),
-        click.option("--seed", type=int, default=None, help="Seed for every random choice (default: the recipe's)."),
+        click.option(
+            "--recipe",
+            "recipe_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Run a recipe YAML file (e.g. your copy of pipelines/chat.yaml) instead of the built-in one.",
+        ),
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="STAGE.PARAM=VALUE",
+            help="Override one stage parameter; repeatable (e.g. --set sessionize.gap_minutes=30).",
+        ),
+        click.option(
+            "--rejects",
+            "rejects_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write every dropped row, with its stage and reason, to this JSONL file.",
+        ),
+        click.option(
+            "--report",
+            "report_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Where to write the JSON run report (default: beside the output).",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=None,
+            help="Seed for every random choice (default: the recipe's).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress display or summary."),
     ]
     for option in reversed(options):
@@ -63,7 +85,13 @@ class RichProgress:
         self._tasks: dict[str, Any] = {}
         if enabled and sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("{task.description}"),
@@ -137,7 +165,13 @@ def print_summary(result: RunResult, report_path: Path | None) -> None:
     table.add_column("s", justify="right")
     for key, counts in result.report["stages"].items():
         reasons = ", ".join(f"{r}: {n}" for r, n in counts["rejected"].items())
-        table.add_row(key, str(counts["rows_in"]), str(counts["rows_out"]), reasons, f"{counts['seconds']:.2f}")
+        table.add_row(
+            key,
+            str(counts["rows_in"]),
+            str(counts["rows_out"]),
+            reasons,
+            f"{counts['seconds']:.2f}",
+        )
     console.print(table)
     for warning in result.report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from dataprep.commands._common import apply_overrides, pipeline_options, resolve_recipe, run_pipeline
+from dataprep.commands._common import (
+    apply_overrides,
+    pipeline_options,
+    resolve_recipe,
+    run_pipeline,
+)
 
 
 def default_report_path(out: Path) -> Path:
@@ -16,29 +21,76 @@ def default_report_path(out: Path) -> Path:
 
 @click.command("chat")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output JSONL. With splits on, val/test files are written beside it.")
-@click.option("--me", multiple=True, metavar="NAME",
-              help="Name or platform id of the speaker whose turns become the assistant's; repeatable (one per platform).")
-@click.option("--input-format", default=None,
-              help="Force the export format instead of detecting it per file (whatsapp, telegram, discord, slack, wechat, jsonl, csv, sharegpt, openai).")
-@click.option("--output-format", type=click.Choice(["sharegpt", "openai", "trl"]), default=None,
-              help="ShareGPT (LLaMA-Factory), OpenAI messages, or TRL preference shape. Default: the recipe's (sharegpt).")
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output JSONL. With splits on, val/test files are written beside it.",
+)
+@click.option(
+    "--me",
+    multiple=True,
+    metavar="NAME",
+    help="Name or platform id of the speaker whose turns become the assistant's; repeatable (one per platform).",
+)
+@click.option(
+    "--input-format",
+    default=None,
+    help="Force the export format instead of detecting it per file (whatsapp, telegram, discord, slack, wechat, jsonl, csv, sharegpt, openai).",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["sharegpt", "openai", "trl"]),
+    default=None,
+    help="ShareGPT (LLaMA-Factory), OpenAI messages, or TRL preference shape. Default: the recipe's (sharegpt).",
+)
 @click.option("--system", default=None, help="System prompt put first in every sample.")
-@click.option("--session-gap", type=float, default=None, metavar="MINUTES",
-              help="A silence longer than this starts a new session (default 60).")
+@click.option(
+    "--session-gap",
+    type=float,
+    default=None,
+    metavar="MINUTES",
+    help="A silence longer than this starts a new session (default 60).",
+)
 @click.option("--max-turns", type=int, default=None, help="Most turns per sample (default 32).")
-@click.option("--max-chars", type=int, default=None, help="Most characters per sample (default 8000).")
-@click.option("--urls", type=click.Choice(["keep", "remove", "placeholder"]), default=None,
-              help="What to do with URLs in messages (default keep).")
-@click.option("--speaker-prefix", type=click.Choice(["auto", "always", "never"]), default=None,
-              help="Prefix user turns with the speaker's name (auto: group chats only).")
-@click.option("--date-order", type=click.Choice(["auto", "dmy", "mdy", "ymd"]), default=None,
-              help="WhatsApp day/month order when a file does not show it (default: inferred per file).")
-@click.option("--encoding", default=None, help="Force the text encoding of the exports (default: detect BOM/UTF-16, else UTF-8).")
-@click.option("--skip-bad-files", is_flag=True, help="Skip (and count) files that cannot be read instead of stopping.")
-@click.option("--trace", type=click.Choice(["sidecar", "field", "none"]), default=None,
-              help="Trace samples to source lines: a .sources.jsonl sidecar (default), fields in each record, or none.")
+@click.option(
+    "--max-chars", type=int, default=None, help="Most characters per sample (default 8000)."
+)
+@click.option(
+    "--urls",
+    type=click.Choice(["keep", "remove", "placeholder"]),
+    default=None,
+    help="What to do with URLs in messages (default keep).",
+)
+@click.option(
+    "--speaker-prefix",
+    type=click.Choice(["auto", "always", "never"]),
+    default=None,
+    help="Prefix user turns with the speaker's name (auto: group chats only).",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["auto", "dmy", "mdy", "ymd"]),
+    default=None,
+    help="WhatsApp day/month order when a file does not show it (default: inferred per file).",
+)
+@click.option(
+    "--encoding",
+    default=None,
+    help="Force the text encoding of the exports (default: detect BOM/UTF-16, else UTF-8).",
+)
+@click.option(
+    "--skip-bad-files",
+    is_flag=True,
+    help="Skip (and count) files that cannot be read instead of stopping.",
+)
+@click.option(
+    "--trace",
+    type=click.Choice(["sidecar", "field", "none"]),
+    default=None,
+    help="Trace samples to source lines: a .sources.jsonl sidecar (default), fields in each record, or none.",
+)
 @pipeline_options
 def command(
     paths: tuple[Path, ...],
@@ -73,13 +125,18 @@ def command(
     """
     recipe = resolve_recipe("chat", recipe_path)
     recipe = recipe.with_params(
-        "read_chat", input_format=input_format, date_order=date_order, encoding=encoding,
+        "read_chat",
+        input_format=input_format,
+        date_order=date_order,
+        encoding=encoding,
         on_unreadable="skip" if skip_bad_files else None,
     )
     recipe = recipe.with_params("clean_messages", urls=urls)
     recipe = recipe.with_params("assign_roles", me=list(me) or None, speaker_prefix=speaker_prefix)
     recipe = recipe.with_params("sessionize", gap_minutes=session_gap)
-    recipe = recipe.with_params("build_samples", max_turns=max_turns, max_chars=max_chars, system=system)
+    recipe = recipe.with_params(
+        "build_samples", max_turns=max_turns, max_chars=max_chars, system=system
+    )
     recipe = recipe.with_params("write_conversations", output_format=output_format, trace=trace)
     recipe = apply_overrides(recipe, overrides)
     run_pipeline(

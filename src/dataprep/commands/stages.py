@@ -30,7 +30,9 @@ def command(name: str | None, as_json: bool) -> None:
         return
     stages = stage_classes()
     if as_json:
-        click.echo(json.dumps({n: c.Params.model_json_schema() for n, c in stages.items()}, indent=2))
+        click.echo(
+            json.dumps({n: c.Params.model_json_schema() for n, c in stages.items()}, indent=2)
+        )
         return
     width = max((len(n) for n in stages), default=0)
     for stage_name, cls in stages.items():

@@ -48,16 +48,31 @@ class ReaderOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    encoding: str | None = Field(default=None, description="Force a text encoding (default: detect BOM/UTF-16, else UTF-8).")
+    encoding: str | None = Field(
+        default=None, description="Force a text encoding (default: detect BOM/UTF-16, else UTF-8)."
+    )
     date_order: Literal["auto", "dmy", "mdy", "ymd"] = Field(
         default="auto", description="WhatsApp day/month order; auto infers it once per file."
     )
-    speaker_column: str = Field(default="speaker", description="Generic JSONL/CSV: column with the author's name.")
-    text_column: str = Field(default="text", description="Generic JSONL/CSV: column with the message text.")
-    time_column: str | None = Field(default="time", description="Generic JSONL/CSV: column with the timestamp (optional).")
-    conversation_column: str | None = Field(default="conversation", description="Generic JSONL/CSV: column with a chat id (optional).")
-    role_column: str | None = Field(default="role", description="Generic JSONL/CSV: column with user/assistant roles (optional).")
-    max_member_bytes: int = Field(default=512 * 1024 * 1024, description="Largest zip member read, uncompressed.")
+    speaker_column: str = Field(
+        default="speaker", description="Generic JSONL/CSV: column with the author's name."
+    )
+    text_column: str = Field(
+        default="text", description="Generic JSONL/CSV: column with the message text."
+    )
+    time_column: str | None = Field(
+        default="time", description="Generic JSONL/CSV: column with the timestamp (optional)."
+    )
+    conversation_column: str | None = Field(
+        default="conversation", description="Generic JSONL/CSV: column with a chat id (optional)."
+    )
+    role_column: str | None = Field(
+        default="role",
+        description="Generic JSONL/CSV: column with user/assistant roles (optional).",
+    )
+    max_member_bytes: int = Field(
+        default=512 * 1024 * 1024, description="Largest zip member read, uncompressed."
+    )
 
 
 class ChatReader(Protocol):
