@@ -11,6 +11,7 @@ from pydantic import Field
 
 from dataprep.chat.readers import (
     ReaderOptions,
+    Rejecter,
     detect_format,
     discover_inputs,
     get_reader,
