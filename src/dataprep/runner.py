@@ -183,6 +183,15 @@ def run_recipe(
     return RunResult(report, written, ctx)
 
 
+def resolved_recipe(recipe: Recipe) -> dict[str, Any]:
+    """The recipe with every stage's parameters filled in with their defaults."""
+    data = recipe.model_dump(mode="json")
+    for spec in data["stages"]:
+        stage = get_stage(spec["stage"])(spec["params"])
+        spec["params"] = stage.params.model_dump(mode="json")
+    return data
+
+
 def build_report(
     recipe: Recipe, ctx: RunContext, started: datetime, seconds: float, keys: list[str]
 ) -> dict[str, Any]:
@@ -193,7 +202,7 @@ def build_report(
         for reason, n in ctx.counts[key].rejected.items():
             rejects[f"{key}.{reason}"] = rejects.get(f"{key}.{reason}", 0) + n
     return {
-        "recipe": recipe.model_dump(mode="json"),
+        "recipe": resolved_recipe(recipe),
         "seed": ctx.seed,
         "versions": versions(),
         "started": started.isoformat(timespec="seconds"),
