@@ -40,7 +40,11 @@ _COLUMNS = tuple(MESSAGE_SCHEMA)
 
 
 class MessageBatcher:
-    """Collects message rows column-wise and yields a batch every ``BATCH_ROWS`` rows."""
+    """Collects message rows column-wise and yields a batch every ``BATCH_ROWS`` rows.
+
+    Line ends inside a message body are normalised to ``\\n`` (CSV exports from Windows
+    tools carry ``\\r\\n``), as the messages table promises.
+    """
 
     def __init__(self) -> None:
         self._columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
@@ -48,6 +52,9 @@ class MessageBatcher:
 
     def add(self, **row: Any) -> pl.DataFrame | None:
         """Add one message; returns a full batch when one is ready, else None."""
+        text = row.get("text")
+        if text is not None and "\r" in text:
+            row["text"] = text.replace("\r\n", "\n").replace("\r", "\n")
         for name in _COLUMNS:
             self._columns[name].append(row.get(name))
         self.count += 1
@@ -140,6 +147,7 @@ def epoch_to_datetime(value: Any) -> datetime | None:
         return None
 
 
+_FRACTION = re.compile(r"\.(\d+)")
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -158,8 +166,10 @@ def parse_timestamp(value: Any) -> datetime | None:
         return None
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return epoch_to_datetime(text)
+    # Python 3.10's fromisoformat wants exactly 3 or 6 fraction digits and no "Z".
+    iso = _FRACTION.sub(lambda m: "." + (m.group(1) + "00000")[:6], text.replace("Z", "+00:00"))
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+        return datetime.fromisoformat(iso).replace(tzinfo=None)
     except ValueError:
         pass
     for pattern in _TIME_FORMATS:

@@ -39,28 +39,29 @@ MEMOTRACE_COLUMNS = (
     "Status", "StrContent", "StrTime", "Remark", "NickName", "Sender",
 )  # fmt: skip
 
-# PyWxDump ``type_name`` labels -> kind. Unknown labels are treated as media (non-text).
-_LABEL_KINDS = {
-    "文本": "text",  # text
-    "引用回复": "text",  # quoted reply
-    "图片": "media",  # image
-    "动画表情": "media",  # animated sticker
-    "语音": "media",  # voice
-    "视频": "media",  # video
-    "文件": "media",  # file
-    "位置": "media",  # location
-    "名片": "media",  # contact card
-    "卡片式链接": "media",  # link card
-    "分享卡片": "media",  # shared card
-    "合并转发的聊天记录": "media",  # forwarded chat history
-    "转账": "media",  # money transfer
-    "红包": "media",  # red packet
-    "小程序": "media",  # mini program
-    "系统通知": "system",  # system notice
-    "拍一拍": "system",  # "pat" nudge
-    "语音通话": "system",  # voice call
-    "视频通话": "system",  # video call
-    "撤回消息": "deleted",  # recalled message
+# PyWxDump ``type_name`` labels -> (kind, English name for media placeholders).
+# Unknown labels are treated as media (non-text).
+_LABELS = {
+    "文本": ("text", "text"),
+    "引用回复": ("text", "quoted reply"),
+    "图片": ("media", "image"),
+    "动画表情": ("media", "sticker"),
+    "语音": ("media", "voice"),
+    "视频": ("media", "video"),
+    "文件": ("media", "file"),
+    "位置": ("media", "location"),
+    "名片": ("media", "contact card"),
+    "卡片式链接": ("media", "link card"),
+    "分享卡片": ("media", "shared card"),
+    "合并转发的聊天记录": ("media", "forwarded chat history"),
+    "转账": ("media", "money transfer"),
+    "红包": ("media", "red packet"),
+    "小程序": ("media", "mini program"),
+    "系统通知": ("system", "system notice"),
+    "拍一拍": ("system", "nudge"),
+    "语音通话": ("system", "voice call"),
+    "视频通话": ("system", "video call"),
+    "撤回消息": ("deleted", "recalled message"),
 }
 
 # MemoTrace ``Type`` codes (WeChat's own message types).
@@ -93,11 +94,11 @@ def _kind_and_text(kind: str, text: str, label: str) -> tuple[str, str]:
 
 def pywxdump_row(row: dict[str, str]) -> dict[str, Any]:
     label = row.get("type_name") or ""
-    kind = _LABEL_KINDS.get(label, "media")
+    kind, name = _LABELS.get(label, ("media", label or "media"))
     text = row.get("msg") or ""
     if label == "引用回复":
         text = _QUOTE_TAIL.sub("", text)
-    kind, text = _kind_and_text(kind, text, label or "media")
+    kind, text = _kind_and_text(kind, text, name)
     talker = row.get("talker") or None
     return {
         "conversation_key": row.get("room_name") or talker,
