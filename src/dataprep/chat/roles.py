@@ -30,7 +30,8 @@ class AssignRolesParams(StageParams):
 
 def speaker_table(counts: Counter[str], limit: int = 15) -> str:
     """``Alice (120), Bob (98), ...`` for error messages: names and counts only."""
-    shown = [f"{name} ({n})" for name, n in counts.most_common(limit)]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = [f"{name} ({n})" for name, n in ranked[:limit]]
     if len(counts) > limit:
         shown.append(f"... and {len(counts) - limit} more")
     return ", ".join(shown)
