@@ -6,13 +6,15 @@ streams any size in bounded memory, and ``check_records`` can lint rows held in 
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from dataprep.validate import rows as row_checks
 from dataprep.validate.findings import RULES, Finding
+from dataprep.validate.fixes import Mapping, suggest_mapping
 from dataprep.validate.formats import (
     FORMAT_LABELS,
     PROFILE_FOR_FORMAT,
@@ -52,6 +54,9 @@ class Report:
     path: str | None = None
     label_counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    mapping: Mapping | None = None
+    #: The profile asked for (``auto`` when detected from the first row).
+    requested: str = "auto"
 
     @property
     def format_label(self) -> str:
@@ -81,22 +86,27 @@ class Validator:
         eval_prompts: set[int] | None = None,
     ) -> None:
         check_profile(profile)
-        self.report = Report(profile=profile)
+        self.report = Report(profile=profile, requested=profile)
         self._cap = max_findings_per_rule
         self._dataset_checks = dataset_checks
         self._eval_prompts = eval_prompts
         self._line: int | None = None
+        #: Raw text of the current row, for finding fingerprints (set by the file reader).
+        self._raw: bytes | None = None
+        #: The mapping ``dataprep convert`` would apply to rows matching no format.
+        self.mapping: Mapping | None = None
         self._first: tuple[str, str | None, int | None] | None = None
         self._types: dict[str, tuple[str, int | None]] = {}
         self._seen: dict[int, int | None] = {}
         self._once: set[tuple[str, str]] = set()
         self._labels = Counter[bool]()
-        self.on_unknown_format: Callable[[dict[str, Any]], str | None] | None = None
 
     # -- recording ---------------------------------------------------------------------
     def emit(self, rule: str, pointer: str, message: str) -> None:
         """Record a finding at the current line (the ``Emit`` callback of the row checks)."""
-        self.add(Finding(rule, RULES[rule].severity, self._line, pointer, message))
+        raw = self._raw
+        fingerprint = None if raw is None else f"{zlib.crc32(raw):08x}{len(raw):x}"
+        self.add(Finding(rule, RULES[rule].severity, self._line, pointer, message, fingerprint))
 
     def add(self, finding: Finding) -> None:
         counts = self.report.counts
@@ -171,10 +181,12 @@ class Validator:
             self.emit("F002", "", f"row matches several formats: {names}; keep one set of fields")
             return
         keys = ", ".join(sorted(row)[:8]) or "no fields"
-        hint = self.on_unknown_format(row) if self.on_unknown_format else None
-        self.emit(
-            "F001", "", f"row matches no format (fields: {keys})" + (f"; {hint}" if hint else "")
-        )
+        hint = ""
+        mapping = self.mapping or suggest_mapping(row, self.report.profile)
+        if mapping is not None and mapping.required <= set(row):
+            self.mapping = self.report.mapping = mapping
+            hint = f"; map it with: dataprep convert FILE --to {mapping.target} ({mapping.name})"
+        self.emit("F001", "", f"row matches no format (fields: {keys}){hint}")
 
     def _check_consistency(
         self, row: dict[str, Any], fmt: str, kind: str | None, line: int | None

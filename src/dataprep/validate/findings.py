@@ -26,14 +26,18 @@ class Finding:
     line: int | None
     pointer: str
     message: str
+    #: Stable id of the row's content (a hash of its text), so CI can track a finding across runs.
+    fingerprint: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
+            "title": RULES[self.rule].title,
             "severity": self.severity,
             "line": self.line,
             "pointer": self.pointer,
             "message": self.message,
+            "fingerprint": self.fingerprint,
         }
 
 

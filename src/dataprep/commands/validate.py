@@ -1,0 +1,117 @@
+"""``dataprep validate``: lint JSONL datasets against what trainers accept, for people and CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from dataprep.validate.formats import PROFILES
+
+_FORMAT_CHOICES = ["auto", *PROFILES]
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "profile",
+    type=click.Choice(_FORMAT_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Trainer profile to check against; auto detects it from the first row and says what it found.",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["human", "json", "github", "sarif"]),
+    default="human",
+    show_default=True,
+    help="human: grouped text; json; github: workflow annotations; sarif: code scanning.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
+@click.option(
+    "--against",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Evaluation JSONL file; rows whose prompt appears in it are errors (D002).",
+)
+@click.option(
+    "--tokenizer",
+    type=click.Path(path_type=Path),
+    help="Local tokenizer.json (or its folder) to count tokens and predict truncated or dropped rows.",
+)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Token limit of the trainer (default with --tokenizer: 1024, TRL's default max_length).",
+)
+@click.option(
+    "--chat-template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Jinja chat template file (default: the one in tokenizer_config.json beside the tokenizer).",
+)
+@click.option(
+    "--max-per-rule",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Findings shown per rule in human output (every finding is counted).",
+)
+def command(
+    files: tuple[Path, ...],
+    profile: str,
+    output_format: str,
+    output_path: Path | None,
+    strict: bool,
+    against: Path | None,
+    tokenizer: Path | None,
+    max_length: int | None,
+    chat_template: Path | None,
+    max_per_rule: int,
+) -> None:
+    """Check every row of JSONL FILES against what a trainer (TRL) will do with it.
+
+    Exit code 0 clean, 1 violations (errors, or warnings with --strict), 2 could not run.
+    """
+    from dataprep.errors import ConfigError
+    from dataprep.io import atomic_write
+    from dataprep.validate.output import render, step_summary
+    from dataprep.validate.reader import validate_file
+
+    if max_length is not None and tokenizer is None:
+        raise ConfigError(
+            "--max-length needs --tokenizer", hint="Pass a local tokenizer.json with --tokenizer"
+        )
+    reports = []
+    for path in files:
+        checker = _length_checker(tokenizer, max_length, chat_template)
+        report = validate_file(path, profile, against=against, row_hook=checker)
+        if checker is not None and (summary := checker.summary()):
+            report.notes.append(summary)
+        reports.append(report)
+    text = render(reports, output_format, strict=strict, per_rule=max_per_rule)
+    if output_path is not None:
+        with atomic_write(output_path) as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+    if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
+            handle.write("".join(step_summary(report, strict) for report in reports))
+    if any(report.exit_code(strict) for report in reports):
+        raise click.exceptions.Exit(1)
+
+
+def _length_checker(tokenizer: Path | None, max_length: int | None, chat_template: Path | None):  # type: ignore[no-untyped-def]
+    if tokenizer is None:
+        return None
+    from dataprep.validate.lengths import DEFAULT_MAX_LENGTH, LengthChecker
+
+    return LengthChecker(tokenizer, max_length or DEFAULT_MAX_LENGTH, chat_template)

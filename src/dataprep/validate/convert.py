@@ -1,0 +1,123 @@
+"""Write a mapped copy of a dataset: the library side of ``dataprep convert``.
+
+The mapping is chosen from the first row's columns (``fixes.suggest_mapping``) and applied to
+every row; a row it cannot map is a counted reject with a reason, never silently lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic_core import from_json
+
+from dataprep.errors import ConfigError, InputError
+from dataprep.io import OutputSet
+from dataprep.validate.fixes import Mapping, suggest_mapping
+from dataprep.validate.formats import FORMAT_LABELS, candidate_formats, check_profile
+
+__all__ = ["ConvertResult", "convert_file", "mapping_for_file"]
+
+
+@dataclass
+class ConvertResult:
+    """What ``convert_file`` did: the mapping, rows written, rejects by reason."""
+
+    mapping: Mapping
+    written: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+def _rows(path: str | Path) -> Any:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise InputError(error.strerror or "cannot open", path=path) from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.isspace():
+                continue
+            try:
+                yield (
+                    number,
+                    raw,
+                    from_json(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw),
+                )
+            except ValueError as error:
+                yield number, raw, error
+
+
+def mapping_for_file(path: str | Path, target: str = "auto") -> Mapping:
+    """The mapping for ``path``'s columns, from its first JSON object row."""
+    check_profile(target)
+    for _, _, row in _rows(path):
+        if isinstance(row, dict):
+            mapping = suggest_mapping(row, target)
+            if mapping is not None:
+                return mapping
+            formats = candidate_formats(row, target)
+            columns = ", ".join(sorted(row)) or "none"
+            if len(formats) == 1:
+                label = FORMAT_LABELS[formats[0]]
+                raise ConfigError(f"{path}: the rows already are {label}; nothing to convert")
+            raise ConfigError(
+                f"{path}: no known mapping from the columns ({columns}) to {target}",
+                hint="Known columns: instruction/input/output, question/answer, prompt/response, "
+                "conversations (ShareGPT), chosen_response/rejected_response; see docs/validate.md",
+            )
+    raise InputError("no JSON object rows to convert", path=path)
+
+
+def convert_file(
+    path: str | Path, out: str | Path, target: str = "auto", rejects: str | Path | None = None
+) -> ConvertResult:
+    """Map every row of ``path`` into ``out`` (atomically); unmappable rows go to ``rejects``."""
+    mapping = mapping_for_file(path, target)
+    function = mapping.function()
+    result = ConvertResult(mapping)
+    outputs = OutputSet()
+    try:
+        sink = outputs.open(out)
+        reject_sink = outputs.open(rejects) if rejects is not None else None
+        with sink:
+            for number, raw, row in _rows(path):
+                reason = _reason(row, mapping)
+                if reason is None:
+                    try:
+                        mapped = mapping.apply(row, function)
+                    except (KeyError, TypeError, AttributeError) as error:
+                        reason = f"mapping failed ({type(error).__name__}: {error})"
+                    else:
+                        sink.write(json.dumps(mapped, ensure_ascii=False) + "\n")
+                        result.written += 1
+                        continue
+                result.rejected[reason.split(" (")[0]] += 1
+                if reject_sink is not None:
+                    record = {
+                        "line": number,
+                        "stage": "convert",
+                        "reason": reason,
+                        "raw": raw.decode("utf-8", "replace").rstrip("\n"),
+                    }
+                    reject_sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if reject_sink is not None:
+            reject_sink.close()
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    return result
+
+
+def _reason(row: Any, mapping: Mapping) -> str | None:
+    if isinstance(row, ValueError):
+        return f"invalid JSON ({row})"
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    missing = sorted(mapping.required - set(row))
+    if missing:
+        return f"missing column ({', '.join(missing)})"
+    return None

@@ -1,0 +1,134 @@
+"""Stream a JSONL file through the validator: one line in memory at a time.
+
+Lines are parsed with pydantic-core's JSON parser (the fastest one already installed); a line
+that fails is re-read to tell bad UTF-8 (J003) from bad JSON (J001). Duplicate detection keeps
+one hash per row, the only memory that grows with the file (about 100 bytes a row).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic_core import from_json
+
+from dataprep.errors import InputError
+from dataprep.validate.engine import Report, Validator, normalize, prompt_text
+from dataprep.validate.formats import candidate_formats
+
+__all__ = ["load_eval_prompts", "validate_file"]
+
+RowHook = Callable[[dict[str, Any], int, Validator], None]
+
+
+def _open(path: str | Path) -> Any:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a JSONL file", path=path) from None
+    except PermissionError:
+        raise InputError("permission denied", path=path) from None
+
+
+def _first_line_problem(raw: bytes, validator: Validator) -> tuple[bytes, bool]:
+    """Handle a BOM, UTF-16 and a JSON array on line 1; returns the line and whether to go on."""
+    if raw.startswith(codecs.BOM_UTF8):
+        validator.emit(
+            "J003", "", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"
+        )
+        raw = raw[len(codecs.BOM_UTF8) :]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:64]:
+        validator.emit("J003", "", "the file is UTF-16, not UTF-8; re-encode it as UTF-8")
+        return raw, False
+    if raw.lstrip().startswith(b"["):
+        validator.emit(
+            "J004",
+            "",
+            "the file is a JSON array, not JSON Lines; write one object per line "
+            "(e.g. jq -c '.[]' in.json > out.jsonl)",
+        )
+        return raw, False
+    return raw, True
+
+
+def _parse_error(raw: bytes, error: ValueError, validator: Validator) -> None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as decode_error:
+        byte = raw[decode_error.start]
+        validator.emit(
+            "J003", "", f"byte 0x{byte:02x} at column {decode_error.start + 1} is not valid UTF-8"
+        )
+        return
+    validator.emit(
+        "J001", "", "invalid JSON: " + str(error).replace(" at line 1 column ", " at column ")
+    )
+
+
+def validate_file(
+    path: str | Path,
+    profile: str = "auto",
+    *,
+    against: str | Path | None = None,
+    row_hook: RowHook | None = None,
+    max_findings_per_rule: int = 1000,
+) -> Report:
+    """Check every line of a JSONL file; ``row_hook`` sees each parsed object row (length checks)."""
+    eval_prompts = load_eval_prompts(against, profile) if against is not None else None
+    validator = Validator(
+        profile, max_findings_per_rule=max_findings_per_rule, eval_prompts=eval_prompts
+    )
+    validator.report.path = str(path)
+    add_row, emit = validator.add_row, validator.emit
+    with _open(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                validator._line = 1
+                raw, go_on = _first_line_problem(raw, validator)
+                if not go_on:
+                    break
+            if raw.isspace() or not raw:
+                validator._line = number
+                emit("J005", "", "blank line")
+                continue
+            try:
+                row = from_json(raw)
+            except ValueError as error:
+                validator._line, validator._raw = number, raw
+                _parse_error(raw, error, validator)
+                continue
+            validator._raw = raw
+            add_row(row, number, hash(raw.rstrip()))
+            if row_hook is not None and type(row) is dict:
+                row_hook(row, number, validator)
+    validator._raw = None
+    return validator.finish()
+
+
+def load_eval_prompts(path: str | Path, profile: str) -> set[int]:
+    """Hashes of the normalized prompts of an evaluation file (for the D002 overlap rule)."""
+    prompts: set[int] = set()
+    detect = "grpo" if profile == "grpo" else "auto"
+    with _open(path) as handle:
+        for raw in handle:
+            try:
+                row = from_json(raw.lstrip(codecs.BOM_UTF8))
+            except ValueError:
+                continue
+            if type(row) is not dict:
+                continue
+            formats = candidate_formats(row, detect)
+            text = prompt_text(row, formats[0]) if len(formats) == 1 else None
+            if text:
+                prompts.add(hash(normalize(text)))
+    if not prompts:
+        raise InputError(
+            "no prompts found in the evaluation file",
+            path=path,
+            hint="Pass a JSONL file in a format dataprep validate reads",
+        )
+    return prompts
