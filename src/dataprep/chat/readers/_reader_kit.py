@@ -76,7 +76,9 @@ class MessageBatcher:
 
 
 def _json_error(path: str | Path, text: str, error: json.JSONDecodeError) -> InputError:
-    if not text[error.pos :].strip():
+    rest = text[error.pos :]
+    runs_to_end = error.msg.startswith("Unterminated string") and '"' not in rest[1:]
+    if runs_to_end or not rest.strip():
         message = "truncated JSON: the file ends in the middle of a value"
     else:
         message = f"invalid JSON ({error.msg} at column {error.colno})"

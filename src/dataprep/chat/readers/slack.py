@@ -30,6 +30,7 @@ __all__ = ["READERS", "SlackReader", "render_markup"]
 
 _DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
 _MARKUP = re.compile(r"<([^<>\n]+)>")
+_MARKUP_TARGET = re.compile(r"[@#!]\S*|[A-Za-z][\w+.-]*:\S+")
 
 #: Subtypes that are notices, not something a person wrote.
 SYSTEM_SUBTYPES = frozenset(
@@ -60,6 +61,8 @@ def render_markup(text: str, users: dict[str, str]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         target, _, label = match.group(1).partition("|")
+        if not _MARKUP_TARGET.fullmatch(target):
+            return match.group(0)  # a stray "<...>", not Slack markup
         if target.startswith("@"):
             return "@" + (label or users.get(target[1:], target[1:]))
         if target.startswith("#"):
