@@ -42,12 +42,10 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Write to ``path`` through a temporary file renamed into place on success."""
     target = Path(path)
     _check_parent(target)
-    binary = "b" in mode
+    encoding, newline = (None, None) if "b" in mode else ("utf-8", "\n")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(
-            fd, mode, **({} if binary else {"encoding": "utf-8", "newline": "\n"})
-        ) as handle:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
