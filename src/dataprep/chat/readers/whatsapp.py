@@ -190,17 +190,26 @@ def _cut_points(rest: str) -> list[int]:
 
 
 def _resolve_ambiguous(rests: list[str], known: set[str]) -> tuple[list[str], list[str]]:
-    """Authors for lines with several ": " candidates: the longest known author, else the first."""
+    """Authors for lines with several ``: `` candidates.
+
+    A first candidate seen as an author on a one-colon line wins. Otherwise the longest
+    candidate recurring on two or more such lines wins (a contact saved as "Work: Bob" is a
+    candidate on all of Bob's lines, while texts after it differ); else the first candidate.
+    """
+    split = [(rest, _cut_points(rest)) for rest in rests]
+    named = [[_clean_name(rest[:cut]) for cut in cuts] for rest, cuts in split]
+    recurring: dict[str, int] = {}
+    for names in named:
+        if names[0] not in known:
+            for name in set(names):
+                recurring[name] = recurring.get(name, 0) + 1
     speakers: list[str] = []
     texts: list[str] = []
-    for rest in rests:
-        cuts = _cut_points(rest)
-        names = [_clean_name(rest[:cut]) for cut in cuts]
+    for (rest, cuts), names in zip(split, named, strict=True):
         chosen = 0
-        for index in sorted(range(len(cuts)), key=lambda i: -len(names[i])):
-            if names[index] in known:
-                chosen = index
-                break
+        if names[0] not in known:
+            repeated = [i for i, name in enumerate(names) if recurring[name] >= 2]
+            chosen = max(repeated, key=lambda i: len(names[i]), default=0)
         speakers.append(names[chosen])
         texts.append(rest[cuts[chosen] + 2 :])
     return speakers, texts
