@@ -193,7 +193,9 @@ def iter_csv_records(text: str, path: str | Path) -> Iterator[tuple[int, list[st
         except StopIteration:
             return
         except csv.Error as error:
-            raise InputError(f"malformed CSV ({error})", path=path, line=reader.line_num) from None
+            raise InputError(
+                f"malformed CSV record ({error}); an unclosed quote?", path=path, line=previous + 1
+            ) from None
         first = previous + 1
         previous = reader.line_num
         if fields:
