@@ -9,7 +9,12 @@ import polars as pl
 import pytest
 
 from dataprep.chat.readers import ReaderOptions
-from dataprep.chat.readers.wechat import WeChatReader, header_layout
+from dataprep.chat.readers.wechat import (
+    MEMOTRACE_COLUMNS,
+    PYWXDUMP_COLUMNS,
+    WeChatReader,
+    header_layout,
+)
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
 
@@ -119,13 +124,8 @@ def test_createtime_epoch_when_strtime_is_missing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "layout"),
     [
-        (PYWXDUMP_HEADER.strip().split(","), "pywxdump"),
-        (
-            "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender".split(
-                ","
-            ),
-            "memotrace",
-        ),
+        (list(PYWXDUMP_COLUMNS), "pywxdump"),
+        (list(MEMOTRACE_COLUMNS), "memotrace"),
         (["speaker", "text", "time"], None),
         (["msg", "talker"], None),
     ],
