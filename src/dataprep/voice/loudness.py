@@ -1,0 +1,73 @@
+"""Clip level checks (clipping, silence) and loudness normalization (peak or LUFS).
+
+LUFS is ITU-R BS.1770 integrated loudness from pyloudnorm. After LUFS gain the peak is
+limited to ``peak_dbfs`` by lowering the gain, never by clipping, as fish-audio-preprocess
+does (peak -1 dB, then -23 LUFS).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from dataprep.deps import require
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["ClipLevels", "measure", "normalize"]
+
+Mode = Literal["peak", "lufs", "none"]
+
+#: A sample at or above this magnitude counts as clipped (int16 full scale is 32767/32768).
+CLIP_LEVEL = 0.999
+#: pyloudnorm's gating needs at least one 400 ms block.
+MIN_LUFS_SECONDS = 0.4
+
+
+@dataclass(frozen=True)
+class ClipLevels:
+    """Levels of a clip as cut from the source, before any gain."""
+
+    peak_dbfs: float
+    rms_dbfs: float
+    clipped_ratio: float
+
+
+def _dbfs(value: float) -> float:
+    return 20 * math.log10(value) if value > 0 else -math.inf
+
+
+def measure(samples: np.ndarray) -> ClipLevels:
+    """Peak and RMS level in dBFS and the share of samples at full scale."""
+    import numpy as np
+
+    if not len(samples):
+        return ClipLevels(-math.inf, -math.inf, 0.0)
+    magnitude = np.abs(samples)
+    peak = float(magnitude.max())
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    clipped = float(np.count_nonzero(magnitude >= CLIP_LEVEL)) / len(samples)
+    return ClipLevels(_dbfs(peak), _dbfs(rms), clipped)
+
+
+def normalize(
+    samples: np.ndarray, rate: int, mode: Mode, *, peak_dbfs: float = -1.0, lufs: float = -23.0
+) -> np.ndarray:
+    """Gain ``samples`` to the target; silence and too-short clips for LUFS fall back to peak."""
+    import numpy as np
+
+    if mode == "none" or not len(samples):
+        return samples
+    peak = float(np.abs(samples).max())
+    if peak <= 0:
+        return samples
+    peak_gain = 10 ** (peak_dbfs / 20) / peak
+    gain = peak_gain
+    if mode == "lufs" and len(samples) >= MIN_LUFS_SECONDS * rate:
+        pyloudnorm = require("pyloudnorm", extra="voice")
+        loudness = pyloudnorm.Meter(rate).integrated_loudness(samples.astype(np.float64))
+        if math.isfinite(loudness):
+            gain = min(10 ** ((lufs - loudness) / 20), peak_gain)
+    return (samples * np.float32(gain)).astype(np.float32)

