@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dataprep.clean import dedupe
+from dataprep.clean import dedupe, scrub
 
-__all__ = ["dedupe"]
+__all__ = ["dedupe", "scrub"]

@@ -1,0 +1,272 @@
+"""The ``scrub_pii`` stage: find PII in every turn and replace it.
+
+Three replacement strategies: typed placeholders (``<PERSON>``), pseudonyms consistent
+within one sample (``<PERSON_1>`` is the same person everywhere in that conversation), or a
+keyed hash (``<PERSON_9F86D081>``, the same value gets the same token across the whole
+dataset; the key comes from an environment variable so it never lands in a report).
+Scrubbing is idempotent: our own tokens are never detected again, and a message is
+re-analysed after replacement until nothing new is found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
+from pydantic import Field
+
+from dataprep.clean.text import turn_columns
+from dataprep.deps import require
+from dataprep.errors import ConfigError, InputError
+from dataprep.registry import register
+from dataprep.stage import Stage, StageParams
+
+if TYPE_CHECKING:
+    from dataprep.clean.pii import BatchAnalyzer, Finding
+    from dataprep.clean.recognizers import ParticipantNames
+    from dataprep.context import RunContext
+
+__all__ = ["DEFAULT_ENTITIES", "Replacer", "ScrubPiiParams", "ScrubPiiStage", "scrub_texts"]
+
+#: Scrubbed by default. DATE_TIME, LOCATION, NRP and URL are left alone: chat is full of
+#: them and replacing every "tomorrow" or "Berlin" would gut the data (WeClone does the same).
+DEFAULT_ENTITIES = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "CN_RESIDENT_ID",
+    "US_SSN",
+    "UK_NHS",
+    "CRYPTO",
+)
+_PSEUDONYM = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
+_MAX_ROUNDS = 3
+
+
+class Replacer:
+    """Turns findings into replacement tokens for one sample."""
+
+    def __init__(self, strategy: str, key: bytes | None = None) -> None:
+        self.strategy = strategy
+        self.key = key
+        self._numbers: dict[tuple[str, str], int] = {}
+        self._next: Counter[str] = Counter()
+
+    def start_sample(self, texts: Sequence[str]) -> None:
+        """Forget the last sample's pseudonyms; continue after any already in ``texts``."""
+        self._numbers.clear()
+        self._next.clear()
+        if self.strategy == "pseudonym":
+            for text in texts:
+                for entity, number in _PSEUDONYM.findall(text):
+                    self._next[entity] = max(self._next[entity], int(number))
+
+    def token(self, entity: str, value: str) -> str:
+        if self.strategy == "placeholder":
+            return f"<{entity}>"
+        normal = " ".join(value.lower().split())
+        if self.strategy == "hash":
+            assert self.key is not None
+            digest = hmac.new(self.key, f"{entity}:{normal}".encode(), hashlib.sha256).hexdigest()
+            return f"<{entity}_{digest[:8].upper()}>"
+        slot = (entity, normal)
+        if slot not in self._numbers:
+            self._next[entity] += 1
+            self._numbers[slot] = self._next[entity]
+        return f"<{entity}_{self._numbers[slot]}>"
+
+    def apply(self, text: str, findings: Sequence[Finding]) -> str:
+        parts, position = [], 0
+        for finding in sorted(findings, key=lambda f: f.start):
+            parts.append(text[position : finding.start])
+            parts.append(self.token(finding.entity, text[finding.start : finding.end]))
+            position = finding.end
+        parts.append(text[position:])
+        return "".join(parts)
+
+
+def scrub_texts(
+    analyzer: BatchAnalyzer,
+    texts: list[str],
+    samples: list[int],
+    replacer: Replacer,
+    names: ParticipantNames | None = None,
+) -> tuple[list[str], Counter[str]]:
+    """Scrub ``texts`` (``samples[i]`` is the sample text ``i`` belongs to, in order).
+
+    Returns the new texts and the number of findings per entity type.
+    """
+    counts: Counter[str] = Counter()
+    texts = list(texts)
+    members: dict[int, list[int]] = {}
+    for index, sample in enumerate(samples):
+        members.setdefault(sample, []).append(index)
+    pending = list(range(len(texts)))
+    for _ in range(_MAX_ROUNDS):
+        if not pending:
+            break
+        results = analyzer.analyze([texts[i] for i in pending], names)
+        changed = [(i, found) for i, found in zip(pending, results, strict=True) if found]
+        by_sample: dict[int, list[tuple[int, list[Finding]]]] = {}
+        for i, found in changed:
+            by_sample.setdefault(samples[i], []).append((i, found))
+        for sample, items in by_sample.items():
+            replacer.start_sample([texts[j] for j in members[sample]])
+            for i, found in items:
+                counts.update(f.entity for f in found)
+                texts[i] = replacer.apply(texts[i], found)
+        pending = [i for i, _ in changed]
+    return texts, counts
+
+
+class ScrubPiiParams(StageParams):
+    strategy: Literal["placeholder", "pseudonym", "hash"] = Field(
+        default="placeholder",
+        description="placeholder: <PERSON>; pseudonym: <PERSON_1> consistent within a sample; hash: <PERSON_9F86D081> keyed with $DATAPREP_PII_KEY.",
+    )
+    entities: list[str] = Field(
+        default=list(DEFAULT_ENTITIES),
+        description="presidio entity types to scrub (plus CN_RESIDENT_ID; LOCATION, DATE_TIME, NRP, URL on request).",
+    )
+    threshold: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="Minimum score after context enhancement; presidio's weak patterns (0.01-0.05) stay below it.",
+    )
+    allow_list: list[str] = Field(
+        default_factory=list,
+        description="Values never scrubbed (case-insensitive exact match), e.g. a bot's name.",
+    )
+    speaker_names: bool = Field(
+        default=True, description="Scrub the speakers' own names and handles taken from the export."
+    )
+    names_file: str | None = Field(
+        default=None, description="Extra names to scrub, one per line (kept out of reports)."
+    )
+    spacy_model: str = Field(
+        default="en_core_web_sm",
+        description="Installed spaCy model for PERSON/LOCATION/NRP/DATE_TIME.",
+    )
+    phone_regions: list[str] = Field(
+        default=["US", "GB", "DE", "FR", "IL", "IN", "CA", "BR"],
+        description="Regions phonenumbers matches national formats for (+CC numbers match anywhere).",
+    )
+    ner_cased_only: bool = Field(
+        default=True,
+        description="Run NER only on messages with an upper-case letter (English names are capitalised).",
+    )
+    ner_batch_size: int = Field(default=256, ge=1, description="Messages per spaCy nlp.pipe batch.")
+    ner_max_chars: int = Field(
+        default=100_000,
+        ge=1000,
+        description="Longer messages are cut into pieces for NER (spaCy refuses texts over 1,000,000 characters).",
+    )
+    hash_key_env: str = Field(
+        default="DATAPREP_PII_KEY",
+        description="Environment variable holding the key of the hash strategy.",
+    )
+
+
+@register
+class ScrubPiiStage(Stage):
+    """Scrubs every turn's content; counts findings per entity type, never values."""
+
+    name = "scrub_pii"
+    description = "Find PII with presidio + spaCy + speaker names and replace it (placeholder, pseudonym or keyed hash)."
+    Params = ScrubPiiParams
+    params: ScrubPiiParams
+
+    def __init__(self, params: Any = None, *, analyzer: BatchAnalyzer | None = None) -> None:
+        super().__init__(params)
+        self.analyzer = analyzer
+        self.names: ParticipantNames | None = None
+        self.replacer: Replacer | None = None
+        self.counts: Counter[str] = Counter()
+        self.changed = Counter[str]()
+
+    def setup(self, ctx: RunContext) -> None:
+        require("presidio_analyzer", extra="clean")
+        from dataprep.clean.pii import BatchAnalyzer
+        from dataprep.clean.recognizers import ParticipantNames
+
+        p = self.params
+        key = None
+        if p.strategy == "hash":
+            secret = os.environ.get(p.hash_key_env, "")
+            if not secret:
+                raise ConfigError(
+                    f"the hash strategy needs a secret key in ${p.hash_key_env}",
+                    hint=f"You can fix this with: export {p.hash_key_env}=<a long random string>",
+                )
+            key = secret.encode()
+        self.replacer = Replacer(p.strategy, key)
+        if self.analyzer is None:
+            self.analyzer = BatchAnalyzer(
+                entities=p.entities,
+                threshold=p.threshold,
+                allow_list=p.allow_list,
+                spacy_model=p.spacy_model,
+                phone_regions=p.phone_regions,
+                ner_batch_size=p.ner_batch_size,
+                ner_max_chars=p.ner_max_chars,
+                ner_cased_only=p.ner_cased_only,
+            )
+        self.names = ParticipantNames()
+        if p.names_file:
+            try:
+                lines = Path(p.names_file).read_text(encoding="utf-8").splitlines()
+            except OSError as error:
+                raise InputError(
+                    f"cannot read the names file ({error.strerror})", path=p.names_file
+                ) from None
+            self.names.add(lines)
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        assert self.analyzer is not None and self.replacer is not None
+        if self.params.speaker_names and "speakers" in batch.columns:
+            assert self.names is not None
+            self.names.add(batch["speakers"].explode().drop_nulls().unique().to_list())
+        columns = turn_columns(batch)
+        values = {c: batch[c].to_list() for c in columns}
+        texts, samples, slots = [], [], []
+        for row in range(batch.height):
+            for column in columns:
+                for turn, message in enumerate(values[column][row] or []):
+                    if message and message.get("content"):
+                        texts.append(message["content"])
+                        samples.append(row)
+                        slots.append((column, row, turn))
+        scrubbed, counts = scrub_texts(self.analyzer, texts, samples, self.replacer, self.names)
+        self.counts.update(counts)
+        touched = set()
+        for (column, row, turn), old, new in zip(slots, texts, scrubbed, strict=True):
+            if old != new:
+                values[column][row][turn]["content"] = new
+                touched.add(column)
+                self.changed["messages"] += 1
+        ctx.progress.advance(self.name, batch.height)
+        if not touched:
+            return batch
+        return batch.with_columns(
+            [pl.Series(c, values[c], dtype=batch.schema[c]) for c in sorted(touched)]
+        )
+
+    def finish(self, ctx: RunContext) -> None:
+        ctx.report[self.name] = {
+            "findings_by_entity": dict(sorted(self.counts.items())),
+            "findings_total": sum(self.counts.values()),
+            "messages_changed": self.changed["messages"],
+            "strategy": self.params.strategy,
+            "speaker_names_known": len(self.names) if self.names is not None else 0,
+        }
