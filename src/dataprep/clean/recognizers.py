@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
 import tldextract
 from presidio_analyzer import Pattern, PatternRecognizer
@@ -65,14 +66,24 @@ class OfflineEmailRecognizer(EmailRecognizer):
 class CnMobileRecognizer(PatternRecognizer):
     """Mainland China mobile numbers: 1[3-9]x xxxx xxxx, optionally +86."""
 
-    PATTERNS = [
+    PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "CN mobile",
             r"(?<![\d+])(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)",
             0.6,
         )
     ]
-    CONTEXT = ["phone", "mobile", "call", "tel", "手机", "电话", "号码", "微信", "联系"]
+    CONTEXT: ClassVar[list[str]] = [
+        "phone",
+        "mobile",
+        "call",
+        "tel",
+        "手机",
+        "电话",
+        "号码",
+        "微信",
+        "联系",
+    ]
 
     def __init__(self) -> None:
         super().__init__(
@@ -86,14 +97,14 @@ class CnMobileRecognizer(PatternRecognizer):
 class CnResidentIdRecognizer(PatternRecognizer):
     """18-digit resident identity numbers; the check digit must be right."""
 
-    PATTERNS = [
+    PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "CN resident ID",
             r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])",
             0.3,
         )
     ]
-    CONTEXT = ["id", "identity", "身份证", "证件", "号码"]
+    CONTEXT: ClassVar[list[str]] = ["id", "identity", "身份证", "证件", "号码"]
 
     def __init__(self) -> None:
         super().__init__(
@@ -113,8 +124,10 @@ class BankCardRecognizer(PatternRecognizer):
     presidio's credit-card patterns miss 19-digit UnionPay debit cards and some groupings.
     """
 
-    PATTERNS = [Pattern("bank card", r"(?<![\d.-])[3-6]\d{3}(?:[ -]?\d{2,6}){2,5}(?![\d-])", 0.3)]
-    CONTEXT = ["card", "bank", "account", "卡", "卡号", "银行", "账号"]
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern("bank card", r"(?<![\d.-])[3-6]\d{3}(?:[ -]?\d{2,6}){2,5}(?![\d-])", 0.3)
+    ]
+    CONTEXT: ClassVar[list[str]] = ["card", "bank", "account", "卡", "卡号", "银行", "账号"]
 
     def __init__(self) -> None:
         super().__init__(
