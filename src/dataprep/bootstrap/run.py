@@ -1,0 +1,345 @@
+"""``run_bootstrap``: the one library call behind ``dataprep bootstrap``, and its dry run.
+
+It reads the seeds (or the SFT file for ``dpo-from-sft``), builds the job, runs the engine
+and writes the rows, a provenance sidecar (one line per row), the rejects and the report
+through ``RunContext.outputs``: all of them appear together at the end or not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dataprep.bootstrap.cache import RequestCache, default_cache_dir
+from dataprep.bootstrap.client import ChatModel, OpenAIChatModel
+from dataprep.bootstrap.cost import Budget, Prices, estimate_tokens
+from dataprep.bootstrap.dedupe import NearDuplicateIndex
+from dataprep.bootstrap.engine import STAGE, Engine
+from dataprep.bootstrap.jobs import GenerateJob, PreferenceFromSftJob, read_sft_items
+from dataprep.bootstrap.limits import RateLimiter, RetryPolicy
+from dataprep.bootstrap.tasks import load_seeds
+from dataprep.bootstrap.templates import (
+    DEFAULT_TEMPLATE,
+    check_template,
+    default_system,
+    template_hash,
+)
+from dataprep.context import RunContext, _json_default
+from dataprep.errors import ConfigError
+from dataprep.progress import NullProgress, Progress
+from dataprep.runner import versions
+from dataprep.stage import format_validation_error
+
+__all__ = [
+    "BootstrapConfig",
+    "BootstrapResult",
+    "estimate_bootstrap",
+    "run_bootstrap",
+    "sidecar_paths",
+]
+
+
+class BootstrapConfig(BaseModel):
+    """Everything a bootstrap run depends on except the API key, which stays in the environment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Literal["sft", "dpo", "kto", "dpo-from-sft"] = "sft"
+    n: int | None = Field(
+        default=None, ge=1, description="Rows wanted (dpo-from-sft: at most this many input rows)."
+    )
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = Field(default=1.0, ge=0, le=2)
+    max_tokens: int = Field(default=1024, ge=1)
+    seed: int = 0
+    concurrency: int = Field(default=8, ge=1, le=1024)
+    rpm: float | None = Field(default=None, gt=0)
+    tpm: float | None = Field(default=None, gt=0)
+    max_retries: int = Field(default=6, ge=0, le=100)
+    retry_delay: float = Field(default=1.0, ge=0)
+    timeout: float = Field(default=60.0, gt=0)
+    prices: tuple[float, float] | None = None
+    max_budget: float | None = Field(default=None, gt=0)
+    max_requests: int | None = Field(default=None, ge=1)
+    system: str | None = None
+    template: str | None = None
+    structured: Literal["auto", "json_schema", "json_object", "text"] = "auto"
+    examples: int = Field(default=3, ge=1, description="Seed examples shown per request.")
+    generated_examples: int = Field(default=2, ge=0, description="Accepted rows shown per request.")
+    window: int = Field(
+        default=64, ge=0, description="Accepted rows feed prompts only this many requests later."
+    )
+    dedupe_threshold: float = Field(default=0.7, gt=0, le=1)
+    cache_dir: Path | None = None
+    use_cache: bool = True
+
+    @classmethod
+    def make(cls, **values: Any) -> BootstrapConfig:
+        """Build from keyword values, turning validation errors into one ``ConfigError``."""
+        try:
+            config = cls(**values)
+        except ValidationError as error:
+            raise ConfigError(format_validation_error("bootstrap", error)) from None
+        if config.task != "dpo-from-sft" and config.n is None:
+            raise ConfigError(f"--task {config.task} needs --n, the number of rows to generate")
+        if config.task == "dpo-from-sft" and config.template is not None:
+            raise ConfigError(
+                "--template does not apply to --task dpo-from-sft (use --system for its prompt)"
+            )
+        if config.template is not None:
+            check_template(config.template)
+        return config
+
+    @property
+    def price_table(self) -> Prices | None:
+        return Prices(*self.prices) if self.prices else None
+
+    @property
+    def system_prompt(self) -> str:
+        return self.system if self.system is not None else default_system(self.task)
+
+    @property
+    def user_template(self) -> str:
+        return self.template if self.template is not None else DEFAULT_TEMPLATE
+
+    def params_for_report(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"system", "template"})
+        data["template_sha256"] = template_hash(self.system_prompt, self.user_template)
+        return data
+
+
+class BootstrapResult:
+    """What a run produced: rows, the report, and the files written."""
+
+    def __init__(
+        self, rows: list[dict[str, Any]], report: dict[str, Any], outputs: list[Path]
+    ) -> None:
+        self.rows = rows
+        self.report = report
+        self.outputs = outputs
+
+
+def sidecar_paths(out: Path) -> tuple[Path, Path]:
+    """Provenance and report paths beside ``out``: ``x.jsonl`` -> ``x.provenance.jsonl``, ``x.report.json``."""
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(f"{stem}.provenance.jsonl"), out.with_name(f"{stem}.report.json")
+
+
+def _build_job(config: BootstrapConfig, source: Path, ctx: RunContext) -> tuple[Any, int, int]:
+    """The job, how many rows it aims for, and how many requests it may make."""
+    if config.task == "dpo-from-sft":
+        items, bad = read_sft_items(source, config.n)
+        for line, reason in bad:
+            ctx.reject(STAGE, pl.DataFrame({"input_line": [line]}), reason)
+        job: Any = PreferenceFromSftJob(
+            items,
+            config.system_prompt,
+            config.model,
+            config.temperature,
+            config.max_tokens,
+            config.seed,
+            threshold=config.dedupe_threshold,
+        )
+        return job, len(items), len(items)
+    assert config.n is not None
+    job = GenerateJob(
+        config.task,
+        load_seeds(source),
+        config.system_prompt,
+        config.user_template,
+        config.model,
+        config.temperature,
+        config.max_tokens,
+        config.seed,
+        examples=config.examples,
+        generated_examples=config.generated_examples,
+        window=config.window,
+        dedupe=NearDuplicateIndex(config.dedupe_threshold),
+    )
+    return job, config.n, config.max_requests or 3 * config.n + 10
+
+
+def _api_key(config: BootstrapConfig) -> str:
+    key = os.environ.get(config.api_key_env)
+    if not key:
+        raise ConfigError(
+            f"the environment variable {config.api_key_env} is not set",
+            hint=f"Export your API key as {config.api_key_env}, or name another variable with --api-key-env",
+        )
+    return key
+
+
+def run_bootstrap(
+    config: BootstrapConfig,
+    source: Path,
+    out: Path,
+    *,
+    rejects: Path | None = None,
+    report: Path | None = None,
+    model: ChatModel | None = None,
+    progress: Progress | None = None,
+) -> BootstrapResult:
+    """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
+    provenance_path, default_report = sidecar_paths(out)
+    report_path = report or default_report
+    ctx = RunContext(
+        inputs=[source],
+        output=out,
+        seed=config.seed,
+        progress=progress or NullProgress(),
+        rejects_path=rejects,
+    )
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    job, target, total = _build_job(config, source, ctx)
+    cache_root = (config.cache_dir or default_cache_dir()) if config.use_cache else None
+    if model is None:
+        model = OpenAIChatModel(
+            api_key=_api_key(config), base_url=config.base_url, timeout=config.timeout
+        )
+    from dataprep.validate import check_records
+
+    prices = config.price_table
+    engine = Engine(
+        job=job,
+        model=model,
+        ctx=ctx,
+        cache=RequestCache(cache_root),
+        target=target,
+        total=total,
+        concurrency=config.concurrency,
+        max_tokens=config.max_tokens,
+        policy=RetryPolicy(config.max_retries, config.retry_delay),
+        limiter=RateLimiter(config.rpm, config.tpm),
+        budget=Budget(config.max_budget, prices),
+        structured="text" if config.task == "dpo-from-sft" else config.structured,
+        validate=check_records,
+    )
+    try:
+        asyncio.run(_run_engine(engine, model))
+        _write(ctx, out, engine.rows, provenance_path, engine.provenance)
+        summary = _report(config, engine, ctx, target, started, time.perf_counter() - clock)
+        ctx.close_rejects()
+        with ctx.outputs.open(report_path) as handle:
+            handle.write(
+                json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+            )
+        written = ctx.outputs.commit()
+    except BaseException:
+        ctx.close_rejects()
+        ctx.outputs.discard()
+        raise
+    finally:
+        ctx.progress.close()
+    summary["outputs"] = [str(p) for p in written]
+    return BootstrapResult(engine.rows, summary, written)
+
+
+async def _run_engine(engine: Engine, model: ChatModel) -> None:
+    try:
+        await engine.run()
+    finally:
+        await model.aclose()
+
+
+def _write(
+    ctx: RunContext,
+    out: Path,
+    rows: list[dict[str, Any]],
+    provenance_path: Path,
+    provenance: list[dict[str, Any]],
+) -> None:
+    with ctx.outputs.open(out) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with ctx.outputs.open(provenance_path) as handle:
+        for record in provenance:
+            handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _report(
+    config: BootstrapConfig,
+    engine: Engine,
+    ctx: RunContext,
+    target: int,
+    started: datetime,
+    seconds: float,
+) -> dict[str, Any]:
+    counts = ctx.counts[STAGE]
+    if engine.stop_reason == "budget":
+        ctx.warn(
+            f"stopped at the --max-budget limit with {len(engine.rows)} of {target} rows; "
+            "rerun with a higher budget to continue (cached requests cost nothing)"
+        )
+    elif engine.stop_reason == "max_requests":
+        ctx.warn(
+            f"only {len(engine.rows)} of {target} rows after {engine._next} requests; "
+            "see the reject reasons, or raise --max-requests"
+        )
+    return {
+        "command": "bootstrap",
+        "config": config.params_for_report(),
+        "versions": versions(),
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "inputs": [str(p) for p in ctx.inputs],
+        "output": str(ctx.output),
+        "target": target,
+        "accepted": len(engine.rows),
+        "requests_issued": engine._next,
+        "stop_reason": engine.stop_reason or "done",
+        "structured_mode": engine.mode,
+        "rejected": dict(sorted(counts.rejected.items())),
+        "rejected_total": sum(counts.rejected.values()),
+        "retries": dict(sorted(engine.retries.items())),
+        "notes": dict(sorted(counts.notes.items())),
+        "usage": engine.usage.to_dict(engine.budget.prices),
+        "cache": {
+            "hits": engine.cache.hits,
+            "writes": engine.cache.writes,
+            "dir": str(engine.cache.root) if engine.cache.root else None,
+        },
+        "warnings": list(ctx.warnings),
+    }
+
+
+def estimate_bootstrap(config: BootstrapConfig, source: Path) -> dict[str, Any]:
+    """Dry run: how many calls and what they would cost, from prompts built as the run would."""
+    ctx = RunContext(inputs=[source])
+    job, target, total = _build_job(config, source, ctx)
+    if target == 0:
+        raise ConfigError(f"{source}: no usable rows for --task {config.task}")
+    built = [job.build(i, "json_schema")[0] for i in range(min(target, 50))]
+    prompt = statistics.mean(estimate_tokens(r.prompt_chars()) for r in built)
+    if config.task == "dpo-from-sft":
+        typical = statistics.mean(estimate_tokens(len(item.chosen)) for item in job.items)
+    else:
+        typical = statistics.mean(estimate_tokens(len(json.dumps(s.example()))) for s in job.seeds)
+        prompt += config.generated_examples * typical  # accepted rows shown in later prompts
+    completion = min(float(config.max_tokens), typical)
+    prices = config.price_table
+    return {
+        "task": config.task,
+        "requests": target,
+        "max_requests": total,
+        "prompt_tokens_per_request": round(prompt),
+        "completion_tokens_per_request": round(completion),
+        "max_completion_tokens_per_request": config.max_tokens,
+        "prompt_tokens": round(prompt * target),
+        "completion_tokens": round(completion * target),
+        "cost": round(prices.cost(prompt * target, completion * target), 4) if prices else None,
+        "cost_worst_case": round(prices.cost(prompt * total, config.max_tokens * total), 4)
+        if prices
+        else None,
+        "skipped_input_rows": sum(ctx.counts[STAGE].rejected.values()),
+    }

@@ -1,0 +1,234 @@
+"""``dataprep bootstrap``: synthetic SFT/DPO/KTO rows from seed examples and an LLM endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dataprep.commands._common import RichProgress
+
+_TASKS = ("sft", "dpo", "kto", "dpo-from-sft")
+
+
+def _text_or_file(value: str | None) -> str | None:
+    """``@path`` reads the text from a file (like curl); anything else is the text itself."""
+    if value is None or not value.startswith("@"):
+        return value
+    from dataprep.io import read_text
+
+    return read_text(Path(value[1:]))
+
+
+@click.command("bootstrap")
+@click.argument("seeds", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--n",
+    "n",
+    type=int,
+    help="Rows to generate (required except for --task dpo-from-sft, where it caps the input rows).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output JSONL file (required unless --dry-run).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(_TASKS),
+    default="sft",
+    show_default=True,
+    help="sft: conversations like the seeds; dpo: preference pairs; kto: labelled rows; dpo-from-sft: real replies as chosen, generic ones as rejected.",
+)
+@click.option("--model", required=True, help="Model name the endpoint serves (e.g. gpt-4o-mini).")
+@click.option(
+    "--base-url",
+    help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (default: the SDK's, or $OPENAI_BASE_URL).",
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    help="Name of the environment variable holding the API key (the key itself is never a flag).",
+)
+@click.option(
+    "--concurrency", type=int, default=8, show_default=True, help="Requests in flight at most."
+)
+@click.option("--rpm", type=float, help="Requests-per-minute limit.")
+@click.option(
+    "--tpm",
+    type=float,
+    help="Tokens-per-minute limit (prompt estimate plus --max-tokens per request).",
+)
+@click.option(
+    "--max-retries",
+    type=int,
+    default=6,
+    show_default=True,
+    help="Retries per request for 429, 5xx, timeouts and broken replies.",
+)
+@click.option(
+    "--retry-delay",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="First backoff step in seconds (doubles per retry, with jitter; Retry-After wins).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds before a request counts as timed out.",
+)
+@click.option(
+    "--prices",
+    metavar="IN,OUT",
+    help="Dollars per million input and output tokens, e.g. 0.15,0.60.",
+)
+@click.option(
+    "--max-budget",
+    type=float,
+    help="Stop before spending more than this many dollars (needs --prices).",
+)
+@click.option(
+    "--max-requests", type=int, help="Give up after this many requests (default: 3 x --n + 10)."
+)
+@click.option("--dry-run", is_flag=True, help="Estimate calls, tokens and cost; send nothing.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed for the examples shown per request and the request seeds.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Request cache (default: ~/.cache/dataprep/bootstrap); reruns and resumes replay it.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Do not read or write the request cache (no resume)."
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="User prompt template with $examples, $schema and $task.",
+)
+@click.option(
+    "--system",
+    "--persona",
+    "system",
+    help="System prompt / persona for every request; @FILE reads it from a file.",
+)
+@click.option("--temperature", type=float, default=1.0, show_default=True)
+@click.option(
+    "--max-tokens", type=int, default=1024, show_default=True, help="Completion tokens per request."
+)
+@click.option(
+    "--structured",
+    type=click.Choice(["auto", "json_schema", "json_object", "text"]),
+    default="auto",
+    show_default=True,
+    help="Reply format: auto tries json_schema, then json_object, then plain text.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write rejected replies with their reason to this JSONL file.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON report (default: OUT with .report.json).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress display or summary.")
+def command(
+    seeds: Path,
+    out: Path | None,
+    dry_run: bool,
+    quiet: bool,
+    prices: str | None,
+    template: Path | None,
+    system: str | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    rejects: Path | None,
+    report: Path | None,
+    **options: Any,
+) -> None:
+    """Generate synthetic training rows in the style of SEEDS (JSONL).
+
+    SEEDS holds conversations (OpenAI messages or ShareGPT), DPO rows or KTO rows. Each
+    request shows the model a few seeds plus some accepted rows; every reply is validated,
+    checked for near duplicates and cached, so a rerun repeats no finished request.
+    """
+    from dataprep.bootstrap import BootstrapConfig, estimate_bootstrap, run_bootstrap
+    from dataprep.bootstrap.cost import Prices
+    from dataprep.bootstrap.templates import load_template
+    from dataprep.errors import ConfigError
+
+    parsed = Prices.parse(prices) if prices else None
+    config = BootstrapConfig.make(
+        **options,
+        prices=(parsed.input_per_million, parsed.output_per_million) if parsed else None,
+        template=load_template(template) if template else None,
+        system=_text_or_file(system),
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+    )
+    if dry_run:
+        _print_estimate(estimate_bootstrap(config, seeds))
+        return
+    if out is None:
+        raise ConfigError("--out is required (or pass --dry-run)")
+    progress = RichProgress(enabled=not quiet)
+    result = run_bootstrap(config, seeds, out, rejects=rejects, report=report, progress=progress)
+    if not quiet:
+        _print_summary(result.report)
+
+
+def _print_estimate(estimate: dict[str, Any]) -> None:
+    click.echo(
+        f"task {estimate['task']}: about {estimate['requests']} requests (at most {estimate['max_requests']})"
+    )
+    click.echo(
+        f"  prompt tokens:     ~{estimate['prompt_tokens']:,} (~{estimate['prompt_tokens_per_request']:,} per request)"
+    )
+    click.echo(
+        f"  completion tokens: ~{estimate['completion_tokens']:,} (~{estimate['completion_tokens_per_request']:,}"
+        f" per request, at most {estimate['max_completion_tokens_per_request']:,})"
+    )
+    if estimate["cost"] is None:
+        click.echo("  cost: pass --prices IN,OUT (dollars per million tokens) for an estimate")
+    else:
+        click.echo(
+            f"  cost: ~${estimate['cost']:.4f} (worst case ${estimate['cost_worst_case']:.4f})"
+        )
+    if estimate["skipped_input_rows"]:
+        click.echo(f"  input rows skipped: {estimate['skipped_input_rows']}")
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    """Counts only on stderr: no generated text, no key."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    usage = report["usage"]
+    console.print(
+        f"bootstrap: {report['accepted']} of {report['target']} rows accepted from "
+        f"{usage['requests']} requests ({usage['cached_requests']} from cache), stop: {report['stop_reason']}"
+    )
+    if report["rejected"]:
+        console.print("rejected: " + ", ".join(f"{r}: {n}" for r, n in report["rejected"].items()))
+    if report["retries"]:
+        console.print("retried: " + ", ".join(f"{r}: {n}" for r, n in report["retries"].items()))
+    tokens = f"tokens: {usage['prompt_tokens']:,} in, {usage['completion_tokens']:,} out"
+    if usage["cost"] is not None:
+        tokens += f"; cost ${usage['cost']:.4f} (this run ${usage['cost_this_run']:.4f})"
+    console.print(tokens)
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for path in report.get("outputs", []):
+        console.print(f"wrote {path}")
