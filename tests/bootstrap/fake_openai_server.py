@@ -32,15 +32,99 @@ FAULT_KINDS = (
     "reply",  # status 200 with the given content (a seed duplicate, broken JSON, ...)
 )
 
-_WORDS = (
-    "apple river quiet bright engine forest garden harbor island jacket kettle lantern meadow "
-    "needle orange pepper quartz rocket saddle timber umbrella velvet window yellow zephyr anchor "
-    "basket candle dragon ember falcon glacier hammer igloo jungle kernel ladder marble nectar "
-    "oyster pillow quiver ribbon sphinx tunnel unicorn violin walnut xylophone yogurt zipper "
-    "bakery cactus dolphin eclipse fossil goblet horizon iris jigsaw koala lemon mosaic nutmeg "
-    "orbit parrot quill raven sequoia tulip urchin vortex whistle yarrow zinnia acorn bison "
-    "cobalt dune estuary fjord geyser hazel indigo juniper kelp lagoon mango nimbus opal prairie"
-).split()
+_WORDS = [
+    "apple",
+    "river",
+    "quiet",
+    "bright",
+    "engine",
+    "forest",
+    "garden",
+    "harbor",
+    "island",
+    "jacket",
+    "kettle",
+    "lantern",
+    "meadow",
+    "needle",
+    "orange",
+    "pepper",
+    "quartz",
+    "rocket",
+    "saddle",
+    "timber",
+    "umbrella",
+    "velvet",
+    "window",
+    "yellow",
+    "zephyr",
+    "anchor",
+    "basket",
+    "candle",
+    "dragon",
+    "ember",
+    "falcon",
+    "glacier",
+    "hammer",
+    "igloo",
+    "jungle",
+    "kernel",
+    "ladder",
+    "marble",
+    "nectar",
+    "oyster",
+    "pillow",
+    "quiver",
+    "ribbon",
+    "sphinx",
+    "tunnel",
+    "unicorn",
+    "violin",
+    "walnut",
+    "xylophone",
+    "yogurt",
+    "zipper",
+    "bakery",
+    "cactus",
+    "dolphin",
+    "eclipse",
+    "fossil",
+    "goblet",
+    "horizon",
+    "iris",
+    "jigsaw",
+    "koala",
+    "lemon",
+    "mosaic",
+    "nutmeg",
+    "orbit",
+    "parrot",
+    "quill",
+    "raven",
+    "sequoia",
+    "tulip",
+    "urchin",
+    "vortex",
+    "whistle",
+    "yarrow",
+    "zinnia",
+    "acorn",
+    "bison",
+    "cobalt",
+    "dune",
+    "estuary",
+    "fjord",
+    "geyser",
+    "hazel",
+    "indigo",
+    "juniper",
+    "kelp",
+    "lagoon",
+    "mango",
+    "nimbus",
+    "opal",
+    "prairie",
+]
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -156,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Without this, Nagle's algorithm and delayed ACKs add ~40 ms to every reply.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return None
 
     def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
