@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dataprep.chat.readers import ReaderOptions, detect_format
 from dataprep.chat.readers.whatsapp import WhatsAppReader, parse_whatsapp
@@ -521,3 +523,73 @@ def test_cli_reports_undecodable_file_with_line(tmp_path: Path) -> None:
     assert code == 2
     assert f"{path}:2: cannot decode byte 0xe9" in err
     assert "Traceback" not in err
+
+
+# --- Hypothesis round trip: render messages in a header format, parse, get them back -----
+
+NAME_CHARS = st.characters(
+    codec="utf-8", categories=("L", "N", "So"), exclude_characters="\u00a0\u202f"
+)
+NAMES = st.text(NAME_CHARS, min_size=1, max_size=8).flatmap(
+    lambda first: st.sampled_from([first, f"{first} Q. Lee", f"\u202a{first}\u202c"])
+)
+# Continuation lines hold no digits, so none can look like a header of any format.
+LINE_CHARS = st.characters(
+    codec="utf-8", exclude_categories=("Cc", "Cs", "Nd"), exclude_characters="\r\n"
+)
+FIRST_LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=30)
+TIMES = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23, 59, 59))
+
+
+def _twelve(when: datetime, am: str, pm: str, space: str = "\u202f") -> str:
+    return f"{(when.hour % 12) or 12}:{when.minute:02d}{space}{pm if when.hour >= 12 else am}"
+
+
+AM_ES, PM_ES = "a.\u00a0m.", "p.\u00a0m."
+RENDERERS = {
+    "android-dmy": ("dmy", lambda t: f"{t.day}/{t.month}/{t.year % 100:02d}, {t:%H:%M} - "),
+    "ios-dmy-seconds": ("dmy", lambda t: f"\u200e[{t:%d.%m.%y, %H:%M:%S}] "),
+    "us-mdy-12h": (
+        "mdy",
+        lambda t: f"{t.month}/{t.day}/{t.year % 100:02d}, {_twelve(t, 'AM', 'PM')} - ",
+    ),
+    "es-dmy-a.m.": ("dmy", lambda t: f"{t:%d/%m/%Y}, {_twelve(t, AM_ES, PM_ES, ' ')} - "),
+    "ymd-en-dash": ("ymd", lambda t: f"{t:%Y-%m-%d, %H:%M} \u2013 "),
+}
+
+
+@st.composite
+def chats(draw: st.DrawFn) -> list[tuple[str | None, str, datetime]]:
+    names = draw(
+        st.lists(NAMES, min_size=1, max_size=3, unique_by=lambda n: n.strip("\u202a\u202c"))
+    )
+    messages = []
+    for _ in range(draw(st.integers(1, 12))):
+        when = draw(TIMES)
+        if draw(st.integers(0, 9)) == 0:
+            words = draw(st.text(st.characters(categories=("L",)), min_size=1, max_size=12))
+            messages.append((None, f"{words} left", when))
+            continue
+        more = draw(st.lists(st.text(LINE_CHARS, max_size=20), max_size=3))
+        messages.append((draw(st.sampled_from(names)), "\n".join([draw(FIRST_LINE), *more]), when))
+    return messages
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages=chats(), style=st.sampled_from(sorted(RENDERERS)))
+def test_round_trip(messages: list[tuple[str | None, str, datetime]], style: str) -> None:
+    order, render = RENDERERS[style]
+    seconds = style.startswith("ios")
+    lines = []
+    for speaker, text, when in messages:
+        prefix = "" if speaker is None else f"{speaker}: "
+        lines.append(render(when) + prefix + text)
+    frame, found = parse_whatsapp("\n".join(lines) + "\n", "chat.txt", date_order=order)  # type: ignore[arg-type]
+    expected_speakers = [None if s is None else s.strip("\u202a\u202c") for s, _, _ in messages]
+    assert frame.get_column("speaker").to_list() == expected_speakers
+    assert frame.get_column("text").to_list() == [text for _, text, _ in messages]
+    expected_times = [
+        when.replace(second=when.second if seconds else 0, microsecond=0) for *_, when in messages
+    ]
+    assert frame.get_column("time").to_list() == expected_times
+    assert found.invalid_dates == 0
