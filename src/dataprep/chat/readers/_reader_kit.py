@@ -110,8 +110,9 @@ def has_json_key(head: str, *keys: str) -> bool:
 
 
 def first_json_line(head: str, whole: bool, max_lines: int = 20) -> Any:
-    """The first non-blank line of ``head`` parsed as JSON, or None when it is not JSON.
+    """The first line of ``head`` (among its first ``max_lines``) that parses as JSON.
 
+    Broken lines are skipped so that one bad first line does not hide a file's format.
     ``whole`` says ``head`` is the entire file, so its last line is complete too.
     """
     lines = head.split("\n")
@@ -123,7 +124,7 @@ def first_json_line(head: str, whole: bool, max_lines: int = 20) -> Any:
         try:
             return json.loads(line)
         except json.JSONDecodeError:
-            return None
+            continue
     return None
 
 
