@@ -132,7 +132,7 @@ def test_unknown_format_lists_the_formats(tmp_path: Path, name: str, text: str) 
 def test_unknown_format_through_the_cli_is_one_line(tmp_path: Path) -> None:
     path = write(tmp_path / "x.json", '{"foo": 1}')
     out = tmp_path / "out.jsonl"
-    code, stdout, stderr = run_main("chat", path, "--out", out, "-q")
+    code, _, stderr = run_main("chat", path, "--out", out, "-q")
     assert code == 2
     lines = stderr.strip().splitlines()
     assert (
