@@ -106,7 +106,9 @@ def command(
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
             handle.write("".join(step_summary(report, strict) for report in reports))
     if any(report.exit_code(strict) for report in reports):
-        raise click.exceptions.Exit(1)
+        # SystemExit, not click.exceptions.Exit: click returns Exit codes from main() in
+        # non-standalone mode, which run_main and embedding callers would ignore.
+        raise SystemExit(1)
 
 
 def _length_checker(tokenizer: Path | None, max_length: int | None, chat_template: Path | None):  # type: ignore[no-untyped-def]
