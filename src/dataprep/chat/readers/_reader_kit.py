@@ -24,6 +24,7 @@ from dataprep.io import decode_bytes, read_text
 __all__ = [
     "BATCH_ROWS",
     "MessageBatcher",
+    "as_object",
     "epoch_to_datetime",
     "first_json_line",
     "has_json_key",
@@ -73,6 +74,11 @@ class MessageBatcher:
         frame = self.flush()
         if frame is not None:
             yield frame
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (for optional nested fields)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _json_error(path: str | Path, text: str, error: json.JSONDecodeError) -> InputError:

@@ -17,6 +17,7 @@ import polars as pl
 from dataprep.chat.readers import ReaderOptions, Rejecter
 from dataprep.chat.readers._reader_kit import (
     MessageBatcher,
+    as_object,
     has_json_key,
     parse_json_document,
     parse_timestamp,
@@ -62,7 +63,7 @@ def _media_text(message: dict[str, Any]) -> str | None:
 
 def message_row(message: dict[str, Any]) -> dict[str, Any]:
     """One messages-table row (without conversation and source) for a DCE message."""
-    author = message.get("author") if isinstance(message.get("author"), dict) else {}
+    author = as_object(message.get("author"))
     text = message.get("content") or ""
     if not isinstance(text, str):
         text = str(text)
@@ -71,7 +72,7 @@ def message_row(message: dict[str, Any]) -> dict[str, Any]:
         placeholder = _media_text(message)
         if placeholder is not None:
             text, kind = placeholder, "media"
-    reference = message.get("reference") if isinstance(message.get("reference"), dict) else {}
+    reference = as_object(message.get("reference"))
     speaker = author.get("nickname") or author.get("name")
     return {
         "speaker": None if kind == "system" or speaker is None else str(speaker),

@@ -20,6 +20,7 @@ import polars as pl
 from dataprep.chat.readers import ReaderOptions, Rejecter
 from dataprep.chat.readers._reader_kit import (
     MessageBatcher,
+    as_object,
     epoch_to_datetime,
     has_json_key,
     parse_json_document,
@@ -86,7 +87,7 @@ def user_names(users: Any) -> dict[str, str]:
     for user in users if isinstance(users, list) else []:
         if not isinstance(user, dict) or not user.get("id"):
             continue
-        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+        profile = as_object(user.get("profile"))
         name = (
             user.get("real_name")
             or profile.get("real_name")
@@ -103,10 +104,10 @@ def _speaker(message: dict[str, Any], users: dict[str, str]) -> tuple[str | None
     if message.get("subtype") == "bot_message" or (
         not message.get("user") and message.get("bot_id")
     ):
-        bot = message.get("bot_profile") if isinstance(message.get("bot_profile"), dict) else {}
+        bot = as_object(message.get("bot_profile"))
         name = message.get("username") or bot.get("name") or users.get(str(user_id))
         return (str(name) if name else user_id), user_id
-    profile = message.get("user_profile") if isinstance(message.get("user_profile"), dict) else {}
+    profile = as_object(message.get("user_profile"))
     name = users.get(str(user_id)) or profile.get("real_name") or profile.get("display_name")
     return (str(name) if name else user_id), user_id
 
