@@ -31,6 +31,10 @@ __all__ = [
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".m4a")
 
+#: Compressed formats go straight to PyAV: libsndfile's mpg123 prints notes to stderr on
+#: damaged MP3 data, and PyAV (FFmpeg) stays silent and reads more variants.
+_AV_FIRST = (".mp3", ".m4a")
+
 #: Seconds of audio decoded per block: big enough to keep Python overhead low, small
 #: enough that a block of 8-channel 96 kHz float audio stays under ~25 MB.
 BLOCK_SECONDS = 8.0
@@ -88,6 +92,8 @@ def _check_readable(path: Path) -> None:
 def probe(path: Path) -> AudioInfo:
     """Sample rate, channels and length, trying soundfile first and PyAV second."""
     _check_readable(path)
+    if path.suffix.lower() in _AV_FIRST:
+        return _probe_av(path)
     soundfile = require("soundfile", extra="voice")
     try:
         info = soundfile.info(str(path))

@@ -46,18 +46,22 @@ def _longest_pause(
 ) -> tuple[int, int]:
     """Frames [start, end) of the longest run below ``exit_threshold`` in [first, last).
 
-    Without any such frame, the single least speech-like frame is the pause.
+    Without any such run, the least speech-like frame is the pause. Ties go to the one
+    nearest the middle, so the two pieces come out as even as possible.
     """
     import numpy as np
 
     window = probabilities[first:last]
+    middle = (len(window) - 1) / 2
     quiet = np.concatenate(([False], window < exit_threshold, [False]))
     edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
     if len(edges):
         starts, ends = edges[0::2], edges[1::2]
-        best = int(np.argmax(ends - starts))
+        off_centre = np.abs((starts + ends - 1) / 2 - middle)
+        best = int(np.lexsort((off_centre, -(ends - starts)))[0])
         return first + int(starts[best]), first + int(ends[best])
-    lowest = first + int(np.argmin(window))
+    off_centre = np.abs(np.arange(len(window)) - middle)
+    lowest = first + int(np.lexsort((off_centre, window))[0])
     return lowest, lowest + 1
 
 
