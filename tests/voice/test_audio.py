@@ -9,10 +9,10 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
+from tests.voice.conftest import NARRATION, SPEAKERS
 
 from dataprep.errors import InputError
 from dataprep.voice.audio import decode_resampled, discover_audio, iter_resampled, probe
-from tests.voice.conftest import NARRATION, SPEAKERS
 
 
 def encode_with_av(samples: np.ndarray, rate: int, path: Path, codec: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -42,7 +44,7 @@ def test_clips_are_ordered_disjoint_bounded_and_cover_all_speech(layout: tuple) 
     regions, duration = layout
     probabilities = probabilities_for(regions, duration)
     clips = pack_clips(regions, duration, probabilities, FRAME, PARAMS)
-    for (_, end), (start, _) in zip(clips, clips[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(clips):
         assert end <= start
     for start, end in clips:
         assert 0.0 <= start < end <= duration + 1e-9
