@@ -16,12 +16,63 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 SPEAKERS = ("Colin", "Maya", "Ravi", "Priya Shah")
-WORDS = (
-    "ok sure thanks see you later tomorrow tonight train station coffee lunch dinner "
-    "meeting call back running late almost there home work weekend hike photos "
-    "great sounds good maybe next week what time where are you did you get it "
-    "I think so not sure let me check the plan again haha yes no perhaps"
-).split()
+WORDS = [
+    "ok",
+    "sure",
+    "thanks",
+    "see",
+    "you",
+    "later",
+    "tomorrow",
+    "tonight",
+    "train",
+    "station",
+    "coffee",
+    "lunch",
+    "dinner",
+    "meeting",
+    "call",
+    "back",
+    "running",
+    "late",
+    "almost",
+    "there",
+    "home",
+    "work",
+    "weekend",
+    "hike",
+    "photos",
+    "great",
+    "sounds",
+    "good",
+    "maybe",
+    "next",
+    "week",
+    "what",
+    "time",
+    "where",
+    "are",
+    "you",
+    "did",
+    "you",
+    "get",
+    "it",
+    "I",
+    "think",
+    "so",
+    "not",
+    "sure",
+    "let",
+    "me",
+    "check",
+    "the",
+    "plan",
+    "again",
+    "haha",
+    "yes",
+    "no",
+    "perhaps",
+]
 MEDIA = ("<Media omitted>", "IMG-20240316-WA0007.jpg (file attached)", "sticker omitted")
 SYSTEM = ("Maya changed the group description", "Ravi added Priya Shah", "You were added")
 

@@ -1,0 +1,253 @@
+"""Chat speed benchmark: `dataprep chat` end to end vs chat-miner's WhatsApp parser.
+
+In one run, on the same synthetic 1,000,000-message WhatsApp export (benchmarks/gen_whatsapp.py):
+  (a) chat-miner's ``WhatsAppParser`` parse alone (the PyPI peer), wall time and lines/s;
+  (b) our WhatsApp reader alone;
+  (c) ``dataprep chat FILE --me Colin --out ...`` end to end, with its peak RSS.
+Each measurement runs in its own subprocess, so peak RSS is that process's alone. Figures go
+to benchmarks/results/chat_speed.json and the "chat speed" section of benchmarks/RESULTS.md.
+
+Targets (issue 2): (c) at least 5x faster than (a); (c) at most 2 GB peak RSS.
+
+Usage: python benchmarks/bench_chat.py [--messages 1000000] [--repeats 3] [--peer-repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / "work"
+RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+
+from gen_whatsapp import write_export  # noqa: E402
+
+# The two "alone" measurements time the parse inside the process (imports and interpreter
+# start excluded); the end-to-end figure is the whole `dataprep chat` process, start included.
+PEER_CODE = """
+import json, logging, sys, time
+logging.disable(logging.CRITICAL)
+from chatminer.chatparsers import WhatsAppParser
+start = time.perf_counter()
+parser = WhatsAppParser(sys.argv[1])
+parser.parse_file()
+seconds = time.perf_counter() - start
+print(json.dumps({"messages": len(parser.parsed_messages._parsed_messages), "seconds": seconds}))
+"""
+
+OURS_CODE = """
+import json, sys, time
+from pathlib import Path
+from dataprep.chat.readers import ReaderOptions
+from dataprep.chat.readers.whatsapp import WhatsAppReader
+start = time.perf_counter()
+frames = list(WhatsAppReader().read(Path(sys.argv[1]), ReaderOptions(), lambda *row: None))
+seconds = time.perf_counter() - start
+print(json.dumps({"messages": sum(frame.height for frame in frames), "seconds": seconds}))
+"""
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, float | str]:
+    """Run ``command``; wall seconds and peak RSS (process tree, sampled every 20 ms)."""
+    start = time.perf_counter()
+    process = psutil.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO, text=True
+    )
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    seconds = time.perf_counter() - start
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr[-2000:]}")
+    return {"seconds": seconds, "peak_rss_mb": peak / 2**20, "stdout": stdout.strip()}
+
+
+def repeat(
+    command: list[str], times: int, env: dict[str, str] | None = None, *, inner: bool = False
+) -> dict[str, object]:
+    """Run ``command`` ``times`` times; with ``inner`` the process reports its own parse time."""
+    runs = [measure(command, env) for _ in range(times)]
+    reported = [json.loads(str(run["stdout"])) for run in runs] if inner else []
+    seconds = [r["seconds"] for r in reported] if inner else [float(run["seconds"]) for run in runs]
+    entry: dict[str, object] = {
+        "runs_seconds": [round(s, 3) for s in seconds],
+        "median_seconds": round(statistics.median(seconds), 3),
+        "process_wall_seconds": [round(float(run["seconds"]), 3) for run in runs],
+        "peak_rss_mb": round(max(float(run["peak_rss_mb"]) for run in runs), 1),
+    }
+    if inner:
+        entry["messages_parsed"] = reported[-1]["messages"]
+    return entry
+
+
+def pii_override() -> list[str]:
+    """``--set scrub_pii.enabled=false`` when the chat recipe has that stage, else nothing."""
+    from dataprep.recipe import load_recipe
+
+    names = [spec.key for spec in load_recipe("chat").stages]
+    return ["--set", "scrub_pii.enabled=false"] if "scrub_pii" in names else []
+
+
+def machine() -> dict[str, object]:
+    model = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+    }
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("polars", "chat-miner", "finetune-dataprep")}
+
+
+def write_section(result: dict[str, object]) -> None:
+    """Replace (or add) this benchmark's section of RESULTS.md, leaving the others alone."""
+    peer, ours, e2e = result["peer_parse"], result["our_reader"], result["dataprep_chat"]
+    lines = [
+        "<!-- chat_speed:start -->",
+        f"## Chat speed: `dataprep chat` vs chat-miner (WhatsApp, {result['input']['messages']:,} messages)",
+        "",
+        f"Measured {result['date']} by `benchmarks/bench_chat.py` on {result['machine']['nproc']} cores "
+        f"({result['machine']['cpu_model']}), load average at start {result['machine']['load_average_at_start']}. "
+        f"Input: synthetic export, {result['input']['messages']:,} messages, {result['input']['lines']:,} lines, "
+        f"{result['input']['megabytes']} MB. Medians of the runs listed; each run is a fresh subprocess. "
+        "The two parse-alone rows time the parse inside the process (start-up and imports excluded); "
+        "the end-to-end row is the whole `dataprep chat` process, start-up included.",
+        "",
+        "| measurement | runs (s) | median (s) | lines/s | peak RSS (MB) |",
+        "|---|---|---|---|---|",
+    ]
+    for label, entry in (
+        ("chat-miner 0.6.0 `WhatsAppParser` parse alone (peer)", peer),
+        ("dataprep WhatsApp reader alone", ours),
+        ("`dataprep chat` end to end (read, clean, roles, sessions, samples, write)", e2e),
+    ):
+        lines.append(
+            f"| {label} | {', '.join(str(s) for s in entry['runs_seconds'])} | {entry['median_seconds']} "
+            f"| {entry['lines_per_second']:,} | {entry['peak_rss_mb']} |"
+        )
+    targets = result["targets"]
+    lines += [
+        "",
+        f"- End to end is **{targets['speedup_vs_peer_parse']}x** faster than the peer's parse alone "
+        f"(target >= 5x: {'met' if targets['speedup_met'] else 'MISSED'}); "
+        f"peak RSS {e2e['peak_rss_mb']} MB (target <= 2048 MB: {'met' if targets['memory_met'] else 'MISSED'}).",
+        f"- Our reader alone is {targets['reader_speedup_vs_peer_parse']}x faster than the peer's parse.",
+        "- Per-stage seconds of the end-to-end run: "
+        + ", ".join(f"{name} {seconds}" for name, seconds in result["stage_seconds"].items())
+        + ".",
+        "<!-- chat_speed:end -->",
+    ]
+    section = "\n".join(lines)
+    path = HERE / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start, end = text.find("<!-- chat_speed:start -->"), text.find("<!-- chat_speed:end -->")
+    if start != -1 and end != -1:
+        text = text[:start] + section + text[end + len("<!-- chat_speed:end -->") :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of our reader and of the pipeline"
+    )
+    parser.add_argument("--peer-repeats", type=int, default=1, help="runs of chat-miner (slow)")
+    args = parser.parse_args()
+
+    info = machine()
+    export = WORK / f"whatsapp_{args.messages}.txt"
+    line_count = write_export(export, args.messages)
+    python = sys.executable
+    dataprep = str(Path(python).with_name("dataprep"))
+    out_dir = WORK / "chat_out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+
+    peer = repeat([python, "-c", PEER_CODE, str(export)], args.peer_repeats, env, inner=True)
+    ours = repeat([python, "-c", OURS_CODE, str(export)], args.repeats, inner=True)
+    chat_command = [
+        dataprep,
+        "chat",
+        str(export),
+        "--me",
+        "Colin",
+        "--out",
+        str(out_dir / "train.jsonl"),
+        "-q",
+    ]
+    e2e = repeat(chat_command + pii_override(), args.repeats)
+    report = json.loads((out_dir / "train.report.json").read_text(encoding="utf-8"))
+
+    for entry in (peer, ours, e2e):
+        entry["lines_per_second"] = round(line_count / float(entry["median_seconds"]))
+    speedup = float(peer["median_seconds"]) / float(e2e["median_seconds"])
+    result = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": info,
+        "versions": versions(),
+        "input": {
+            "messages": args.messages,
+            "lines": line_count,
+            "megabytes": round(export.stat().st_size / 2**20, 1),
+            "generator": "benchmarks/gen_whatsapp.py (seed 7)",
+        },
+        "peer_parse": peer,
+        "our_reader": ours,
+        "dataprep_chat": {
+            **e2e,
+            "command": " ".join(chat_command[1:]),
+            "samples_written": report["stages"]["write_conversations"]["rows_in"],
+        },
+        "stage_seconds": {name: stage["seconds"] for name, stage in report["stages"].items()},
+        "targets": {
+            "speedup_vs_peer_parse": round(speedup, 2),
+            "speedup_met": speedup >= 5,
+            "reader_speedup_vs_peer_parse": round(
+                float(peer["median_seconds"]) / float(ours["median_seconds"]), 2
+            ),
+            "memory_met": float(e2e["peak_rss_mb"]) <= 2048,
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "chat_speed.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_section(result)
+    print(json.dumps(result["targets"]), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
