@@ -230,6 +230,30 @@ def test_date_order_is_inferred_once_per_file(
     assert found.date_order_source == source
 
 
+def test_year_first_dates_ignore_a_day_month_order() -> None:
+    frame, found = parse_whatsapp("2023-12-01, 17:46 - Ana: x\n", "c.txt", date_order="mdy")
+    assert frame.get_column("time").to_list() == [datetime(2023, 12, 1, 17, 46)]
+    assert found.date_order == "ymd"
+
+
+def test_ymd_order_on_year_last_dates_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match=r"c\.txt: date order ymd does not fit"):
+        parse_whatsapp("1/12/23, 17:46 - Ana: x\n", "c.txt", date_order="ymd")
+
+
+def test_dominant_format_wins_and_ties_are_deterministic() -> None:
+    ios = "[01.02.19, 11:09:15] Ana: a"
+    android = "01/02/19, 11:10 - Ben: b"
+    frame = parse("\n".join([android, ios, ios]))
+    assert frame.get_column("source_line").to_list() == [2, 3]
+    tied = [
+        parse("\n".join(order)).get_column("source_line").to_list()
+        for order in ([ios, android], [android, ios])
+    ]
+    # Same two formats, once each: the choice depends on the formats, not on line order.
+    assert tied == [[1], [2]]  # the bracketed format both times
+
+
 def test_late_day_over_12_decides_for_the_whole_file() -> None:
     """Pustur #237: the order must come from all lines, not the first few."""
     lines = [f"{m}/{d}/24, 10:00 - Ana: x" for m in range(1, 13) for d in range(1, 13)]

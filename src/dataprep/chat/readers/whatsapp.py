@@ -112,13 +112,23 @@ def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _decide_order(
-    headers: pl.DataFrame, year_first: bool, given: str
+    headers: pl.DataFrame, year_first: bool, given: str, source: str
 ) -> tuple[Literal["dmy", "mdy", "ymd"], Literal["given", "inferred", "ambiguous"]]:
-    """Day/month order from all header dates at once: a value over 12 can only be a day."""
-    if given != "auto":
-        return given, "given"  # type: ignore[return-value]
+    """Day/month order from all header dates at once: a value over 12 can only be a day.
+
+    A four-digit first field is always the year (ymd); ``given`` only chooses between dmy
+    and mdy for dates that end with the year.
+    """
     if year_first:
-        return "ymd", "inferred"
+        return "ymd", "given" if given == "ymd" else "inferred"
+    if given == "ymd":
+        raise InputError(
+            "date order ymd does not fit: this file's dates end with the year",
+            path=source,
+            hint="You can fix this by passing --date-order dmy or mdy (or auto)",
+        )
+    if given in ("dmy", "mdy"):
+        return given, "given"  # type: ignore[return-value]
     stats = headers.select(
         mdy_bad=(pl.col("f1").cast(pl.Int32) > 12).sum(),
         dmy_bad=(pl.col("f2").cast(pl.Int32) > 12).sum(),
@@ -317,7 +327,7 @@ def parse_whatsapp(
     headers, continuations = _find_messages(_split_lines(text), source, reject)
     sample = headers.row(0, named=True)
     year_first = len(sample["f1"]) == 4
-    order, order_source = _decide_order(headers, year_first, date_order)
+    order, order_source = _decide_order(headers, year_first, date_order, source)
     year_digits = len(sample["f1"] if year_first else sample["f3"])
     headers = _split_authors(headers.with_columns(_rest()).drop("raw", "head"))
     headers = headers.join(continuations, on="message", how="left", maintain_order="left")
@@ -361,7 +371,12 @@ def _find_messages(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Header rows in the file's dominant format, and the other lines joined per message."""
     lines = _header_fields(lines)
-    counts = lines.get_column("key").drop_nulls().value_counts(sort=True)
+    counts = (
+        lines.get_column("key")
+        .drop_nulls()
+        .value_counts()
+        .sort(["count", "key"], descending=[True, False])
+    )
     if counts.height == 0:
         raise InputError(
             "no WhatsApp message header found",
