@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dataprep.clean import dedupe, scrub
+from dataprep.clean import conversations, decontaminate, dedupe, scrub, split
 
-__all__ = ["dedupe", "scrub"]
+__all__ = ["conversations", "decontaminate", "dedupe", "scrub", "split"]

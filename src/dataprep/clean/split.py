@@ -1,0 +1,199 @@
+"""Leakage-safe train/val/test splits.
+
+Samples are assigned per group, never one by one: a group is the source session
+(``group`` column) joined, with union-find, to every sample that is an exact or near
+duplicate of one of its samples. Each group lands in one split, chosen by a keyed hash
+of the group's key, so the assignment is deterministic from the seed and a group keeps
+its split when data is added (unless new data links it to another group).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import Field, model_validator
+
+from dataprep.clean.spool import Spool
+from dataprep.clean.text import sample_text_expr, turn_columns
+from dataprep.deps import require
+from dataprep.registry import register
+from dataprep.stage import Stage, StageParams
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from dataprep.context import RunContext
+
+__all__ = ["SPLITS", "SplitParams", "SplitStage", "split_of"]
+
+SPLITS = ("train", "val", "test")
+_ROW = "__split_row"
+
+
+def split_of(key: str, seed: int, ratios: tuple[float, float, float]) -> str:
+    """The split of group ``key``: a keyed 64-bit hash read as a number in [0, 1)."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8, key=str(seed).encode()).digest()
+    point = int.from_bytes(digest, "big") / 2**64
+    if point < ratios[0]:
+        return "train"
+    if point < ratios[0] + ratios[1]:
+        return "val"
+    return "test"
+
+
+class SplitParams(StageParams):
+    train: float = Field(default=0.9, ge=0, le=1, description="Share of groups in train.")
+    val: float = Field(default=0.05, ge=0, le=1, description="Share of groups in val.")
+    test: float = Field(default=0.05, ge=0, le=1, description="Share of groups in test.")
+    group_column: str = Field(
+        default="group",
+        description="Column naming each sample's group (the source session); null falls back to the sample id.",
+    )
+    near: bool = Field(
+        default=True,
+        description="Join near-duplicate samples' groups (MinHash LSH) so no cluster straddles splits.",
+    )
+    threshold: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="Jaccard similarity at which two samples' groups are joined (below dedupe's 0.8 on purpose).",
+    )
+    num_perm: int = Field(default=120, ge=8, le=1024, description="MinHash permutations.")
+    bands: int = Field(default=20, ge=1, description="LSH bands.")
+    rows: int = Field(default=6, ge=1, description="MinHash values per band.")
+    ngram: int = Field(default=5, ge=1, le=64, description="Characters per shingle.")
+    seed: int | None = Field(
+        default=None, description="Seed of the assignment hash (default: the run's --seed)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> SplitParams:
+        if abs(self.train + self.val + self.test - 1.0) > 1e-6:
+            raise ValueError(
+                f"train + val + test must be 1, got {self.train + self.val + self.test:g}"
+            )
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}"
+            )
+        return self
+
+
+@register
+class SplitStage(Stage):
+    """Adds a ``split`` column (train/val/test) assigned per leakage-safe group."""
+
+    name = "split"
+    description = "Assign train/val/test per group (session + exact/near-duplicate clusters), hash-based and stable."
+    Params = SplitParams
+    params: SplitParams
+
+    def setup(self, ctx: RunContext) -> None:
+        require("numpy", extra="clean")
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        from dataprep.clean.minhash import NearDuplicateIndex
+
+        p = self.params
+        index = NearDuplicateIndex(
+            num_perm=p.num_perm,
+            bands=p.bands,
+            rows=p.rows,
+            ngram=p.ngram,
+            threshold=p.threshold,
+            verify=True,
+        )
+        keys: list[pl.DataFrame] = []
+        with Spool(ctx.cache_dir) as spool:
+            for batch in batches:
+                batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
+                    pl.col(_ROW).cast(pl.Int64)
+                )
+                batch_keys = self._keys(batch)
+                if p.near:
+                    live = batch_keys.filter(pl.col("content") != "")
+                    index.add(live["content"].to_list(), live[_ROW].to_numpy())
+                keys.append(batch_keys.drop("content"))
+                spool.add(batch)
+            if not spool.rows:
+                return
+            assigned = self._assign(pl.concat(keys), index if p.near else None, ctx)
+            for batch in spool:
+                yield batch.join(assigned, on=_ROW, how="left").drop(_ROW)
+
+    def _keys(self, batch: pl.DataFrame) -> pl.DataFrame:
+        columns = turn_columns(batch)
+        group = (
+            pl.col(self.params.group_column)
+            if self.params.group_column in batch.columns
+            else pl.lit(None)
+        )
+        return batch.select(
+            pl.col(_ROW),
+            pl.coalesce(group.cast(pl.Utf8), pl.col("id").cast(pl.Utf8)).alias("group_key"),
+            sample_text_expr(columns).hash().alias("exact"),
+            sample_text_expr(columns, with_roles=False).alias("content"),
+        )
+
+    def _assign(self, keys: pl.DataFrame, index: Any, ctx: RunContext) -> pl.DataFrame:
+        import numpy as np
+
+        from dataprep.clean.minhash import connected_components
+
+        rows = keys[_ROW].to_numpy()
+        by_group = keys.select(pl.col(_ROW).first().over("group_key")).to_series().to_numpy()
+        by_exact = keys.select(pl.col(_ROW).first().over("exact")).to_series().to_numpy()
+        edges = [np.stack([by_group, rows], axis=1), np.stack([by_exact, rows], axis=1)]
+        near_pairs = np.zeros((0, 2), dtype=np.int64)
+        if index is not None:
+            labels = index.clusters(len(rows))
+            near_pairs = np.stack([labels, rows], axis=1)[labels != rows]
+            edges.append(near_pairs)
+        component = connected_components(len(rows), np.concatenate(edges).astype(np.int64))
+        p = self.params
+        seed = ctx.seed if p.seed is None else p.seed
+        ratios = (p.train, p.val, p.test)
+        frame = keys.with_columns(pl.Series("component", component))
+        names = frame.group_by("component").agg(pl.col("group_key").min().alias("unit"))
+        names = names.with_columns(
+            pl.col("unit")
+            .map_elements(lambda k: split_of(k, seed, ratios), return_dtype=pl.Utf8)
+            .alias("split")
+        )
+        frame = frame.join(names, on="component", how="left")
+        ctx.report[self.name] = self._summary(frame, near_pairs, index)
+        return frame.select(_ROW, "split")
+
+    def _summary(self, frame: pl.DataFrame, near_pairs: np.ndarray, index: Any) -> dict[str, Any]:
+        """Split sizes and the leakage check: duplicate pairs found across splits."""
+        split = frame["split"].to_numpy()
+        exact_cross = (
+            frame.group_by("exact")
+            .agg(pl.col("split").n_unique().alias("n"))
+            .filter(pl.col("n") > 1)
+            .height
+        )
+        near_cross = (
+            int((split[near_pairs[:, 0]] != split[near_pairs[:, 1]]).sum())
+            if len(near_pairs)
+            else 0
+        )
+        sizes = frame.group_by("split").agg(
+            pl.len().alias("samples"), pl.col("unit").n_unique().alias("groups")
+        )
+        by_split = {
+            row["split"]: {"samples": row["samples"], "groups": row["groups"]}
+            for row in sizes.to_dicts()
+        }
+        return {
+            "splits": {name: by_split.get(name, {"samples": 0, "groups": 0}) for name in SPLITS},
+            "source_groups": frame["group_key"].n_unique(),
+            "merged_groups": frame["unit"].n_unique(),
+            "cross_split_exact_duplicate_groups": exact_cross,
+            "cross_split_near_duplicate_pairs": near_cross,
+            "near_duplicate_settings": index.settings() if index is not None else None,
+        }
