@@ -81,25 +81,31 @@ class AudioFiles(Stage):
             description="Speaker of every file; default: the name of the folder holding the file.",
         )
 
-    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+    files: list[tuple[Path, Path]]
+
+    def setup(self, ctx: RunContext) -> None:
+        """Find the files first, so an empty folder fails before any model loads."""
         from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_audio
 
-        found = 0
+        self.files = []
         for root in ctx.inputs:
             base = root if root.is_dir() else root.parent
-            for path in discover_audio(root):
-                found += 1
-                speaker = self.params.speaker or path.parent.name or base.resolve().name  # type: ignore[attr-defined]
-                yield pl.DataFrame(
-                    {
-                        "source": [str(path.resolve())],
-                        "relpath": [str(path.relative_to(base))],
-                        "speaker": [speaker],
-                    }
-                )
-        if not found:
+            self.files += [(path, base) for path in discover_audio(root)]
+        if not self.files:
             where = ", ".join(str(p) for p in ctx.inputs)
             raise InputError(f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) found under {where}")
+        ctx.progress.task("voice", "voice files", total=len(self.files))
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        for path, base in self.files:
+            speaker = self.params.speaker or path.parent.name or base.resolve().name  # type: ignore[attr-defined]
+            yield pl.DataFrame(
+                {
+                    "source": [str(path.resolve())],
+                    "relpath": [path.relative_to(base).as_posix()],
+                    "speaker": [speaker],
+                }
+            )
 
 
 @register
@@ -158,6 +164,7 @@ class DetectSpeech(Stage):
         low_rate = 0
         rows = (row for batch in batches for row in batch.iter_rows(named=True))
         for row, outcome in pipelined(rows, lambda row: (row, self._one_file(row, cache))):
+            ctx.progress.advance("voice", 1)
             if isinstance(outcome, str):
                 ctx.reject(
                     self.name,
@@ -315,7 +322,6 @@ class Transcribe(Stage):
             cache.put(key, results)
         else:
             ctx.note(self.name, "cached_files")
-        ctx.progress.advance("transcribe", 1)
         scores = pl.DataFrame(
             results,
             schema={
