@@ -201,6 +201,11 @@ class ServerState:
     successes: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     authorization_headers: set[str] = field(default_factory=set)
+    #: After this many successes, hold new requests until ``release`` is set, then fail them
+    #: with a 503 (so a run can be killed while no reply is on its way).
+    hold_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
+    admitted: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self) -> Fault | None:
@@ -293,12 +298,24 @@ class _Handler(BaseHTTPRequestHandler):
         if response_format and response_format not in state.response_formats:
             self._error(400, f"response_format {response_format} is not supported")
             return
+        if self._must_hold():
+            state.release.wait()
+            self._error(503, "held, then released")
+            return
         fault = state.next_fault()
         if state.latency:
             time.sleep(state.latency)
         if fault is not None and self._serve_fault(fault, body, key):
             return
         self._succeed(body, key, made_up_reply(body), "stop")
+
+    def _must_hold(self) -> bool:
+        state = self.server.state
+        with state.lock:
+            if state.hold_after is not None and state.admitted >= state.hold_after:
+                return True
+            state.admitted += 1
+            return False
 
     def _succeed(self, body: dict[str, Any], key: str, content: str | None, finish: str) -> None:
         payload = json.dumps(_completion(body, content, finish)).encode()
@@ -335,6 +352,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: ServerState
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client (killed on purpose) drops its connection."""
+
 
 class FakeOpenAIServer:
     """Start with ``start()`` (or as a context manager); ``base_url`` ends in ``/v1``."""
@@ -343,7 +363,9 @@ class FakeOpenAIServer:
         self.state = ServerState(**options)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

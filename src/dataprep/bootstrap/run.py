@@ -93,6 +93,8 @@ class BootstrapConfig(BaseModel):
             raise ConfigError(format_validation_error("bootstrap", error)) from None
         if config.task != "dpo-from-sft" and config.n is None:
             raise ConfigError(f"--task {config.task} needs --n, the number of rows to generate")
+        if config.max_budget is not None and config.prices is None:
+            raise ConfigError("--max-budget needs --prices IN,OUT to turn tokens into money")
         if config.task == "dpo-from-sft" and config.template is not None:
             raise ConfigError(
                 "--template does not apply to --task dpo-from-sft (use --system for its prompt)"
