@@ -158,7 +158,7 @@ def test_forced_format_the_endpoint_lacks_is_one_clear_error(
     server: FakeOpenAIServer, tmp_path: Path, api_key: str
 ) -> None:
     server.state.response_formats = ()
-    code, out, err = bootstrap(server, tmp_path, "--n", "3", "--structured", "json_schema")
+    code, _, err = bootstrap(server, tmp_path, "--n", "3", "--structured", "json_schema")
     assert code == 2
     assert err.startswith("Error: ") and len(err.strip().splitlines()) == 1
     assert "--structured auto" in err and not (tmp_path / "synth.jsonl").exists()
@@ -229,7 +229,7 @@ def test_dpo_from_sft_keeps_real_replies_as_chosen(
     rows = read_jsonl(tmp_path / "synth.jsonl")
     sources = [json.loads(line)["conversations"] for line in lines]
     assert len(rows) == len(sources) == 12
-    for row, turns in zip(rows, sources):
+    for row, turns in zip(rows, sources, strict=True):
         assert row["chosen"] == [{"role": "assistant", "content": turns[-1]["value"]}]
         assert row["prompt"][-1] == {"role": "user", "content": turns[-2]["value"]}
         assert row["rejected"][0]["content"] != turns[-1]["value"]
