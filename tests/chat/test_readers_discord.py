@@ -157,3 +157,13 @@ def test_no_messages_list(tmp_path: Path) -> None:
     path.write_text('{"guild": {}, "channel": {}, "messages": {}}', encoding="utf-8")
     with pytest.raises(InputError, match="no 'messages' list"):
         read(path)
+
+
+def test_channel_after_messages_still_names_the_conversation(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(
+        '{"messages": [{"id": "1", "content": "hi"}], "guild": {}, "channel": {"id": "42"}}',
+        encoding="utf-8",
+    )
+    frame, _ = read(path)
+    assert frame["conversation"].to_list() == ["discord:42"]

@@ -261,3 +261,49 @@ def test_not_a_telegram_document(tmp_path: Path, document: str) -> None:
     path.write_text(document, encoding="utf-8")
     with pytest.raises(InputError, match="not a Telegram export"):
         read(path)
+
+
+def test_key_order_does_not_matter(tmp_path: Path) -> None:
+    # Messages before the chat id, personal_information after the chats: same result.
+    path = tmp_path / "result.json"
+    message = {
+        "id": 1,
+        "type": "message",
+        "date": "2024-01-01T10:00:00",
+        "from": "Colin",
+        "from_id": "user5",
+        "text": "hi",
+    }
+    document = (
+        '{"chats": {"list": [{"messages": ['
+        + json.dumps(message)
+        + '], "id": 77, "name": "Pat"}, 3]},'
+        ' "personal_information": {"user_id": 5, "bio": "braces { in } a bio"}}'
+    )
+    path.write_text(document, encoding="utf-8")
+    frame, rejects = read(path)
+    assert frame["conversation"].to_list() == [f"{path}#77"]
+    assert frame["is_me"].to_list() == [True]
+    assert [(r[1], r[2]) for r in rejects] == [(None, "chat_not_an_object")]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('{"messages": []} trailing', "expected the end of the file"),
+        ('{"id": 1, "messages": [{"id": 1} {"id": 2}]}', "expected ',' or ']' at column 34"),
+        ('{"messages" []}', "expected ':'"),
+        ('{\n"messages": [\n{"id": 1},\n', "truncated JSON"),
+    ],
+    ids=["trailing-garbage", "missing-comma", "missing-colon", "truncated-between-messages"],
+)
+def test_malformed_documents_are_one_line_errors(
+    tmp_path: Path, document: str, message: str
+) -> None:
+    path = tmp_path / "result.json"
+    path.write_text(document, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert str(caught.value).startswith(f"{path}:")
+    assert message in str(caught.value)
+    assert caught.value.line is not None

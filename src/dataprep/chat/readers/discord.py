@@ -16,13 +16,14 @@ import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
 from dataprep.chat.readers._reader_kit import (
+    JsonCursor,
     MessageBatcher,
     as_object,
     has_json_key,
-    parse_json_document,
     parse_timestamp,
 )
 from dataprep.errors import InputError
+from dataprep.io import read_text
 
 __all__ = ["READERS", "DiscordReader"]
 
@@ -94,6 +95,53 @@ def conversation_id(document: dict[str, Any], path: Path) -> str:
     return "discord:" + _PART_SUFFIX.sub("", path.stem)
 
 
+class _ChannelWalk:
+    """One pass over a DCE document, message by message; results wait for the whole file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.source = str(path)
+        self.header: dict[str, Any] = {}
+        self.batcher = MessageBatcher()
+        self.frames: list[pl.DataFrame] = []
+        self.rejects: list[tuple[str, int | None, str, str | None]] = []
+
+    def walk(self, cursor: JsonCursor) -> None:
+        pending: list[Any] | None = None
+        found = False
+        for key in cursor.members():
+            if key != "messages" or cursor.peek() != "[":
+                self.header[key] = cursor.value()
+                continue
+            found = True
+            if "channel" in self.header:  # DCE writes it first: stream message by message
+                conversation = conversation_id(self.header, self.path)
+                for index in cursor.elements():
+                    self._add(index, cursor.value(), conversation)
+            else:
+                pending = cursor.value()
+        cursor.end()
+        if not found:
+            raise InputError("not a DiscordChatExporter export: no 'messages' list", path=self.path)
+        conversation = conversation_id(self.header, self.path)
+        for index, message in enumerate(pending or [], start=1):
+            self._add(index, message, conversation)
+
+    def _add(self, index: int, message: Any, conversation: str) -> None:
+        if not isinstance(message, dict):
+            raw = json.dumps(message, ensure_ascii=False)[:1000]
+            self.rejects.append((self.source, index, "message_not_an_object", raw))
+            return
+        full = self.batcher.add(
+            conversation=conversation,
+            source_file=self.source,
+            source_line=index,
+            **message_row(message),
+        )
+        if full is not None:
+            self.frames.append(full)
+
+
 class DiscordReader:
     """Reads DiscordChatExporter JSON exports, including split ``[part N]`` files."""
 
@@ -107,28 +155,17 @@ class DiscordReader:
         )
 
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
-        document = parse_json_document(path, encoding=options.encoding)
-        if not isinstance(document, dict) or not isinstance(document.get("messages"), list):
-            raise InputError("not a DiscordChatExporter export: no 'messages' list", path=path)
-        conversation = conversation_id(document, path)
-        source = str(path)
-        batcher = MessageBatcher()
-        for index, message in enumerate(document["messages"], start=1):
-            if not isinstance(message, dict):
-                reject(
-                    source,
-                    index,
-                    "message_not_an_object",
-                    json.dumps(message, ensure_ascii=False)[:1000],
-                )
-                continue
-            row = message_row(message)
-            full = batcher.add(
-                conversation=conversation, source_file=source, source_line=index, **row
+        cursor = JsonCursor(read_text(path, options.encoding), path)
+        if cursor.peek() != "{":
+            raise InputError(
+                "not a DiscordChatExporter export: the top level is not a JSON object", path=path
             )
-            if full is not None:
-                yield full
-        yield from batcher.drain()
+        walk = _ChannelWalk(path)
+        walk.walk(cursor)
+        for rejected in walk.rejects:
+            reject(*rejected)
+        yield from walk.frames
+        yield from walk.batcher.drain()
 
 
 READERS = [DiscordReader()]

@@ -17,10 +17,10 @@ import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
 from dataprep.chat.readers._reader_kit import (
+    JsonCursor,
     MessageBatcher,
     epoch_to_datetime,
     has_json_key,
-    parse_json_document,
     parse_timestamp,
 )
 from dataprep.errors import InputError
@@ -174,21 +174,92 @@ def message_row(message: dict[str, Any], me_id: str | None) -> dict[str, Any]:
     }
 
 
-def _chats(document: Any, path: Path) -> tuple[list[Any], str | None]:
-    """The chats in a document and the exporting user's id (full-account exports only)."""
-    if not isinstance(document, dict):
-        raise InputError("not a Telegram export: the top level is not a JSON object", path=path)
-    if isinstance(document.get("chats"), dict):
-        chats = list(document["chats"].get("list") or [])
-        left = document.get("left_chats")
-        if isinstance(left, dict):
-            chats.extend(left.get("list") or [])
-        info = document.get("personal_information")
-        me = info.get("user_id") if isinstance(info, dict) else None
-        return chats, None if me is None else str(me)
-    if isinstance(document.get("messages"), list):
-        return [document], None
-    raise InputError("not a Telegram export: no 'messages' list and no 'chats.list'", path=path)
+_PERSONAL_INFORMATION = re.compile(r'(?<!\\)"personal_information"\s*:\s*(?=\{)')
+
+
+def exporting_user(text: str) -> str | None:
+    """``personal_information.user_id`` of a full-account export, wherever it sits."""
+    match = _PERSONAL_INFORMATION.search(text)
+    if match is None:
+        return None
+    try:
+        info, _ = json.JSONDecoder(strict=False).raw_decode(text, match.end())
+    except json.JSONDecodeError:
+        return None
+    user_id = info.get("user_id") if isinstance(info, dict) else None
+    return None if user_id is None else str(user_id)
+
+
+def _raw(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:1000]
+
+
+class _ExportWalk:
+    """One pass over a tdesktop document, message by message, collecting batches.
+
+    Batches and rejects are handed out only after the whole file parsed, so a truncated
+    export yields nothing rather than half of itself.
+    """
+
+    def __init__(self, cursor: JsonCursor, source: str, me_id: str | None) -> None:
+        self.cursor = cursor
+        self.source = source
+        self.me_id = me_id
+        self.batcher = MessageBatcher()
+        self.frames: list[pl.DataFrame] = []
+        self.rejects: list[tuple[str, int | None, str, str | None]] = []
+        self.chats = 0
+
+    def chat(self) -> None:
+        """Walk one chat object, or a document's top level (single chat or full account)."""
+        cursor = self.cursor
+        label: Any = None
+        pending: list[Any] | None = None
+        for key in cursor.members():
+            if key == "messages" and cursor.peek() == "[":
+                self.chats += 1
+                if label is None:  # identity not seen yet: decode now, label at the end
+                    pending = cursor.value()
+                else:
+                    self._stream_messages(label)
+            elif key in ("chats", "left_chats") and cursor.peek() == "{":
+                self._chat_list()
+            elif key in ("id", "name"):
+                value = cursor.value()
+                label = value if label is None or key == "id" else label
+            else:
+                cursor.value()
+        for index, message in enumerate(pending or [], start=1):
+            self._add(message, index, label)
+
+    def _chat_list(self) -> None:
+        for key in self.cursor.members():
+            if key != "list" or self.cursor.peek() != "[":
+                self.cursor.value()
+                continue
+            for _ in self.cursor.elements():
+                if self.cursor.peek() == "{":
+                    self.chat()
+                else:
+                    self.rejects.append(
+                        (self.source, None, "chat_not_an_object", _raw(self.cursor.value()))
+                    )
+
+    def _stream_messages(self, label: Any) -> None:
+        for index in self.cursor.elements():
+            self._add(self.cursor.value(), index, label)
+
+    def _add(self, message: Any, index: int, label: Any) -> None:
+        if not isinstance(message, dict):
+            self.rejects.append((self.source, index, "message_not_an_object", _raw(message)))
+            return
+        conversation = self.source if label is None else f"{self.source}#{label}"
+        row = message_row(message, self.me_id)
+        full = self.batcher.add(
+            conversation=conversation, source_file=self.source, source_line=index, **row
+        )
+        if full is not None:
+            self.frames.append(full)
 
 
 class TelegramReader:
@@ -209,34 +280,20 @@ class TelegramReader:
 
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         text = sanitize_escapes(read_text(path, options.encoding))
-        document = parse_json_document(path, text=text, object_pairs_hook=keep_richer_duplicates)
-        chats, me_id = _chats(document, path)
-        source = str(path)
-        batcher = MessageBatcher()
-        for chat in chats:
-            if not isinstance(chat, dict):
-                reject(
-                    source, None, "chat_not_an_object", json.dumps(chat, ensure_ascii=False)[:1000]
-                )
-                continue
-            label = chat.get("id", chat.get("name"))
-            conversation = source if label is None else f"{source}#{label}"
-            for index, message in enumerate(chat.get("messages") or [], start=1):
-                if not isinstance(message, dict):
-                    reject(
-                        source,
-                        index,
-                        "message_not_an_object",
-                        json.dumps(message, ensure_ascii=False)[:1000],
-                    )
-                    continue
-                row = message_row(message, me_id)
-                full = batcher.add(
-                    conversation=conversation, source_file=source, source_line=index, **row
-                )
-                if full is not None:
-                    yield full
-        yield from batcher.drain()
+        cursor = JsonCursor(text, path, object_pairs_hook=keep_richer_duplicates)
+        if cursor.peek() != "{":
+            raise InputError("not a Telegram export: the top level is not a JSON object", path=path)
+        walk = _ExportWalk(cursor, str(path), exporting_user(text))
+        walk.chat()
+        cursor.end()
+        if walk.chats == 0:
+            raise InputError(
+                "not a Telegram export: no 'messages' list and no 'chats.list'", path=path
+            )
+        for rejected in walk.rejects:
+            reject(*rejected)
+        yield from walk.frames
+        yield from walk.batcher.drain()
 
 
 READERS = [TelegramReader()]
