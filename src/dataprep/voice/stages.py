@@ -474,6 +474,7 @@ class WriteLists(Stage):
         rows = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
         if rows.height:
             rows = rows.with_columns(pl.col("text").map_elements(clean_text, return_dtype=pl.Utf8))
+            _write_clip_table(rows, ctx)
             _, skipped = write_formats(rows, ctx.output, list(self.params.formats), ctx.outputs)  # type: ignore[attr-defined]
             if skipped:
                 ctx.note(self.name, "gpt_sovits_unsupported_language", skipped)
@@ -488,3 +489,11 @@ class WriteLists(Stage):
             "speakers": rows["speaker"].n_unique() if rows.height else 0,
         }
         yield from ()
+
+
+def _write_clip_table(rows: pl.DataFrame, ctx: RunContext) -> None:
+    """``clips.jsonl``: every kept clip with its source span, Whisper scores and levels."""
+    assert ctx.output is not None
+    table = rows.sort("clip_path").drop("file_key", "source", strict=False)
+    with ctx.outputs.open(ctx.output / "clips.jsonl") as handle:
+        table.write_ndjson(handle)

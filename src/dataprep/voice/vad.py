@@ -9,6 +9,7 @@ in silero-vad. Tests may pass any object with ``speech_probabilities``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,7 +60,10 @@ class SileroVad:
     def __init__(self) -> None:
         silero = require("silero_vad", extra="voice")
         try:
-            self._model = silero.load_silero_vad(sequence=True)
+            with warnings.catch_warnings():
+                # silero-vad 6.2 still calls importlib.resources.path (deprecated) to find its model.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._model = silero.load_silero_vad(sequence=True)
         except Exception as error:  # onnxruntime or a damaged wheel
             raise ModelLoadError(
                 f"cannot load the silero-vad model ({type(error).__name__}: {error})",
