@@ -64,7 +64,7 @@ _CATALOG = [
         "J003",
         "error",
         "bad-encoding",
-        "The file must be UTF-8 without a byte-order mark; Arrow's JSON reader rejects anything else.",
+        "The file must be UTF-8; Arrow's JSON reader rejects anything else.",
     ),
     Rule(
         "J004",
@@ -77,6 +77,12 @@ _CATALOG = [
         "warning",
         "blank-line",
         "Blank lines are skipped by some loaders and rejected by others.",
+    ),
+    Rule(
+        "J006",
+        "warning",
+        "byte-order-mark",
+        "A UTF-8 byte-order mark: datasets copes, but line-by-line json.loads and many upload checks fail on line 1.",
     ),
     # Format detection and consistency.
     Rule(

@@ -38,7 +38,7 @@ def _first_line_problem(raw: bytes, validator: Validator) -> tuple[bytes, bool]:
     """Handle a BOM, UTF-16 and a JSON array on line 1; returns the line and whether to go on."""
     if raw.startswith(codecs.BOM_UTF8):
         validator.emit(
-            "J003", "", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"
+            "J006", "", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"
         )
         raw = raw[len(codecs.BOM_UTF8) :]
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:64]:
