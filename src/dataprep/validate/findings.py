@@ -284,6 +284,12 @@ _CATALOG = [
         "The row is longer than --max-length; the trainer truncates it.",
     ),
     Rule(
+        "L003",
+        "error",
+        "template-error",
+        "The chat template raises on this row (e.g. strict templates on roles that do not alternate).",
+    ),
+    Rule(
         "L002",
         "error",
         "dropped",
