@@ -251,7 +251,7 @@ def test_dominant_format_wins_and_ties_are_deterministic() -> None:
         for order in ([ios, android], [android, ios])
     ]
     # Same two formats, once each: the choice depends on the formats, not on line order.
-    assert tied == [[1], [2]]  # the bracketed format both times
+    assert tied == [[2], [1]]  # the Android format both times
 
 
 def test_late_day_over_12_decides_for_the_whole_file() -> None:
