@@ -141,7 +141,7 @@ def test_jsonl_without_the_text_field_anywhere_is_an_error(tmp_path: Path) -> No
     with pytest.raises(InputError) as caught:
         read(JsonlReader(), path)
     assert str(caught.value).startswith(f"{path}:1: no line has the text field 'text'")
-    assert "--text-column" in str(caught.value)
+    assert "--set read_chat.text_column=FIELD" in str(caught.value)
     frame, _ = read(JsonlReader(), path, text_column="msg", speaker_column="who")
     assert frame["speaker"].to_list() == ["A", "B"]
 

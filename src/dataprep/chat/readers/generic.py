@@ -275,7 +275,7 @@ class JsonlReader:
                 f"no line has the text field {options.text_column!r}",
                 path=path,
                 line=held[0][0],
-                hint="You can fix this by passing --text-column with the field that holds the message",
+                hint="You can fix this by naming the field that holds the message with --set read_chat.text_column=FIELD",
             )
         yield from batcher.drain()
 
@@ -287,14 +287,14 @@ def _check_header(path: Path, header: list[str], options: ReaderOptions) -> None
             f"no {options.text_column!r} column (columns: {shown})",
             path=path,
             line=1,
-            hint="You can fix this by passing --text-column with the column that holds the message",
+            hint="You can fix this by naming the column that holds the message with --set read_chat.text_column=COLUMN",
         )
     if options.speaker_column not in header and (options.role_column or "") not in header:
         raise InputError(
             f"no {options.speaker_column!r} or {options.role_column!r} column (columns: {shown})",
             path=path,
             line=1,
-            hint="You can fix this by passing --speaker-column or --role-column",
+            hint="You can fix this with --set read_chat.speaker_column=COLUMN (or read_chat.role_column)",
         )
 
 
