@@ -209,3 +209,20 @@ def test_undecodable_bytes_in_a_day_file(tmp_path: Path) -> None:
     day.write_bytes(b'[\n{"type": "message", "text": "\xe9t\xe9", "ts": "1"}\n]')
     with pytest.raises(InputError, match=r"2024-03-04\.json:2: cannot decode byte 0xe9"):
         read(export)
+
+
+def test_a_failing_export_hands_on_nothing(tmp_path: Path) -> None:
+    # A reject in an early day file, then a truncated later one: no batch and no reject
+    # leaves the reader before the error.
+    export = copy_export(tmp_path)
+    early = export / "general" / "2024-03-04.json"
+    early.write_text(
+        json.dumps(["junk", *json.loads(early.read_text(encoding="utf-8"))]), encoding="utf-8"
+    )
+    late = export / "random" / "2024-03-04.json"
+    late.write_bytes(late.read_bytes()[:100])
+    rejects: list[tuple] = []
+    batches = READER.read(export, ReaderOptions(), lambda *a: rejects.append(a))
+    with pytest.raises(InputError, match="truncated JSON"):
+        next(batches)
+    assert rejects == []

@@ -7,10 +7,11 @@ and line; rows are gathered column by column and handed out as message-table bat
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "iter_csv_records",
     "parse_json_document",
     "parse_timestamp",
+    "whole_input",
 ]
 
 #: Rows per yielded batch: big enough for polars to be efficient, small enough for memory.
@@ -75,6 +77,29 @@ class MessageBatcher:
         frame = self.flush()
         if frame is not None:
             yield frame
+
+
+ReadMethod = Callable[[Any, Path, Any, Callable[..., None]], Iterator[pl.DataFrame]]
+
+
+def whole_input(read: ReadMethod) -> ReadMethod:
+    """Decorator for ``read``: run to the end before handing on batches or rejects.
+
+    An input that fails half-way (a truncated day file, a broken CSV record) then raises
+    before contributing anything, rather than half of itself.
+    """
+
+    @functools.wraps(read)
+    def wrapper(
+        self: Any, path: Path, options: Any, reject: Callable[..., None]
+    ) -> Iterator[pl.DataFrame]:
+        held: list[tuple[Any, ...]] = []
+        frames = list(read(self, path, options, lambda *row: held.append(row)))
+        for row in held:
+            reject(*row)
+        yield from frames
+
+    return wrapper
 
 
 def as_object(value: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from dataprep.chat.readers._reader_kit import (
     head_is_whole,
     iter_csv_records,
     parse_timestamp,
+    whole_input,
 )
 from dataprep.errors import InputError
 from dataprep.io import iter_jsonl, read_text
@@ -137,6 +138,7 @@ class _ConversationJsonlReader:
     def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
         raise NotImplementedError
 
+    @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         source = str(path)
         batcher = MessageBatcher()
@@ -250,6 +252,7 @@ class JsonlReader:
             "{"
         )
 
+    @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         source = str(path)
         batcher = MessageBatcher()
@@ -306,6 +309,7 @@ class CsvReader:
     def sniff(self, path: Path, head: str) -> bool:
         return path.suffix.lower() == ".csv" and bool(head.strip())
 
+    @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         records = iter_csv_records(read_text(path, options.encoding), path)
         header = [name.strip() for name in next(records, (1, []))[1]]

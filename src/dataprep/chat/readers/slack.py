@@ -24,6 +24,7 @@ from dataprep.chat.readers._reader_kit import (
     epoch_to_datetime,
     has_json_key,
     parse_json_document,
+    whole_input,
 )
 from dataprep.errors import InputError
 
@@ -243,6 +244,7 @@ class SlackReader:
             and has_json_key(head, "ts")
         )
 
+    @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         if path.is_file() and path.suffix.lower() == ".json":
             yield from self._read_loose_day(path, options, reject)

@@ -17,7 +17,12 @@ from typing import Any
 import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
-from dataprep.chat.readers._reader_kit import MessageBatcher, iter_csv_records, parse_timestamp
+from dataprep.chat.readers._reader_kit import (
+    MessageBatcher,
+    iter_csv_records,
+    parse_timestamp,
+    whole_input,
+)
 from dataprep.errors import InputError
 from dataprep.io import read_text
 
@@ -159,6 +164,7 @@ class WeChatReader:
         first_line = head.lstrip("\ufeff").split("\n", 1)[0]
         return header_layout(next(csv.reader([first_line]), [])) is not None
 
+    @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         records = iter_csv_records(read_text(path, options.encoding), path)
         header = next(records, (1, []))[1]
