@@ -204,3 +204,23 @@ def test_validate_help_lists_every_option() -> None:
         "--output",
     ):
         assert option in result.output
+
+
+def test_validate_imports_no_heavy_dependency() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from dataprep.cli import main\n"
+        "try:\n"
+        f"    main(['validate', {str(FIXTURES / 'validate' / 'good' / 'sft' / 'text.jsonl')!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('datasets', 'trl', 'transformers', 'tokenizers', 'torch', 'jinja2') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

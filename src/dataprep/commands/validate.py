@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dataprep.validate.formats import PROFILES
+
+if TYPE_CHECKING:
+    from dataprep.validate.lengths import LengthChecker
 
 _FORMAT_CHOICES = ["auto", *PROFILES]
 
@@ -111,7 +115,9 @@ def command(
         raise SystemExit(1)
 
 
-def _length_checker(tokenizer: Path | None, max_length: int | None, chat_template: Path | None):  # type: ignore[no-untyped-def]
+def _length_checker(
+    tokenizer: Path | None, max_length: int | None, chat_template: Path | None
+) -> LengthChecker | None:
     if tokenizer is None:
         return None
     from dataprep.validate.lengths import DEFAULT_MAX_LENGTH, LengthChecker

@@ -188,14 +188,20 @@ def suggest_mapping(row: dict[str, Any], profile: str = "auto") -> Mapping | Non
 def _sft_mapping(row: dict[str, Any]) -> Mapping | None:
     keys = list(row)
     if type(row.get("conversations")) is list:
-        sources = ("conversations", "system")
         return Mapping(
-            "sharegpt", "sft", _SHAREGPT, "to_messages", sources, ("messages",), ("system",)
+            "sharegpt",
+            "sft",
+            _SHAREGPT,
+            "to_messages",
+            ("conversations", "system"),
+            ("messages",),
+            ("system",),
         )
     if "instruction" in row and "output" in row:
-        sources = ("instruction", "input", "output", "system")
-        optional = ("input", "system")
-        return Mapping("alpaca", "sft", _ALPACA, "to_messages", sources, ("messages",), optional)
+        alpaca = ("instruction", "input", "output", "system")
+        return Mapping(
+            "alpaca", "sft", _ALPACA, "to_messages", alpaca, ("messages",), ("input", "system")
+        )
     prompt = _first(keys, PROMPT_COLUMNS)
     answer = _first(keys, ANSWER_COLUMNS, exclude=(prompt or "",))
     if prompt is None or answer is None or (prompt, answer) == ("prompt", "completion"):

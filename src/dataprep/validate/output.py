@@ -122,7 +122,7 @@ def _profile(report: Report) -> str:
 
 def as_json(report: Report, strict: bool = False) -> dict[str, Any]:
     """The machine-readable report (stable field names; consumers should ignore unknown ones)."""
-    kept = defaultdict(int)
+    kept: dict[str, int] = defaultdict(int)
     for finding in report.findings:
         kept[finding.rule] += 1
     return {
