@@ -350,6 +350,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when many clients connect at
+    # once; the client then sees resets and SYN retransmits (1 s) instead of the latency.
+    request_queue_size = 256
     state: ServerState
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -97,6 +97,10 @@ class Engine:
         self._settled = 0
         self._rejected = 0
 
+    @property
+    def requests_issued(self) -> int:
+        return self._next
+
     # -- scheduling -------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -221,7 +225,9 @@ class Engine:
                 await self._wait(attempt, error.retry_after)
                 continue
             self.limiter.settle(estimate, reply.prompt_tokens + reply.completion_tokens)
-            self.cache.put(request, reply)
+            # Stored before it is used (resume depends on it); the fsync runs in a thread
+            # so that the other requests in flight go on meanwhile.
+            await asyncio.to_thread(self.cache.put, request, reply)
             self._account(reply, cached=False)
             return reply
         raise AssertionError("unreachable")

@@ -285,7 +285,7 @@ def _report(
         )
     elif engine.stop_reason == "max_requests":
         ctx.warn(
-            f"only {len(engine.rows)} of {target} rows after {engine._next} requests; "
+            f"only {len(engine.rows)} of {target} rows after {engine.requests_issued} requests; "
             "see the reject reasons, or raise --max-requests"
         )
     return {
@@ -298,7 +298,7 @@ def _report(
         "output": str(ctx.output),
         "target": target,
         "accepted": len(engine.rows),
-        "requests_issued": engine._next,
+        "requests_issued": engine.requests_issued,
         "stop_reason": engine.stop_reason or "done",
         "structured_mode": engine.mode,
         "rejected": dict(sorted(counts.rejected.items())),
