@@ -41,7 +41,7 @@ from pathlib import Path
 from dataprep.bootstrap import BootstrapConfig, run_bootstrap
 import openai, datasketch, dataprep.validate  # noqa: F401 - imported before the clock starts
 base_url, n, concurrency, out, cache = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-config = BootstrapConfig.make(n=n, model="bench-model", base_url=base_url, api_key_env="%s",
+config = BootstrapConfig.make(n=n, model="bench-model", base_url=base_url, api_key_env=sys.argv[7],
                               concurrency=concurrency, seed=0, cache_dir=Path(cache))
 start = time.perf_counter()
 result = run_bootstrap(config, Path(sys.argv[6]), Path(out))
@@ -50,7 +50,7 @@ print(json.dumps({"seconds": seconds, "accepted": result.report["accepted"],
                   "requests": result.report["usage"]["requests"],
                   "cached": result.report["usage"]["cached_requests"],
                   "rejected": result.report["rejected"]}))
-""" % KEY_ENV
+"""
 
 
 def server_stats(base_url: str) -> dict[str, int]:
@@ -65,8 +65,22 @@ def run_once(base_url: str, n: int, concurrency: int) -> dict[str, object]:
     before = server_stats(base_url)
     started = time.perf_counter()
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, base_url, str(n), str(concurrency), str(out), str(cache), str(SEEDS)],
-        capture_output=True, text=True, env={**os.environ, KEY_ENV: "bench-key"}, check=True,
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            base_url,
+            str(n),
+            str(concurrency),
+            str(out),
+            str(cache),
+            str(SEEDS),
+            KEY_ENV,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, KEY_ENV: "bench-key"},
+        check=True,
     )
     process_seconds = time.perf_counter() - started
     after = server_stats(base_url)
@@ -88,8 +102,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    server = subprocess.Popen([sys.executable, str(SERVER), "--latency", str(args.latency)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(SERVER), "--latency", str(args.latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
@@ -150,7 +167,9 @@ def write_markdown(result: dict[str, object]) -> None:
         "<!-- bootstrap_speed:end -->",
     ]
     section = "\n".join(lines)
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    text = (
+        RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    )
     start, end = "<!-- bootstrap_speed:start -->", "<!-- bootstrap_speed:end -->"
     if start in text and end in text:
         text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
