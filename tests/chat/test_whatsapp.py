@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from dataprep.chat.readers import ReaderOptions, detect_format
 from dataprep.chat.readers.whatsapp import WhatsAppReader, parse_whatsapp
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
-from tests.conftest import FIXTURES, run_main
+from tests.conftest import FIXTURES, REPO, run_main
 
 WHATSAPP = FIXTURES / "chat" / "whatsapp"
 READER = WhatsAppReader()
@@ -617,3 +618,27 @@ def test_round_trip(messages: list[tuple[str | None, str, datetime]], style: str
     ]
     assert frame.get_column("time").to_list() == expected_times
     assert found.invalid_dates == 0
+
+
+def test_synthetic_benchmark_export_parses_to_every_message(tmp_path: Path) -> None:
+    """The benchmark's generator and the reader agree: N messages in, N rows out, kinds counted."""
+    spec = importlib.util.spec_from_file_location(
+        "gen_whatsapp", REPO / "benchmarks" / "gen_whatsapp.py"
+    )
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    path = tmp_path / "synthetic.txt"
+    lines = generator.write_export(path, 3000, seed=3)
+    frame, rejects = read(path)
+    assert rejects == []
+    assert frame.height == 3000
+    assert lines > 3000  # some bodies are multi-line
+    kinds = dict(frame.group_by("kind").len().iter_rows())
+    assert set(kinds) == {"text", "media", "deleted", "system"}
+    assert (
+        frame.filter(pl.col("kind") == "system").get_column("speaker").null_count()
+        == kinds["system"]
+    )
+    assert frame.get_column("time").is_sorted()
+    assert frame.get_column("text").str.contains("\n").sum() > 0
