@@ -40,6 +40,12 @@ def test_cli_import_stays_light():
     assert out.stdout.strip() == ""
 
 
+def test_help_imports_neither_polars_nor_pydantic():
+    code = "import sys, dataprep.cli; print(','.join(m for m in ('polars', 'pydantic', 'yaml') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
 def test_every_command_has_help():
     from click.testing import CliRunner
 
