@@ -71,63 +71,105 @@ def check_turns(
     role_key: str = "role",
     content_key: str = "content",
     roles: dict[str, str] = _IDENTITY_ROLES,
-) -> str | None:
+) -> bool:
     """Check one message list; ``shape`` is ``conversation``, ``prompt`` or ``response``.
 
-    Returns the type name of the turns' content (``str``/``list``), or None when unusable.
+    Returns False when the list itself is unusable (not a list, or empty). The loop runs for
+    every message of every row, so the common case (known role, non-empty text) takes the
+    fewest steps and pointers are only built when something is reported.
     """
     if type(turns) is not list:
         emit("M001", base, f"{base[1:]} must be a list of messages, not {_json_type(turns)}")
-        return None
+        return False
     if not turns:
         emit("M001", base, f"{base[1:]} is an empty list")
-        return None
+        return False
     previous = None
     seen_assistant = False
-    content_type = None
-    last_role = None
     for index, turn in enumerate(turns):
-        pointer = f"{base}/{index}"
         if type(turn) is not dict:
-            emit("M002", pointer, f"message must be an object, not {_json_type(turn)}")
+            emit("M002", f"{base}/{index}", f"message must be an object, not {_json_type(turn)}")
+            previous = None
             continue
         raw_role = turn.get(role_key)
         role = roles.get(raw_role) if type(raw_role) is str else None
-        if role is None:
-            if raw_role is None:
-                emit("M002", f"{pointer}/{role_key}", f"message has no {role_key!r}")
-            else:
-                valid = ", ".join(sorted(roles))
-                emit("M003", f"{pointer}/{role_key}", f"unknown role {raw_role!r} (valid: {valid})")
         content = turn.get(content_key)
-        problem = _content_problem(turn, content, role)
-        if problem is not None:
-            emit(
-                "M005" if "missing" not in problem else "M002", f"{pointer}/{content_key}", problem
-            )
-        elif content_type is None:
-            content_type = type(content).__name__
-        if "weight" in turn and (type(turn["weight"]) is not int or turn["weight"] not in (0, 1)):
-            emit("M010", f"{pointer}/weight", f"weight must be 0 or 1, not {turn['weight']!r}")
-        if role == "system" and index > 0:
-            emit("M008", f"{pointer}/{role_key}", "system turn is not the first turn")
-        elif role == previous and role in ("user", "assistant"):
-            emit(
-                "M007",
-                f"{pointer}/{role_key}",
-                f"two {role} turns in a row (turns {index - 1} and {index})",
-            )
-        elif shape == "response" and role not in ("assistant", None):
-            emit(
-                "P006",
-                f"{pointer}/{role_key}",
-                f"{role} turn in a response; expected only assistant turns",
+        if (
+            role is None
+            or type(content) is not str
+            or not content
+            or content.isspace()
+            or "weight" in turn
+        ):
+            _check_turn_fields(
+                turn, f"{base}/{index}", raw_role, role, content, role_key, content_key, roles, emit
             )
         if role == "assistant":
+            if previous == "assistant":
+                emit(
+                    "M007",
+                    f"{base}/{index}/{role_key}",
+                    f"two assistant turns in a row (turns {index - 1} and {index})",
+                )
             seen_assistant = True
-        previous, last_role = role, role
-    _check_ending(base, len(turns) - 1, last_role, seen_assistant, shape, role_key, emit)
-    return content_type
+        elif role == "user":
+            if previous == "user":
+                emit(
+                    "M007",
+                    f"{base}/{index}/{role_key}",
+                    f"two user turns in a row (turns {index - 1} and {index})",
+                )
+            elif shape == "response":
+                emit(
+                    "P006",
+                    f"{base}/{index}/{role_key}",
+                    "user turn in a response; expected only assistant turns",
+                )
+        elif role == "system" and index:
+            emit("M008", f"{base}/{index}/{role_key}", "system turn is not the first turn")
+        elif role is not None and shape == "response":
+            emit(
+                "P006",
+                f"{base}/{index}/{role_key}",
+                f"{role} turn in a response; expected only assistant turns",
+            )
+        previous = role
+    _check_ending(base, len(turns) - 1, previous, seen_assistant, shape, role_key, emit)
+    return True
+
+
+def _check_turn_fields(
+    turn: dict[str, Any],
+    pointer: str,
+    raw_role: Any,
+    role: str | None,
+    content: Any,
+    role_key: str,
+    content_key: str,
+    roles: dict[str, str],
+    emit: Emit,
+) -> None:
+    """The slow path of one message: which of role, content and weight is wrong."""
+    if role is None:
+        if raw_role is None:
+            emit("M002", f"{pointer}/{role_key}", f"message has no {role_key!r}")
+        else:
+            valid = ", ".join(sorted(roles))
+            emit(
+                "M003", f"{pointer}/{role_key}", f"unknown role {_short(raw_role)} (valid: {valid})"
+            )
+    problem = _content_problem(turn, content, role)
+    if problem is not None:
+        emit("M005" if "missing" not in problem else "M002", f"{pointer}/{content_key}", problem)
+    weight = turn.get("weight", 0)
+    if type(weight) is not int or weight not in (0, 1):
+        emit("M010", f"{pointer}/weight", f"weight must be 0 or 1, not {_short(weight)}")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """A value for a message, cut short (never echo long row text into reports)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_ending(
@@ -242,7 +284,7 @@ def check_prompt_completion_row(row: dict[str, Any], emit: Emit) -> str | None:
         check_turns(row["prompt"], "/prompt", emit, "prompt")
         check_turns(row["completion"], "/completion", emit, "response")
     if "label" in row and type(row["label"]) is not bool:
-        emit("K001", "/label", f"label must be true or false, not {row['label']!r}")
+        emit("K001", "/label", f"label must be true or false, not {_short(row['label'])}")
     return kind
 
 
@@ -287,7 +329,7 @@ def check_preference_row(row: dict[str, Any], emit: Emit, *, extracts_prompt: bo
     chosen, rejected = row["chosen"], row["rejected"]
     usable = _check_responses(row, kind, explicit, emit)
     if "margin" in row and (type(row["margin"]) not in (int, float)):
-        emit("R001", "/margin", f"margin must be a number, not {row['margin']!r}")
+        emit("R001", "/margin", f"margin must be a number, not {_short(row['margin'])}")
     if not usable:
         return kind
     if chosen == rejected:
