@@ -21,6 +21,7 @@ benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -109,12 +110,10 @@ def measure(command: list[str]) -> dict[str, object]:
     )
     peak = 0
     while process.poll() is None:
-        try:
+        with contextlib.suppress(psutil.Error):
             peak = max(
                 peak, sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
             )
-        except psutil.Error:
-            pass
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     stdout, stderr = process.communicate()
