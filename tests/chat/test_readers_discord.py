@@ -32,8 +32,26 @@ def test_channel_fixture_rows() -> None:
     frame, rejects = read(GENERAL)
     assert rejects == []
     assert frame["conversation"].unique().to_list() == ["discord:810000000000000001"]
-    assert frame["kind"].to_list() == ["system", "text", "text", "media", "media", "system", "text"]
-    assert frame["speaker"].to_list() == [None, "Colin", "Noor", "Noor", "Colin", None, "kai"]
+    assert frame["kind"].to_list() == [
+        "system",
+        "text",
+        "text",
+        "media",
+        "media",
+        "system",
+        "text",
+        "text",
+    ]
+    assert frame["speaker"].to_list() == [
+        None,
+        "Colin",
+        "Noor",
+        "Noor",
+        "Colin",
+        None,
+        "kai",
+        "Colin",
+    ]
     assert frame["speaker_id"].to_list()[:3] == [
         "100000000000000002",
         "100000000000000001",
@@ -47,6 +65,7 @@ def test_channel_fixture_rows() -> None:
         "<sticker: thumbs up>",
         "Pinned a message.",
         "Nice board! Which enclosure?",
+        "A 3D-printed one, I'll share the STL tonight.",
     ]
     assert frame["reply_to"].to_list()[2] == "830000000000000002"
     assert frame["reply_to"].to_list()[6] == "830000000000000004"
@@ -56,8 +75,9 @@ def test_channel_fixture_rows() -> None:
         datetime(2025, 9, 1, 18, 1, 10),
         datetime(2025, 9, 1, 18, 3, 42, 500000),
     ]
-    assert frame["source_line"].to_list() == list(range(1, 8))
-    assert frame["is_me"].null_count() == 7
+    assert frame["reply_to"].to_list()[7] == "830000000000000007"
+    assert frame["source_line"].to_list() == list(range(1, 9))
+    assert frame["is_me"].null_count() == 8
 
 
 def test_split_parts_share_one_conversation() -> None:

@@ -42,16 +42,16 @@ def test_folder_export_rows() -> None:
     by_conversation = frame.group_by("conversation", maintain_order=True).len().rows()
     assert by_conversation == [
         (f"{EXPORT}#D0COLINLENA", 2),
-        (f"{EXPORT}#general", 9),
+        (f"{EXPORT}#general", 10),
         (f"{EXPORT}#random", 3),
     ]
     general = frame.filter(pl.col("conversation") == f"{EXPORT}#general")
     assert general["kind"].to_list() == [
-        "system", "text", "text", "text", "text", "media", "text", "deleted", "text",
+        "system", "text", "text", "text", "text", "media", "text", "deleted", "text", "text",
     ]  # fmt: skip
     assert general["speaker"].to_list() == [
         None, "Colin", "Lena Kowalski", "Arjun S", "Deploy Bot", "Lena Kowalski", "Arjun S",
-        "USLACKBOT", "Colin",
+        "USLACKBOT", "Colin", "Colin",
     ]  # fmt: skip
     assert general["text"].to_list() == [
         "@Arjun S has joined the channel",
@@ -62,24 +62,16 @@ def test_folder_export_rows() -> None:
         "<file: checklist.pdf>",
         "Late reply to the standup thread: the demo is at 4pm, see #random",
         "This message was deleted.",
+        "Thanks @Arjun S, 4pm it is. I'll move the invite.",
         "@here lunch is on me today",
     ]
     parent = general["message_id"][1]
     # Thread replies point at the parent's ts, across day files; the parent itself does not.
-    assert general["reply_to"].to_list() == [
-        None,
-        None,
-        parent,
-        None,
-        None,
-        None,
-        parent,
-        None,
-        None,
-    ]
+    replies = [parent if n in (2, 6, 8) else None for n in range(10)]
+    assert general["reply_to"].to_list() == replies
     assert general["speaker_id"].to_list()[4] == "B0DEPLOY"
     assert general["time"][1] == datetime(2024, 3, 4, 9, 0)
-    assert general["source_line"].to_list() == [1, 2, 3, 4, 5, 6, 1, 2, 3]
+    assert general["source_line"].to_list() == [1, 2, 3, 4, 5, 6, 1, 2, 3, 4]
     assert general["source_file"][6] == str(EXPORT / "general" / "2024-03-05.json")
     assert frame["is_me"].null_count() == frame.height
 

@@ -80,14 +80,12 @@ def test_full_account_reads_every_chat_and_marks_the_exporting_user() -> None:
     counts = frame.group_by("conversation", maintain_order=True).len()
     assert counts.rows() == [
         (f"{path}#4000000002", 6),
-        (f"{path}#4000000003", 7),
+        (f"{path}#4000000003", 8),
         (f"{path}#4000000004", 3),  # from left_chats
     ]
     colin = frame.filter(pl.col("speaker_id") == "user1000001")
-    assert colin["is_me"].to_list() == [True] * colin.height
-    assert frame.filter(pl.col("speaker_id") != "user1000001")["is_me"].to_list() == [False] * (
-        16 - colin.height
-    )
+    assert colin["is_me"].to_list() == [True] * 9  # his messages and the service lines he caused
+    assert frame.filter(pl.col("speaker_id") != "user1000001")["is_me"].to_list() == [False] * 8
     group = frame.filter(pl.col("conversation").str.ends_with("#4000000003"))
     assert group["kind"].to_list() == [
         "system",
@@ -97,6 +95,7 @@ def test_full_account_reads_every_chat_and_marks_the_exporting_user() -> None:
         "system",
         "text",
         "system",
+        "text",
     ]
     assert (
         group["text"].to_list()[0]
