@@ -157,6 +157,9 @@ class DedupeStage(Stage):
             roots = roots[origin]
             mask = (status == 0) & (roots != rows)
             status[mask], origin[mask] = 2, roots[mask]
+            # An exact copy of a sample that was itself a near duplicate names the survivor.
+            exact = status == 1
+            origin[exact] = origin[origin[exact]]
         if p.max_reply_repeats:
             status, origin = self._cap_replies(keys, status, origin)
         details = {

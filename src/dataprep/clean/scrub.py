@@ -101,12 +101,12 @@ def scrub_texts(
     samples: list[int],
     replacer: Replacer,
     names: ParticipantNames | None = None,
-) -> tuple[list[str], Counter[str]]:
+) -> tuple[list[str], list[Counter[str]]]:
     """Scrub ``texts`` (``samples[i]`` is the sample text ``i`` belongs to, in order).
 
-    Returns the new texts and the number of findings per entity type.
+    Returns the new texts and, for each, its number of findings per entity type.
     """
-    counts: Counter[str] = Counter()
+    counts: list[Counter[str]] = [Counter() for _ in texts]
     texts = list(texts)
     members: dict[int, list[int]] = {}
     for index, sample in enumerate(samples):
@@ -123,7 +123,7 @@ def scrub_texts(
         for sample, items in by_sample.items():
             replacer.start_sample([texts[j] for j in members[sample]])
             for i, found in items:
-                counts.update(f.entity for f in found)
+                counts[i].update(f.entity for f in found)
                 texts[i] = replacer.apply(texts[i], found)
         pending = [i for i, _ in changed]
     return texts, counts
@@ -234,27 +234,36 @@ class ScrubPiiStage(Stage):
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         assert self.analyzer is not None and self.replacer is not None
-        if self.params.speaker_names and "speakers" in batch.columns:
+        with_speakers = self.params.speaker_names and "speakers" in batch.columns
+        if with_speakers:
             assert self.names is not None
             self.names.add(batch["speakers"].explode().drop_nulls().unique().to_list())
-        columns = turn_columns(batch)
+        columns = (["speakers"] if with_speakers else []) + turn_columns(batch)
         values = {c: batch[c].to_list() for c in columns}
         texts, samples, slots = [], [], []
         for row in range(batch.height):
+            # Speakers go first so that pseudonyms number them as in the conversation.
             for column in columns:
-                for turn, message in enumerate(values[column][row] or []):
-                    if message and message.get("content"):
-                        texts.append(message["content"])
+                for turn, item in enumerate(values[column][row] or []):
+                    content = item if column == "speakers" else (item or {}).get("content")
+                    if content:
+                        texts.append(content)
                         samples.append(row)
                         slots.append((column, row, turn))
         scrubbed, counts = scrub_texts(self.analyzer, texts, samples, self.replacer, self.names)
-        self.counts.update(counts)
         touched = set()
-        for (column, row, turn), old, new in zip(slots, texts, scrubbed, strict=True):
-            if old != new:
-                values[column][row][turn]["content"] = new
-                touched.add(column)
-                self.changed["messages"] += 1
+        for position, ((column, row, turn), old, new) in enumerate(
+            zip(slots, texts, scrubbed, strict=True)
+        ):
+            if old == new:
+                continue
+            touched.add(column)
+            if column == "speakers":
+                values[column][row][turn] = new
+                continue
+            values[column][row][turn]["content"] = new
+            self.changed["messages"] += 1
+            self.counts.update(counts[position])
         ctx.progress.advance(self.name, batch.height)
         if not touched:
             return batch

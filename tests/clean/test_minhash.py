@@ -1,0 +1,114 @@
+"""MinHash signatures equal datasketch's; LSH banding, candidates and components."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataprep.clean.minhash import (
+    MinHasher,
+    band_keys,
+    candidate_pairs,
+    connected_components,
+    exact_jaccard,
+    lsh_probability,
+    shingle_hash,
+    shingles,
+)
+
+
+def datasketch_signature(text: str, num_perm: int, ngram: int, seed: int = 1) -> np.ndarray:
+    minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash(ngram))
+    minhash.update_batch(shingles(text, ngram))
+    return minhash.hashvalues
+
+
+TEXTS = {
+    "english": "the quick brown fox jumps over the lazy dog",
+    "chinese": "你好，今天天气很好，我们去公园散步吧",
+    "japanese": "今日はいい天気ですね、散歩に行きましょう",
+    "shorter_than_shingle": "ok",
+    "exactly_one_shingle": "hello",
+    "empty": "",
+    "emoji": "😀😀 party 🎉 tonight",
+}
+
+
+@pytest.mark.parametrize(
+    ("num_perm", "ngram", "seed"),
+    [(128, 5, 1), (64, 3, 7), (256, 9, 42)],
+    ids=["128x5", "64x3", "256x9"],
+)
+def test_signatures_equal_datasketch(num_perm: int, ngram: int, seed: int) -> None:
+    texts = list(TEXTS.values())
+    ours = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed).signatures(texts)
+    for row, text in enumerate(texts):
+        assert np.array_equal(ours[row], datasketch_signature(text, num_perm, ngram, seed)), text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
+def test_signatures_equal_datasketch_for_any_text(texts: list[str]) -> None:
+    ours = MinHasher(num_perm=32, ngram=4).signatures(texts)
+    for row, text in enumerate(texts):
+        assert np.array_equal(ours[row], datasketch_signature(text, 32, 4))
+
+
+def test_short_texts_get_distinct_signatures() -> None:
+    # The failure of peers: every text shorter than a shingle shares one empty signature.
+    signatures = MinHasher(num_perm=64, ngram=5).signatures(["cat", "dog", "cat", "ok"])
+    assert np.array_equal(signatures[0], signatures[2])
+    assert not np.array_equal(signatures[0], signatures[1])
+    assert not np.array_equal(signatures[1], signatures[3])
+
+
+def test_signature_agreement_estimates_jaccard() -> None:
+    base = "we should meet at the station at nine and then take the train to the coast together"
+    edited = base.replace("nine", "ten")
+    signatures = MinHasher(num_perm=256, ngram=5).signatures([base, edited])
+    estimate = float((signatures[0] == signatures[1]).mean())
+    assert abs(estimate - exact_jaccard(base, edited, 5)) < 0.1
+
+
+def test_lsh_probability_matches_the_formula() -> None:
+    assert lsh_probability(0.8, 20, 6) == pytest.approx(1 - (1 - 0.8**6) ** 20)
+    assert lsh_probability(0.8, 20, 6) > 0.99
+    assert lsh_probability(0.3, 20, 6) < 0.02
+
+
+def test_band_keys_need_enough_permutations() -> None:
+    with pytest.raises(ValueError, match="exceeds num_perm"):
+        band_keys(np.zeros((2, 10), dtype=np.uint32), bands=4, rows=3)
+
+
+def test_candidates_link_each_member_to_the_earliest() -> None:
+    keys = np.array([[1, 9], [2, 8], [1, 7], [3, 8], [1, 6]], dtype=np.uint64)
+    pairs = candidate_pairs(keys)
+    assert {tuple(p) for p in pairs.tolist()} == {(0, 2), (0, 4), (1, 3)}
+
+
+def test_connected_components_label_with_the_smallest_member() -> None:
+    pairs = np.array([[3, 4], [4, 5], [0, 2], [5, 1]], dtype=np.int64)
+    labels = connected_components(7, pairs)
+    assert labels.tolist() == [0, 1, 0, 1, 1, 1, 6]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40))
+def test_connected_components_agree_with_a_plain_union_find(edges: list[tuple[int, int]]) -> None:
+    parent = list(range(30))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    expected = [min(n for n in range(30) if find(n) == find(x)) for x in range(30)]
+    pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    assert connected_components(30, pairs).tolist() == expected
