@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dataprep.chat.readers import ReaderOptions, detect_format
 from dataprep.chat.readers.slack import SlackReader, render_markup
@@ -218,3 +220,13 @@ def test_a_failing_export_hands_on_nothing(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="truncated JSON"):
         next(batches)
     assert rejects == []
+
+
+@given(st.text(st.characters(blacklist_characters="<&")))
+def test_text_without_markup_is_unchanged(text: str) -> None:
+    assert render_markup(text, USERS) == text
+
+
+@given(st.text(st.characters(blacklist_characters="<>&|")), st.sampled_from(sorted(USERS)))
+def test_mentions_resolve_to_names(text: str, user: str) -> None:
+    assert render_markup(f"{text}<@{user}>", USERS) == f"{text}@{USERS[user]}"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataprep.chat.readers import ReaderOptions
@@ -306,3 +307,22 @@ def test_malformed_documents_are_one_line_errors(
     assert str(caught.value).startswith(f"{path}:")
     assert message in str(caught.value)
     assert caught.value.line is not None
+
+
+# tdesktop writes control characters as "\x0C" where JSON wants "\u000C".
+_AS_TDESKTOP = re.compile(r"(?<!\\)((?:\\\\)*)\\u00([01][0-9a-fA-F])")
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.text(st.characters(blacklist_categories=("Cs",))), min_size=1, max_size=8))
+def test_any_text_survives_tdesktop_escapes(tmp_path: Path, texts: list[str]) -> None:
+    messages = [
+        {"id": n, "type": "message", "from": "A", "text": text} for n, text in enumerate(texts)
+    ]
+    raw = json.dumps({"id": 1, "messages": messages}, ensure_ascii=False)
+    path = tmp_path / "result.json"
+    path.write_text(_AS_TDESKTOP.sub(r"\1\\x\2", raw), encoding="utf-8")
+    frame, rejects = read(path)
+    assert rejects == []
+    expected = [text.replace("\r\n", "\n").replace("\r", "\n") for text in texts]
+    assert frame["text"].to_list() == expected
