@@ -81,6 +81,8 @@ class AudioFiles(Stage):
             description="Speaker of every file; default: the name of the folder holding the file.",
         )
 
+    params: Params
+
     files: list[tuple[Path, Path]]
 
     def setup(self, ctx: RunContext) -> None:
@@ -98,7 +100,7 @@ class AudioFiles(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         for path, base in self.files:
-            speaker = self.params.speaker or path.parent.name or base.resolve().name  # type: ignore[attr-defined]
+            speaker = self.params.speaker or path.parent.name or base.resolve().name
             yield pl.DataFrame(
                 {
                     "source": [str(path.resolve())],
@@ -148,6 +150,8 @@ class DetectSpeech(Stage):
                 raise ValueError("max_seconds must exceed 2 * pad_seconds by at least 1 second")
             return self
 
+    params: Params
+
     #: Tests may set a fake detector before the run; otherwise setup() loads silero-vad.
     detector: VoiceActivityDetector | None = None
 
@@ -174,10 +178,10 @@ class DetectSpeech(Stage):
                 continue
             clips, low = outcome
             low_rate += low
-            too_short = clips.filter(pl.col("duration") < self.params.min_seconds)  # type: ignore[attr-defined]
+            too_short = clips.filter(pl.col("duration") < self.params.min_seconds)
             if too_short.height:
                 ctx.reject(self.name, too_short.drop("audio16k"), "too_short")
-            kept = clips.filter(pl.col("duration") >= self.params.min_seconds)  # type: ignore[attr-defined]
+            kept = clips.filter(pl.col("duration") >= self.params.min_seconds)
             if kept.height:
                 yield kept
         if low_rate:
@@ -194,6 +198,7 @@ class DetectSpeech(Stage):
         from dataprep.voice.vad import SAMPLE_RATE, speech_map
 
         path = Path(row["source"])
+        assert self.detector is not None, "setup() loads the detector"
         try:
             info = probe(path)
             digest = file_digest(path)
@@ -205,11 +210,11 @@ class DetectSpeech(Stage):
                 if not len(audio):
                     return "empty_audio: the file holds no samples"
                 found = speech_map(
-                    self.detector,  # type: ignore[arg-type]
+                    self.detector,
                     audio,
-                    threshold=self.params.threshold,  # type: ignore[attr-defined]
-                    min_speech_ms=self.params.min_speech_ms,  # type: ignore[attr-defined]
-                    min_silence_ms=self.params.min_silence_ms,  # type: ignore[attr-defined]
+                    threshold=self.params.threshold,
+                    min_speech_ms=self.params.min_speech_ms,
+                    min_silence_ms=self.params.min_silence_ms,
                 )
                 packing = PackingParams(
                     **self.params.model_dump(
@@ -295,6 +300,8 @@ class Transcribe(Stage):
             description="Feed the previous text back as a prompt (off: stops repetition loops spreading).",
         )
 
+    params: Params
+
     #: Tests may set a fake transcriber before the run; otherwise setup() loads Whisper.
     transcriber: Transcriber | None = None
 
@@ -304,7 +311,7 @@ class Transcribe(Stage):
 
             p = self.params
             self.transcriber = WhisperTranscriber(
-                p.model,  # type: ignore[attr-defined]
+                p.model,
                 **p.model_dump(exclude={"model"}),
             )
 
@@ -359,10 +366,11 @@ class FilterClips(Stage):
     name = "filter_clips"
     description = "Reject empty, silent, low-confidence, repetitive, wrong-language and implausibly paced clips."
     Params = FilterThresholds
+    params: FilterThresholds
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         batch = batch.with_columns(chars_per_second())
-        for reason, keep in filter_rules(self.params):  # type: ignore[arg-type]
+        for reason, keep in filter_rules(self.params):
             batch = self.keep_or_reject(batch, keep, reason, ctx)
         return batch
 
@@ -394,6 +402,8 @@ class WriteClips(Stage):
             default=-50.0, description="Reject clips quieter than this RMS level."
         )
 
+    params: Params
+
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         if ctx.output is None:
             raise ConfigError("write_clips needs an output folder")
@@ -412,7 +422,7 @@ class WriteClips(Stage):
         from dataprep.voice.loudness import measure, normalize
 
         p = self.params
-        rate = p.sample_rate  # type: ignore[attr-defined]
+        rate = p.sample_rate
         spans = sample_spans(batch.select("start", "end").rows(), rate)
         measured: list[dict[str, Any]] = []
         blocks = iter_resampled(Path(batch["source"][0]), rate)
@@ -427,15 +437,15 @@ class WriteClips(Stage):
                 sample_rate=rate,
                 clip_path=None,
             )
-            if levels.clipped_ratio > p.max_clipped_ratio:  # type: ignore[attr-defined]
+            if levels.clipped_ratio > p.max_clipped_ratio:
                 row["reason"] = "clipping"
-            elif levels.rms_dbfs < p.min_rms_dbfs:  # type: ignore[attr-defined]
+            elif levels.rms_dbfs < p.min_rms_dbfs:
                 row["reason"] = "too_quiet"
             else:
                 path = folder / clip_name(row["relpath"], row["start"], row["end"])
                 gained = normalize(
                     samples, rate, p.loudness, peak_dbfs=p.peak_dbfs, lufs=p.target_lufs
-                )  # type: ignore[attr-defined]
+                )
                 with ctx.outputs.open(path, "wb") as handle:
                     write_wav(handle, gained, rate)
                 row["clip_path"] = str(path.absolute())
@@ -460,10 +470,12 @@ class WriteLists(Stage):
 
     class Params(StageParams):
         formats: list[Literal["gpt_sovits", "ljspeech", "nemo", "audiofolder"]] = Field(
-            default_factory=lambda: ["gpt_sovits", "nemo"],
+            default=["gpt_sovits", "nemo"],
             min_length=1,
             description="Formats to write.",
         )
+
+    params: Params
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         from dataprep.voice.writers import clean_text, write_formats
@@ -475,7 +487,7 @@ class WriteLists(Stage):
         if rows.height:
             rows = rows.with_columns(pl.col("text").map_elements(clean_text, return_dtype=pl.Utf8))
             _write_clip_table(rows, ctx)
-            _, skipped = write_formats(rows, ctx.output, list(self.params.formats), ctx.outputs)  # type: ignore[attr-defined]
+            _, skipped = write_formats(rows, ctx.output, list(self.params.formats), ctx.outputs)
             if skipped:
                 ctx.note(self.name, "gpt_sovits_unsupported_language", skipped)
                 ctx.warn(

@@ -60,7 +60,10 @@ def _gpt_sovits(rows: pl.DataFrame, out: Path, outputs: OutputSet) -> tuple[list
                 continue
             lines.append(
                 GptSovitsRow(
-                    wav_path=row["clip_path"], speaker=str(speaker), language=code, text=row["text"]
+                    wav_path=row["clip_path"],
+                    speaker=str(speaker),
+                    language=code,  # type: ignore[arg-type]
+                    text=row["text"],
                 ).line()
             )
         if lines:
