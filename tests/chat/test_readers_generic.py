@@ -187,6 +187,29 @@ def test_csv_fixture_rows() -> None:
     assert frame["time"][1] == datetime(2025, 2, 1, 18, 31, 10)
 
 
+@pytest.mark.parametrize(
+    ("prefix", "encoding"),
+    [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")],
+    ids=["utf8-bom", "utf16le-bom", "utf16be-bom"],
+)
+def test_csv_bom_and_utf16(tmp_path: Path, prefix: bytes, encoding: str) -> None:
+    path = tmp_path / "w.csv"
+    path.write_bytes(
+        prefix + (FIXTURES / "messages.csv").read_text(encoding="utf-8").encode(encoding)
+    )
+    frame, rejects = read(CsvReader(), path)
+    assert rejects == []
+    assert frame["speaker"].to_list() == [
+        "Colin",
+        "Ines",
+        "Colin",
+        "Ines",
+    ]  # the BOM is not in the header
+    assert (
+        frame["text"].to_list() == read(CsvReader(), FIXTURES / "messages.csv")[0]["text"].to_list()
+    )
+
+
 def test_csv_short_rows_are_rejects_and_missing_columns_are_errors(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("speaker,text\nA,hello\nB\nC,bye\n", encoding="utf-8")
