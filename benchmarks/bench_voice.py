@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -104,6 +105,7 @@ def build_inputs(minutes: float, files: int, hour: bool) -> tuple[Path, Path | N
 
 def measure(command: list[str]) -> dict[str, object]:
     """Run ``command``; wall seconds and peak RSS of its process tree (sampled every 50 ms)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = psutil.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, text=True
@@ -115,11 +117,18 @@ def measure(command: list[str]) -> dict[str, object]:
                 peak, sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
             )
         time.sleep(0.05)
-    seconds = time.perf_counter() - start
     stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if process.returncode != 0:
         raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr[-3000:]}")
-    return {"seconds": seconds, "peak_rss_mb": peak / 2**20, "stdout": stdout.strip()}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": peak / 2**20,
+        "stdout": stdout.strip(),
+    }
 
 
 def ours_command(inputs: Path, out: Path, model: str, args: argparse.Namespace) -> list[str]:
@@ -167,6 +176,12 @@ def compare(speech: Path, model: str, args: argparse.Namespace) -> dict[str, obj
         "peer_segments": json.loads(str(peer_runs[-1]["stdout"]))["segments"],
         "ours_clips": clips,
         "ours_stage_seconds": stages,
+        "peer_cores_busy": round(
+            statistics.median(float(r["cpu_seconds"]) / float(r["seconds"]) for r in peer_runs), 2
+        ),
+        "ours_cores_busy": round(
+            statistics.median(float(r["cpu_seconds"]) / float(r["seconds"]) for r in our_runs), 2
+        ),
         "peer_peak_rss_mb": round(max(float(r["peak_rss_mb"]) for r in peer_runs), 1),
         "ours_peak_rss_mb": round(max(float(r["peak_rss_mb"]) for r in our_runs), 1),
     }
@@ -181,6 +196,7 @@ def hour_run(long_file: Path, model: str, args: argparse.Namespace) -> dict[str,
         "seconds": round(float(run["seconds"]), 2),
         "real_time_factor": round(float(run["seconds"]) / sf.info(str(long_file)).duration, 4),
         "peak_rss_mb": round(float(run["peak_rss_mb"]), 1),
+        "cores_busy": round(float(run["cpu_seconds"]) / float(run["seconds"]), 2),
         "clips": len((out / "manifest.jsonl").read_text().splitlines()),
         "stage_seconds": stage_seconds(out),
     }
@@ -224,6 +240,7 @@ def write_section(result: dict) -> None:
         f"- Ratio ours/peer: **{speed['ratio']}x** (target <= {TARGET_RATIO}x: "
         f"{'met' if speed['ratio'] <= TARGET_RATIO else 'MISSED'}); {speed['ours_clips']} clips written, "
         f"peer produced {speed['peer_segments']} segments.",
+        f"- CPU time / wall time (cores kept busy): peer {speed['peer_cores_busy']}, ours {speed['ours_cores_busy']}.",
         "- Stage seconds of our last run: "
         + ", ".join(f"{k} {v:.2f}" for k, v in speed["ours_stage_seconds"].items())
         + ".",
@@ -232,7 +249,7 @@ def write_section(result: dict) -> None:
     if hour:
         lines.append(
             f"- One-hour file ({hour['audio_seconds']} s): {hour['seconds']} s, real-time factor {hour['real_time_factor']}, "
-            f"peak RSS **{hour['peak_rss_mb']} MB** (target < {TARGET_RSS_MB} MB: "
+            f"{hour['cores_busy']} cores busy, peak RSS **{hour['peak_rss_mb']} MB** (target < {TARGET_RSS_MB} MB: "
             f"{'met' if hour['peak_rss_mb'] < TARGET_RSS_MB else 'MISSED'}), {hour['clips']} clips."
         )
     lines.append("<!-- voice_speed:end -->")
