@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,16 @@ def test_validate_imports_no_heavy_dependency() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_docs_cover_every_rule_and_option() -> None:
+    from dataprep.validate import RULES
+
+    docs = (REPO / "docs" / "validate.md").read_text()
+    missing = [rule for rule in RULES if f"| {rule} |" not in docs]
+    assert not missing, f"document these rules in docs/validate.md: {missing}"
+    for command in ("validate", "convert", "schemas"):
+        result = run_cli(command, "--help")
+        options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", result.output)) - {"--help"}
+        undocumented = sorted(option for option in options if f"`{option}`" not in docs)
+        assert not undocumented, f"document these {command} options: {undocumented}"

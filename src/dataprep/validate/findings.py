@@ -107,7 +107,7 @@ _CATALOG = [
         "F004",
         "error",
         "type-drift",
-        "A field has a different JSON type than in earlier rows; Arrow cannot load mixed types in a column.",
+        "A field has a different JSON type than in earlier rows; Arrow and older datasets versions cannot load mixed types in one column.",
     ),
     Rule(
         "F005",
@@ -284,16 +284,16 @@ _CATALOG = [
         "The row is longer than --max-length; the trainer truncates it.",
     ),
     Rule(
-        "L003",
-        "error",
-        "template-error",
-        "The chat template raises on this row (e.g. strict templates on roles that do not alternate).",
-    ),
-    Rule(
         "L002",
         "error",
         "dropped",
         "The trainer would drop this row at --max-length (nothing left to learn).",
+    ),
+    Rule(
+        "L003",
+        "error",
+        "template-error",
+        "The chat template raises on this row (e.g. strict templates on roles that do not alternate).",
     ),
 ]
 
