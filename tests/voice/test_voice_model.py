@@ -207,3 +207,10 @@ def test_a_model_directory_is_loaded_by_path(tmp_path: Path) -> None:
         "voice", SPEAKERS / "ben", "--out", tmp_path / "o", "--model", tmp_path, "-q"
     )
     assert code == 2 and "no model.bin" in err
+
+
+def test_an_english_only_model_refuses_another_language(tmp_path: Path) -> None:
+    code, _, err = run_main(
+        "voice", SPEAKERS / "ben", "--out", tmp_path / "o", "--language", "de", "-q"
+    )
+    assert code == 2 and "English-only" in err and "'de'" in err

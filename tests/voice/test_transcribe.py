@@ -1,0 +1,136 @@
+"""How Whisper's output is mapped back onto clips, with a scripted stand-in for the model.
+
+The real tiny.en model runs in test_voice_model.py; here a fake ``WhisperModel`` returns
+chosen segments and words so the mapping, score aggregation, language detection and
+chunking rules can be pinned exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dataprep.errors import ModelLoadError
+from dataprep.voice import transcribe as module
+from dataprep.voice.transcribe import WhisperTranscriber, resolve_model
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    words: list[Word] = field(default_factory=list)
+
+
+class FakeWhisper:
+    """Returns ``segments`` for every call and records what it was asked."""
+
+    def __init__(self, segments: list[Segment], multilingual: bool = False) -> None:
+        self.segments = segments
+        self.calls: list[dict[str, Any]] = []
+        self.model = type("Model", (), {"is_multilingual": multilingual})()
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float, list]:
+        return "de", 0.93, []
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Segment], None]:
+        self.calls.append({"seconds": len(audio) / 16000, **options})
+        return self.segments, None
+
+
+def transcriber(fake: FakeWhisper, language: str | None = None) -> WhisperTranscriber:
+    instance = WhisperTranscriber.__new__(WhisperTranscriber)
+    instance._model = fake
+    instance.multilingual = fake.model.is_multilingual
+    instance.language = language
+    instance.options = {"beam_size": 5}
+    instance.identity = "fake"
+    return instance
+
+
+def seconds(n: float) -> np.ndarray:
+    return np.zeros(int(n * 16000), dtype=np.float32)
+
+
+def test_words_go_to_the_clip_they_were_spoken_in_and_scores_follow_their_segments() -> None:
+    # Clips of 3 s and 4 s joined: clip 0 is [0, 3), clip 1 is [3, 7).
+    segments = [
+        Segment(0.1, 4.0, " Hello there. General", -0.2, 0.01, 1.2,
+                [Word(0.1, 0.6, " Hello"), Word(0.7, 1.2, " there."), Word(3.3, 3.9, " General")]),
+        Segment(4.0, 6.8, " Kenobi.", -0.8, 0.30, 1.9, [Word(4.1, 4.9, " Kenobi.")]),
+    ]  # fmt: skip
+    fake = FakeWhisper(segments)
+    out = transcriber(fake).transcribe([seconds(3), seconds(4)])
+    assert [t.text for t in out] == ["Hello there.", "General Kenobi."]
+    assert out[0].avg_logprob == pytest.approx(-0.2)
+    assert out[1].avg_logprob == pytest.approx((-0.2 + -0.8) / 2)  # one word from each segment
+    assert (out[1].no_speech_prob, out[1].compression_ratio) == (0.30, 1.9)
+    assert (out[0].language, out[0].language_probability) == ("en", 1.0)
+    assert fake.calls[0]["word_timestamps"] is True and fake.calls[0]["vad_filter"] is False
+    assert fake.calls[0]["language"] == "en"
+
+
+def test_a_clip_without_words_gets_empty_text_and_no_scores() -> None:
+    fake = FakeWhisper(
+        [
+            Segment(
+                0.0,
+                2.0,
+                " Only here.",
+                -0.1,
+                0.0,
+                1.0,
+                [Word(0.2, 1.0, " Only"), Word(1.0, 1.5, " here.")],
+            )
+        ]
+    )
+    out = transcriber(fake).transcribe([seconds(3), seconds(3)])
+    assert out[1].text == "" and out[1].avg_logprob is None and out[1].no_speech_prob is None
+
+
+def test_segments_without_word_timings_are_placed_by_their_middle() -> None:
+    fake = FakeWhisper([Segment(3.5, 5.5, " Late words.", -0.3, 0.1, 1.1)])
+    out = transcriber(fake).transcribe([seconds(3), seconds(3)])
+    assert [t.text for t in out] == ["", "Late words."]
+
+
+def test_a_multilingual_model_detects_the_language_and_a_forced_one_wins() -> None:
+    fake = FakeWhisper([Segment(0.0, 1.0, " Hallo.", -0.1, 0.0, 1.0)], multilingual=True)
+    detected = transcriber(fake).transcribe([seconds(2)])
+    assert (detected[0].language, detected[0].language_probability) == ("de", 0.93)
+    assert fake.calls[-1]["language"] == "de"
+    transcriber(fake, language="en").transcribe([seconds(2)])
+    assert fake.calls[-1]["language"] == "en"
+
+
+def test_long_inputs_go_to_whisper_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(module, "MAX_CHUNK_SECONDS", 10.0)
+    fake = FakeWhisper([])
+    out = transcriber(fake).transcribe([seconds(4)] * 7)
+    assert len(out) == 7
+    assert [call["seconds"] for call in fake.calls] == [8.0, 8.0, 8.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [("./no/such/dir", "no such model directory"), ("/tmp", "no model.bin")],
+    ids=["missing-path", "folder-without-model"],
+)
+def test_bad_model_paths_fail_with_the_offline_options(model: str, message: str) -> None:
+    with pytest.raises(ModelLoadError, match=message) as caught:
+        resolve_model(model)
+    assert "--model /path/to/ctranslate2-dir" in str(caught.value)
