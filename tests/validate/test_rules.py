@@ -326,3 +326,21 @@ def test_any_json_rows_give_findings_not_crashes(rows: list[dict], profile: str)
         assert finding.pointer == "" or finding.pointer.startswith("/")
     # Order of rows never changes which rows have per-row errors (except drift/duplicates).
     assert check_records(rows, profile) == findings
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("hummany", "'hummany'"),
+        ("Colin", "(not shown: it may be a name)"),
+        ("maria garcia", "(not shown"),
+        (7, "of type a number"),
+    ],
+    ids=["role-like", "capitalized-name", "full-name", "number"],
+)
+def test_unknown_roles_that_may_be_names_are_not_echoed(role: object, shown: str) -> None:
+    rows = [{"messages": [{"role": role, "content": "q"}, {"role": "assistant", "content": "a"}]}]
+    (finding,) = [f for f in check_records(rows, "sft") if f.rule == "M003"]
+    assert f"unknown role {shown}" in finding.message
+    if isinstance(role, str) and shown.startswith("("):
+        assert role not in finding.message

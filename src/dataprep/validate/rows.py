@@ -156,7 +156,9 @@ def _check_turn_fields(
         else:
             valid = ", ".join(sorted(roles))
             emit(
-                "M003", f"{pointer}/{role_key}", f"unknown role {_short(raw_role)} (valid: {valid})"
+                "M003",
+                f"{pointer}/{role_key}",
+                f"unknown role {_role_text(raw_role)} (valid: {valid})",
             )
     problem = _content_problem(turn, content, role)
     if problem is not None:
@@ -164,6 +166,19 @@ def _check_turn_fields(
     weight = turn.get("weight", 0)
     if type(weight) is not int or weight not in (0, 1):
         emit("M010", f"{pointer}/weight", f"weight must be 0 or 1, not {_short(weight)}")
+
+
+def _role_text(value: Any) -> str:
+    """Show a role only when it looks like a role id (``hummany``), never like a name (``Colin``)."""
+    if (
+        type(value) is str
+        and len(value) <= 20
+        and value.replace("_", "").isalpha()
+        and value.islower()
+        and value.isascii()
+    ):
+        return repr(value)
+    return "(not shown: it may be a name)" if type(value) is str else f"of type {_json_type(value)}"
 
 
 def _short(value: Any, limit: int = 40) -> str:
