@@ -411,12 +411,14 @@ def _reject_orphans(lines: pl.DataFrame, source: str, reject: Rejecter | None) -
 
 
 def _looks_like_chat(head: str) -> bool:
-    """True when the first non-blank line of ``head`` is a WhatsApp header."""
-    for line in head.split("\n", 50)[:50]:
-        if line.strip():
-            match = _HEADER_RE.match(line.rstrip("\r"))
-            return bool(match and match["s1"] == match["s2"])
-    return False
+    """True when ``head`` starts like a WhatsApp export.
+
+    Exports begin with a header line; a file someone prefixed with a title still counts
+    when at least 3 of its first 20 non-blank lines are headers.
+    """
+    lines = [line.rstrip("\r") for line in head.split("\n", 200)[:200] if line.strip()][:20]
+    hits = [bool((m := _HEADER_RE.match(line)) and m["s1"] == m["s2"]) for line in lines]
+    return bool(hits) and (hits[0] or sum(hits) >= 3)
 
 
 def _decode_head(data: bytes) -> str:
