@@ -438,3 +438,36 @@ def test_command_import_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+_turn = st.fixed_dictionaries(
+    {"role": st.sampled_from(["user", "assistant"]), "content": st.text(min_size=1)}
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(_turn, min_size=2, max_size=6),
+    st.sampled_from(["{}", "```json\n{}\n```", "Here:\n{}\n"]),
+)
+def test_any_valid_sample_parses_back_to_itself(turns: list[dict[str, str]], wrapper: str) -> None:
+    turns[0]["role"], turns[-1]["role"] = "user", "assistant"
+    sample = {"messages": turns}
+    parsed = parse_json_reply(wrapper.format(json.dumps(sample)), SftSample)
+    assert parsed.reason is None and parsed.sample == sample
+
+
+def test_progress_reports_counts_and_spend(tmp_path: Path) -> None:
+    from dataprep.progress import RecordingProgress
+
+    progress = RecordingProgress()
+    config = BootstrapConfig.make(
+        n=5, model="m", use_cache=False, retry_delay=0.0, prices=(1.0, 2.0)
+    )
+    run_bootstrap(
+        config, SEEDS, tmp_path / "o.jsonl", model=FakeModel(failures=1), progress=progress
+    )
+    assert progress.totals == {"bootstrap": 5}
+    descriptions = [event for event in progress.events if event[0] == "task"]
+    assert descriptions and all(total == 5 for _, _, total in descriptions)
+    assert progress.events[-1] == ("close", "", None)
