@@ -157,3 +157,14 @@ def test_encrypted_member_is_refused(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read_zip_members(tmp_path / "absent.zip", suffixes=(".txt",), max_member_bytes=1000)
+
+
+def test_many_members_under_the_limit_are_capped_together(tmp_path: Path) -> None:
+    """Five 1,000-byte members with a 1,000-byte limit: the fifth passes the 4x total cap."""
+    members = {f"day{i}.txt": b"x" * 1000 for i in range(5)}
+    path = _zip(tmp_path / "many.zip", members)
+    with pytest.raises(
+        InputError, match=r"'day4\.txt' is larger than what is left \(0 bytes\) of the 4,000-byte"
+    ):
+        read_zip_members(path, suffixes=(".txt",), max_member_bytes=1000)
+    assert len(read_zip_members(path, suffixes=(".txt",), max_member_bytes=1250)) == 5

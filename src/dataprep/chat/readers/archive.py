@@ -18,6 +18,9 @@ from dataprep.errors import InputError
 __all__ = ["read_zip_members"]
 
 _CHUNK = 1024 * 1024
+#: Many members each under the limit are a bomb too: the members returned together may hold
+#: at most this many times ``max_member_bytes``.
+TOTAL_FACTOR = 4
 
 
 def _check_name(path: Path, info: zipfile.ZipInfo) -> None:
@@ -36,11 +39,11 @@ def _check_name(path: Path, info: zipfile.ZipInfo) -> None:
         raise InputError(f"zip member {name!r} is a symbolic link; refusing the archive", path=path)
 
 
-def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int) -> bytes:
+def _read_limited(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int, limit_text: str
+) -> bytes:
     """Inflate one member in chunks, stopping as soon as it passes ``limit`` bytes."""
-    too_big = (
-        f"zip member {info.filename!r} is larger than the limit of {limit:,} bytes uncompressed"
-    )
+    too_big = f"zip member {info.filename!r} is larger than {limit_text}"
     if info.file_size > limit:
         raise InputError(too_big + f" (declares {info.file_size:,})", path=path)
     chunks: list[bytes] = []
@@ -64,6 +67,7 @@ def read_zip_members(
 
     Members come sorted by name. Every problem is an ``InputError`` naming the zip and the
     member: a hostile name, a symlink, an encrypted or oversized member, a corrupt archive.
+    Together the returned members may hold at most ``TOTAL_FACTOR * max_member_bytes``.
     """
     path = Path(path)
     lowered = tuple(s.lower() for s in suffixes)
@@ -74,6 +78,7 @@ def read_zip_members(
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise InputError(f"not a readable zip file ({error})", path=path) from None
     members: list[tuple[str, bytes]] = []
+    budget = TOTAL_FACTOR * max_member_bytes
     with archive:
         infos = sorted(archive.infolist(), key=lambda info: info.filename)
         for info in infos:
@@ -83,8 +88,18 @@ def read_zip_members(
                 continue
             if info.flag_bits & 0x1:
                 raise InputError(f"zip member {info.filename!r} is encrypted", path=path)
+            limit, limit_text = (
+                max_member_bytes,
+                f"the limit of {max_member_bytes:,} bytes uncompressed",
+            )
+            if budget < max_member_bytes:
+                limit = budget
+                limit_text = (
+                    f"what is left ({budget:,} bytes) of the {TOTAL_FACTOR * max_member_bytes:,}-byte "
+                    "limit for all members together"
+                )
             try:
-                data = _read_limited(archive, info, path, max_member_bytes)
+                data = _read_limited(archive, info, path, limit, limit_text)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
                 raise InputError(
                     f"zip member {info.filename!r} is corrupt ({error})", path=path
@@ -94,5 +109,6 @@ def read_zip_members(
                     f"zip member {info.filename!r} uses an unsupported compression ({error})",
                     path=path,
                 ) from None
+            budget -= len(data)
             members.append((info.filename, data))
     return members
