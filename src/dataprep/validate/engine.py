@@ -102,6 +102,10 @@ class Validator:
         self._labels = Counter[bool]()
 
     # -- recording ---------------------------------------------------------------------
+    def locate(self, line: int | None, raw: bytes | None = None) -> None:
+        """Set where the next findings are: the line, and its raw text for fingerprints."""
+        self._line, self._raw = line, raw
+
     def emit(self, rule: str, pointer: str, message: str) -> None:
         """Record a finding at the current line (the ``Emit`` callback of the row checks)."""
         raw = self._raw

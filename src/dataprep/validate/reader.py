@@ -83,29 +83,29 @@ def validate_file(
         profile, max_findings_per_rule=max_findings_per_rule, eval_prompts=eval_prompts
     )
     validator.report.path = str(path)
-    add_row, emit = validator.add_row, validator.emit
+    add_row, emit, locate = validator.add_row, validator.emit, validator.locate
     with _open(path) as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1:
-                validator._line = 1
+                validator.locate(1)
                 raw, go_on = _first_line_problem(raw, validator)
                 if not go_on:
                     break
             if raw.isspace() or not raw:
-                validator._line = number
+                locate(number)
                 emit("J005", "", "blank line")
                 continue
             try:
                 row = from_json(raw)
             except ValueError as error:
-                validator._line, validator._raw = number, raw
+                locate(number, raw)
                 _parse_error(raw, error, validator)
                 continue
-            validator._raw = raw
+            locate(number, raw)
             add_row(row, number, hash(raw.rstrip()))
             if row_hook is not None and type(row) is dict:
                 row_hook(row, number, validator)
-    validator._raw = None
+    validator.locate(None)
     return validator.finish()
 
 
