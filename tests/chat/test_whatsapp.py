@@ -372,6 +372,7 @@ def test_unknown_author_with_colons_in_every_message_keeps_the_first_split() -> 
         ("You deleted this message", "deleted"),
         ("Se eliminó este mensaje.", "deleted"),
         ("I left the image omitted from the report on purpose, really", "text"),
+        ("that was the image omitted", "text"),
         ("who deleted this message?", "text"),
         ("<Media omitted> was a joke", "text"),
     ],

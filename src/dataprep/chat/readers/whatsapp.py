@@ -49,7 +49,7 @@ _MEDIA_PATTERN = (
     f"(?i)^{_MARKS}\\s*"
     r"(?:<(?:Media omitted|Medien ausgeschlossen|Multimedia omitido|Médias omis"
     r"|Media weggelaten|Mídia oculta|Media omessi)>"
-    r"|(?:.+ )?(?:image|video|audio|sticker|GIF|document|Contact card) omitted"
+    r"|(?:image|video|audio|sticker|GIF|Contact card) omitted|(?:.+ )?document omitted"
     r"|<attached: [^>]*>"
     f"|.+ <{_MARKS}attached>"
     r"|.+ \((?:file attached|archivo adjunto|Datei angehängt|fichier joint|arquivo anexado"
