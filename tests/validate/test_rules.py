@@ -98,6 +98,34 @@ def test_every_rule_has_a_fixture_or_a_test() -> None:
         (
             [
                 {
+                    "messages": [
+                        {"role": "user", "content": "q"},
+                        {"role": "assistant", "content": "a"},
+                    ],
+                    "tools": "[{",
+                }
+            ],
+            "sft",
+            "F008",
+            "/tools",
+        ),
+        (
+            [
+                {
+                    "messages": [
+                        {"role": "user", "content": "q"},
+                        {"role": "assistant", "content": "a"},
+                    ],
+                    "tools": '{"name": "f"}',
+                }
+            ],
+            "sft",
+            "F008",
+            "/tools",
+        ),
+        (
+            [
+                {
                     "prompt": "p",
                     "chosen": [
                         {"role": "user", "content": "p"},
@@ -146,6 +174,8 @@ def test_every_rule_has_a_fixture_or_a_test() -> None:
         "message-string",
         "content-number",
         "text-number",
+        "tools-bad-json",
+        "tools-not-list",
         "mixed-kinds",
         "user-in-response",
         "label-int",

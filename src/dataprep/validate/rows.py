@@ -7,6 +7,7 @@ does as little as possible: type checks with ``type(x) is``, no copies, no regex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -231,11 +232,28 @@ def _check_text(value: Any, pointer: str, emit: Emit) -> bool:
 
 def check_messages_row(row: dict[str, Any], emit: Emit) -> str | None:
     """``{"messages": [...]}``: a full conversation that must teach an assistant turn."""
-    tools = row.get("tools")
-    if tools is not None and type(tools) not in (list, str):
-        emit("F008", "/tools", f"tools must be a list or a JSON string, not {_json_type(tools)}")
+    if "tools" in row:
+        _check_tools(row["tools"], emit)
     check_turns(row["messages"], "/messages", emit, "conversation")
     return "conversational"
+
+
+def _check_tools(tools: Any, emit: Emit) -> None:
+    """``tools``: a list of function specs, or that list as a JSON string (TRL json.loads it)."""
+    if type(tools) is str:
+        try:
+            tools = json.loads(tools)
+        except ValueError:
+            emit(
+                "F008",
+                "/tools",
+                "tools is a string but not valid JSON (TRL calls json.loads on it)",
+            )
+            return
+    if tools is not None and (
+        type(tools) is not list or not all(type(tool) is dict for tool in tools)
+    ):
+        emit("F008", "/tools", f"tools must be a list of function specs, not {_json_type(tools)}")
 
 
 def check_sharegpt_row(row: dict[str, Any], emit: Emit) -> str | None:
