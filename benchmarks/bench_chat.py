@@ -94,11 +94,8 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, 
     }
 
 
-def repeat(
-    command: list[str], times: int, env: dict[str, str] | None = None, *, inner: bool = False
-) -> dict[str, object]:
-    """Run ``command`` ``times`` times; with ``inner`` the process reports its own parse time."""
-    runs = [measure(command, env) for _ in range(times)]
+def summarize(runs: list[dict[str, float | str]], *, inner: bool = False) -> dict[str, object]:
+    """Medians and lists of ``runs``; with ``inner`` each process reported its own parse time."""
     reported = [json.loads(str(run["stdout"])) for run in runs] if inner else []
     seconds = [r["seconds"] for r in reported] if inner else [float(run["seconds"]) for run in runs]
     entry: dict[str, object] = {
@@ -111,6 +108,22 @@ def repeat(
     if inner:
         entry["messages_parsed"] = reported[-1]["messages"]
     return entry
+
+
+def interleaved(
+    commands: dict[str, list[str]], times: dict[str, int], env: dict[str, str]
+) -> dict[str, list]:
+    """Run the commands in rounds (a, b, c, a, b, c, ...) so that on a shared machine each
+    sees about the same background load, instead of one measured in a quiet minute."""
+    rounds = max(times.values())
+    # A command run fewer times than there are rounds is spread evenly (once: the middle round).
+    chosen = {name: {int((i + 0.5) * rounds / n) for i in range(n)} for name, n in times.items()}
+    runs: dict[str, list] = {name: [] for name in commands}
+    for round_ in range(rounds):
+        for name, command in commands.items():
+            if round_ in chosen[name]:
+                runs[name].append(measure(command, env))
+    return runs
 
 
 def pii_override() -> list[str]:
@@ -156,7 +169,8 @@ def write_section(result: dict[str, object]) -> None:
         f"({result['machine']['cpu_model']}, shared with other work: load average "
         f"{result['machine']['load_average_at_start']} at start, {result['machine']['load_average_at_end']} at end). "
         f"Input: synthetic export, {result['input']['messages']:,} messages, {result['input']['lines']:,} lines, "
-        f"{result['input']['megabytes']} MB. Medians of the runs listed; each run is a fresh subprocess. "
+        f"{result['input']['megabytes']} MB. Medians of the runs listed; each run is a fresh subprocess, "
+        "and the three measurements run interleaved in rounds so that they share the background load. "
         "The two parse-alone rows time the parse inside the process (start-up and imports excluded); "
         "the end-to-end row is the whole `dataprep chat` process, start-up included.",
         "",
@@ -216,19 +230,20 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "TQDM_DISABLE": "1"}
 
-    peer = repeat([python, "-c", PEER_CODE, str(export)], args.peer_repeats, env, inner=True)
-    ours = repeat([python, "-c", OURS_CODE, str(export)], args.repeats, inner=True)
     chat_command = [
-        dataprep,
-        "chat",
-        str(export),
-        "--me",
-        "Colin",
-        "--out",
-        str(out_dir / "train.jsonl"),
-        "-q",
-    ]
-    e2e = repeat(chat_command + pii_override(), args.repeats)
+        dataprep, "chat", str(export), "--me", "Colin", "--out", str(out_dir / "train.jsonl"), "-q",
+    ]  # fmt: skip
+    commands = {
+        "e2e": chat_command + pii_override(),
+        "ours": [python, "-c", OURS_CODE, str(export)],
+        "peer": [python, "-c", PEER_CODE, str(export)],
+    }
+    runs = interleaved(
+        commands, {"e2e": args.repeats, "ours": args.repeats, "peer": args.peer_repeats}, env
+    )
+    peer = summarize(runs["peer"], inner=True)
+    ours = summarize(runs["ours"], inner=True)
+    e2e = summarize(runs["e2e"])
     report = json.loads((out_dir / "train.report.json").read_text(encoding="utf-8"))
 
     for entry in (peer, ours, e2e):
