@@ -157,7 +157,9 @@ class OpenAIChatModel:
         body = request.body()
         # The response format goes through extra_body, sent as is: the SDK's parameter
         # transform walks a JSON Schema key by key and costs more than the rest of the call.
-        extra = {"response_format": body.pop("response_format")} if "response_format" in body else None
+        extra = (
+            {"response_format": body.pop("response_format")} if "response_format" in body else None
+        )
         try:
             completion = await self._client.chat.completions.create(**body, extra_body=extra)
         except self._openai.APIStatusError as error:

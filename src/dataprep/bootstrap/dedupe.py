@@ -8,6 +8,7 @@ the one that decides, not the banding.
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 from dataprep.deps import require
@@ -34,7 +35,8 @@ def jaccard(a: str, b: str, size: int = 5) -> float:
 class NearDuplicateIndex:
     """Texts added under a key; ``match`` names the first indexed key at or over ``threshold``.
 
-    Defaults: 128 permutations (distilabel's ``MinHashDedup`` default, about 0.09 standard
+    Shingles are hashed with CRC-32 (fast, stable across processes; the affine32 scheme
+    mixes it with the MurmurHash3 finalizer before permuting). Defaults: 128 permutations (distilabel's ``MinHashDedup`` default, about 0.09 standard
     error on the Jaccard estimate) and a 0.7 threshold on 5-character shingles, the cut-off
     Self-Instruct and Alpaca use (there with ROUGE-L) for "too close to a seed".
     """
@@ -48,19 +50,38 @@ class NearDuplicateIndex:
         self._lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._hashes: dict[str, Any] = {}
         # Drawing the permutations is the costly part of a MinHash; draw them once.
-        first = datasketch.MinHash(num_perm=num_perm, seed=1, scheme="affine32")
+        first = datasketch.MinHash(
+            num_perm=num_perm, seed=1, scheme="affine32", hashfunc=zlib.crc32
+        )
         self._permutations = first.permutations
 
     def _minhash(self, text: str) -> Any:
         minhash = self._datasketch.MinHash(
-            num_perm=self.num_perm, seed=1, permutations=self._permutations, scheme="affine32"
+            num_perm=self.num_perm,
+            seed=1,
+            permutations=self._permutations,
+            scheme="affine32",
+            hashfunc=zlib.crc32,
         )
         minhash.update_batch([s.encode() for s in shingles(text, self.shingle_size)])
         return minhash
 
     def match(self, text: str) -> str | None:
         """The key of an indexed text this one nearly duplicates, or None."""
+        return self._best(self._minhash(text))
+
+    def add(self, key: str, text: str) -> None:
+        self._insert(key, self._minhash(text))
+
+    def match_or_add(self, key: str, text: str) -> str | None:
+        """``match``, and index ``text`` under ``key`` when it matches nothing (one MinHash)."""
         minhash = self._minhash(text)
+        found = self._best(minhash)
+        if found is None:
+            self._insert(key, minhash)
+        return found
+
+    def _best(self, minhash: Any) -> str | None:
         best: tuple[float, str] | None = None
         for key in self._lsh.query(minhash):
             similarity = minhash.jaccard(self._hashes[key])
@@ -68,12 +89,10 @@ class NearDuplicateIndex:
                 best = (similarity, key)
         return None if best is None else best[1]
 
-    def add(self, key: str, text: str) -> None:
-        if key in self._hashes:
-            return
-        minhash = self._minhash(text)
-        self._hashes[key] = minhash
-        self._lsh.insert(key, minhash)
+    def _insert(self, key: str, minhash: Any) -> None:
+        if key not in self._hashes:
+            self._hashes[key] = minhash
+            self._lsh.insert(key, minhash)
 
     def __len__(self) -> int:
         return len(self._hashes)

@@ -184,15 +184,13 @@ class GenerateJob:
     def accept(self, index: int, sample: dict[str, Any]) -> str | None:
         """Keep a valid sample unless it nearly duplicates a seed or an accepted row."""
         if self.dedupe is not None:
-            text = sample_text(sample)
-            match = self.dedupe.match(text)
+            match = self.dedupe.match_or_add(f"gen:{index}", sample_text(sample))
             if match is not None:
                 return (
                     "near_duplicate_seed"
                     if match.startswith("seed:")
                     else "near_duplicate_generated"
                 )
-            self.dedupe.add(f"gen:{index}", text)
         self.accepted.append(Accepted(index, sample))
         return None
 
