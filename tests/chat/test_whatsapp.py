@@ -186,6 +186,9 @@ def test_group_system_lines_and_phone_authors() -> None:
         ("15.01.2024, 21.03 - ", datetime(2024, 1, 15, 21, 3)),
         ("2024-01-15, 21:03 \u2013 ", datetime(2024, 1, 15, 21, 3)),
         ("[2024/1/15 21:03:07] ", datetime(2024, 1, 15, 21, 3, 7)),
+        ("2023-12-20, 5:46 p.m. - ", datetime(2023, 12, 20, 17, 46)),
+        ("2023/12/20, 5:46 pm - ", datetime(2023, 12, 20, 17, 46)),
+        ("[06.13.18 21:25:15] ", datetime(2018, 6, 13, 21, 25, 15)),
     ],
     ids=[
         "es-noon-pm",
@@ -199,6 +202,9 @@ def test_group_system_lines_and_phone_authors() -> None:
         "dotted-time-4y",
         "ymd-en-dash",
         "ymd-bracket-space",
+        "en-CA",
+        "en-ZA",
+        "mdy-dots-bracket",
     ],
 )
 def test_header_variants(header: str, expected: datetime) -> None:
