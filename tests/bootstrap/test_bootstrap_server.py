@@ -93,6 +93,7 @@ def test_every_fault_is_survived_and_counted(
     assert [p["line"] for p in provenance] == list(range(1, 21))
     assert sum(p["repaired"] for p in provenance) == 1
     assert {p["model"] for p in provenance} == {"test-model"}
+    assert {p["template_sha256"] for p in provenance} == {report["config"]["template_sha256"]}
     assert all(p["seed_lines"] and len(p["cache_key"]) == 64 for p in provenance)
     # Every row keeps the seeds' shared system prompt and their messages format.
     system = rows[0]["messages"][0]

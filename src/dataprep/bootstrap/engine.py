@@ -84,6 +84,8 @@ class Engine:
     budget: Budget
     structured: str = "auto"
     validate: Any = None
+    #: Fields added to every provenance line (task, template hash).
+    provenance_fields: dict[str, Any] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     retries: Counter[str] = field(default_factory=Counter)
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -163,6 +165,12 @@ class Engine:
             parsed = self._read(reply)
             if parsed.repairable:
                 repair = self.job.repair(request, reply, parsed)
+                extra = self.budget.worst_case(
+                    estimate_tokens(repair.prompt_chars()), self.max_tokens
+                )
+                if not self.budget.try_reserve(extra):
+                    raise _GaveUpError("budget_reached_before_repair")
+                reserve += extra
                 outcome.repaired = True
                 reply = await self._call(repair)
                 outcome.reply = reply
@@ -289,6 +297,7 @@ class Engine:
             },
             "repaired": outcome.repaired,
             **outcome.meta,
+            **self.provenance_fields,
         }
 
     def _reject(self, outcome: Outcome, reason: str, detail: str) -> None:

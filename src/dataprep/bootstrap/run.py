@@ -226,6 +226,10 @@ def run_bootstrap(
         budget=Budget(config.max_budget, prices),
         structured="text" if config.task == "dpo-from-sft" else config.structured,
         validate=check_records,
+        provenance_fields={
+            "task": config.task,
+            "template_sha256": template_hash(config.system_prompt, config.user_template),
+        },
     )
     try:
         asyncio.run(_run_engine(engine, model))
