@@ -189,6 +189,8 @@ def test_group_system_lines_and_phone_authors() -> None:
         ("2023-12-20, 5:46 p.m. - ", datetime(2023, 12, 20, 17, 46)),
         ("2023/12/20, 5:46 pm - ", datetime(2023, 12, 20, 17, 46)),
         ("[06.13.18 21:25:15] ", datetime(2018, 6, 13, 21, 25, 15)),
+        ("13.06.18 21.25.15: ", datetime(2018, 6, 13, 21, 25, 15)),
+        ("13.6.2018 klo 21.25.15 - ", datetime(2018, 6, 13, 21, 25, 15)),
     ],
     ids=[
         "es-noon-pm",
@@ -205,6 +207,8 @@ def test_group_system_lines_and_phone_authors() -> None:
         "en-CA",
         "en-ZA",
         "mdy-dots-bracket",
+        "colon-separator",
+        "finnish-klo",
     ],
 )
 def test_header_variants(header: str, expected: datetime) -> None:

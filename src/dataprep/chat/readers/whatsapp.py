@@ -38,10 +38,10 @@ _SPACE = "[ \u00a0\u202f]"
 HEADER_PATTERN = (
     f"^(?P<head>{_MARKS}(?P<open>\\[)?{_MARKS}"
     r"(?P<f1>\d{1,4})(?P<s1>[./-])(?P<f2>\d{1,2})(?P<s2>[./-])(?P<f3>\d{1,4})"
-    f"(?:,{_SPACE}*|{_SPACE}+){_MARKS}"
+    f"(?:,{_SPACE}*|{_SPACE}+(?:klo{_SPACE}+)?){_MARKS}"
     r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?"
     f"(?:{_SPACE}*(?P<ampm>[aApP])\\.?{_SPACE}?[mM]\\.?)?{_MARKS}"
-    f"(?:(?P<close>\\])|{_SPACE}+(?P<dash>[-\u2013])){_MARKS}{_SPACE}?)"
+    f"(?:(?P<close>\\])|{_SPACE}+(?P<dash>[-\u2013])|(?P<colon>:)){_MARKS}{_SPACE}?)"
 )
 _HEADER_RE = re.compile(HEADER_PATTERN)
 
@@ -104,6 +104,7 @@ def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
         + 16 * pl.when(f1_len == 4).then(0).otherwise(f3_len).cast(pl.Int32)
         + 128 * pl.col("second").is_not_null().cast(pl.Int32)
         + 256 * pl.col("ampm").is_not_null().cast(pl.Int32)
+        + 512 * pl.col("colon").is_not_null().cast(pl.Int32)
     )
     return frame.with_columns(pl.when(valid).then(code).alias("key"))
 
@@ -351,7 +352,7 @@ def parse_whatsapp(
     frame = frame.with_columns(absent).select(list(MESSAGE_SCHEMA))
     found = WhatsAppFormat(
         bracketed=sample["open"] is not None,
-        separator="]" if sample["close"] else sample["dash"],
+        separator="]" if sample["close"] else sample["dash"] or sample["colon"],
         date_separator=sample["s1"],
         year_digits=year_digits,
         seconds=sample["second"] is not None,
@@ -400,7 +401,9 @@ def _find_messages(
     return headers, continuations
 
 
-_FIELDS = ("open", "f1", "s1", "f2", "f3", "hour", "minute", "second", "ampm", "close", "dash")
+_FIELDS = (
+    "open", "f1", "s1", "f2", "f3", "hour", "minute", "second", "ampm", "close", "dash", "colon",
+)  # fmt: skip
 
 
 def _reject_orphans(lines: pl.DataFrame, source: str, reject: Rejecter | None) -> None:
