@@ -326,3 +326,13 @@ def test_any_text_survives_tdesktop_escapes(tmp_path: Path, texts: list[str]) ->
     assert rejects == []
     expected = [text.replace("\r\n", "\n").replace("\r", "\n") for text in texts]
     assert frame["text"].to_list() == expected
+
+
+def test_personal_information_inside_a_message_is_not_the_exporter(tmp_path: Path) -> None:
+    quoted = '{"personal_information": {"user_id": 5}}'
+    path = write_export(
+        tmp_path, [{"id": 1, "type": "message", "from": "A", "from_id": "user5", "text": quoted}]
+    )
+    frame, _ = read(path)
+    assert frame["text"].to_list() == [quoted]
+    assert frame["is_me"].to_list() == [None]

@@ -51,16 +51,21 @@ class MessageBatcher:
     """
 
     def __init__(self) -> None:
-        self._columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        self._reset()
         self.count = 0
+
+    def _reset(self) -> None:
+        self._columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        self._appenders = [(name, self._columns[name].append) for name in _COLUMNS]
 
     def add(self, **row: Any) -> pl.DataFrame | None:
         """Add one message; returns a full batch when one is ready, else None."""
         text = row.get("text")
         if text is not None and "\r" in text:
             row["text"] = text.replace("\r\n", "\n").replace("\r", "\n")
-        for name in _COLUMNS:
-            self._columns[name].append(row.get(name))
+        get = row.get
+        for name, append in self._appenders:
+            append(get(name))
         self.count += 1
         if len(self._columns["text"]) >= BATCH_ROWS:
             return self.flush()
@@ -70,7 +75,7 @@ class MessageBatcher:
         if not self._columns["text"]:
             return None
         frame = messages_frame(self._columns)
-        self._columns = {name: [] for name in _COLUMNS}
+        self._reset()
         return frame
 
     def drain(self) -> Iterator[pl.DataFrame]:

@@ -125,6 +125,8 @@ def _service_text(message: dict[str, Any]) -> str:
 def _media_label(message: dict[str, Any]) -> str | None:
     if message.get("media_type"):
         return str(message["media_type"])
+    if message.keys().isdisjoint(_MEDIA_KEYS):
+        return None
     for key, label in _MEDIA_KEYS.items():
         if key in message:
             return label
@@ -174,20 +176,25 @@ def message_row(message: dict[str, Any], me_id: str | None) -> dict[str, Any]:
     }
 
 
-_PERSONAL_INFORMATION = re.compile(r'(?<!\\)"personal_information"\s*:\s*(?=\{)')
+_PERSONAL_INFORMATION = re.compile(r'"personal_information"\s*:\s*(?=\{)')
 
 
 def exporting_user(text: str) -> str | None:
     """``personal_information.user_id`` of a full-account export, wherever it sits."""
-    match = _PERSONAL_INFORMATION.search(text)
-    if match is None:
-        return None
-    try:
-        info, _ = json.JSONDecoder(strict=False).raw_decode(text, match.end())
-    except json.JSONDecodeError:
-        return None
-    user_id = info.get("user_id") if isinstance(info, dict) else None
-    return None if user_id is None else str(user_id)
+    # str.find scans a large export far faster than a regex search; the regex then checks
+    # the hit is a real key (not escaped inside a message's text).
+    start = text.find('"personal_information"')
+    while start != -1:
+        match = _PERSONAL_INFORMATION.match(text, start)
+        if match is not None and text[start - 1 : start] != "\\":
+            try:
+                info, _ = json.JSONDecoder(strict=False).raw_decode(text, match.end())
+            except json.JSONDecodeError:
+                return None
+            user_id = info.get("user_id") if isinstance(info, dict) else None
+            return None if user_id is None else str(user_id)
+        start = text.find('"personal_information"', start + 1)
+    return None
 
 
 def _raw(value: Any) -> str:
