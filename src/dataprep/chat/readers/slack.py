@@ -101,6 +101,7 @@ def user_names(users: Any) -> dict[str, str]:
 
 
 def _speaker(message: dict[str, Any], users: dict[str, str]) -> tuple[str | None, str | None]:
+    """(name, id) of the author; a bot message keeps the bot's own username."""
     user_id = message.get("user") or message.get("bot_id")
     if message.get("subtype") == "bot_message" or (
         not message.get("user") and message.get("bot_id")
@@ -114,6 +115,7 @@ def _speaker(message: dict[str, Any], users: dict[str, str]) -> tuple[str | None
 
 
 def _media_text(message: dict[str, Any]) -> str | None:
+    """A placeholder naming the files of a message without text, or None."""
     files = [
         f"<file: {item.get('name') or item.get('title') or 'file'}>"
         for item in message.get("files") or []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def flatten_text(value: Any) -> str:
     return str(value)
 
 
-def _message_time(message: dict[str, Any]) -> Any:
+def _message_time(message: dict[str, Any]) -> datetime | None:
     # ``date`` is the exporting machine's local time, as the schema wants; ``date_unixtime``
     # (UTC epoch) is the fallback for exports that only carry it.
     if message.get("date"):
@@ -109,6 +110,7 @@ def _message_time(message: dict[str, Any]) -> Any:
 
 
 def _service_text(message: dict[str, Any]) -> str:
+    """The service line's own text, else a description built from its action and actor."""
     text = flatten_text(message.get("text"))
     if text.strip():
         return text
@@ -123,6 +125,7 @@ def _service_text(message: dict[str, Any]) -> str:
 
 
 def _media_label(message: dict[str, Any]) -> str | None:
+    """What media a message carries (``sticker``, ``photo``, ...), or None."""
     if message.get("media_type"):
         return str(message["media_type"])
     if message.keys().isdisjoint(_MEDIA_KEYS):
@@ -134,6 +137,7 @@ def _media_label(message: dict[str, Any]) -> str | None:
 
 
 def _text_and_kind(message: dict[str, Any]) -> tuple[str, str]:
+    """The body and the kind: service -> system; media without a caption -> media."""
     if message.get("type") == "service":
         return _service_text(message), "system"
     text = flatten_text(message.get("text"))
