@@ -248,9 +248,9 @@ class JsonlReader:
     def sniff(self, path: Path, head: str) -> bool:
         if path.suffix.lower() not in _JSONL_SUFFIXES:
             return False
-        return _first_record(path, head, _JSONL_SUFFIXES) is not None or head.lstrip().startswith(
-            "{"
-        )
+        if head.lstrip().startswith("{"):
+            return True
+        return _first_record(path, head, _JSONL_SUFFIXES) is not None
 
     @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
