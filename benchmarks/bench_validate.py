@@ -243,6 +243,17 @@ def summarize(
             "validate_file_s": ours,
             "cli_end_to_end_s": median("cli"),
             "ratio_vs_fastest_baseline": round(ours / baseline, 2),
+            "ratio_per_run": [
+                round(
+                    float(run["validate_file"]["seconds"])
+                    / min(
+                        float(run["baseline_text"]["seconds"]),
+                        float(run["baseline_binary"]["seconds"]),
+                    ),
+                    2,
+                )  # type: ignore[arg-type]
+                for run in runs
+            ],
             "target_ratio": 2.0,
             "ratio_met": ours / baseline <= 2.0,
             "cli_peak_rss_mb": peak,
@@ -284,12 +295,15 @@ def write_section(result: dict[str, object]) -> None:
         f"| `dataprep validate --format sft --output-format json` end to end | {listed('cli')} | {s['cli_end_to_end_s']} | {mb / s['cli_end_to_end_s']:,.0f} | {s['cli_peak_rss_mb']} |",
         "",
         f"- Validation takes **{s['ratio_vs_fastest_baseline']}x** the time of the faster json.loads loop "
-        f"(target <= 2x: {'met' if s['ratio_met'] else 'MISSED'}); CLI peak RSS {s['cli_peak_rss_mb']} MB "
+        f"(target <= 2x: {'met' if s['ratio_met'] else 'MISSED'}; per run, against that run's faster loop: "
+        f"{', '.join(f'{r}x' for r in s['ratio_per_run'])}); CLI peak RSS {s['cli_peak_rss_mb']} MB "
         f"(target < 500 MB: {'met' if s['rss_met'] else 'MISSED'}).",
         "- Why it is fast: lines are parsed by pydantic-core's Rust JSON parser (already a dependency) instead of "
         "`json.loads`, which leaves time for the row checks; memory grows only with the duplicate-detection hashes "
         "(about 100 bytes a row).",
         f"- Findings on this clean file: {s['findings_on_clean_data']} (the data is valid; the run exercises the clean path of every SFT rule).",
+        "- The machine is shared with other jobs (see the load average), so single runs vary by up to 2x; "
+        "the per-run ratios pair each validation with the loop run just before it.",
         f"<!-- {SECTION}:end -->",
     ]
     block = "\n".join(lines)
