@@ -129,3 +129,27 @@ def test_bad_tokenizer_is_a_clear_error(tmp_path: Path) -> None:
 def test_percentiles_nearest_rank() -> None:
     assert percentiles(list(range(1, 101))) == (51, 91, 100, 100)
     assert percentiles([7]) == (7, 7, 7, 7)
+
+
+def test_sharegpt_rows_are_counted_after_role_mapping() -> None:
+    checker = LengthChecker(TOKENIZER, 1024)
+    sharegpt = validate_file(GOOD / "sft" / "sharegpt.jsonl", "sft", row_hook=checker)
+    messages_checker = LengthChecker(TOKENIZER, 1024)
+    rows = [json.loads(line) for line in (GOOD / "sft" / "sharegpt.jsonl").read_text().splitlines()]
+    expected = [
+        messages_checker.count(
+            messages_checker.render(
+                [
+                    {
+                        "role": {"human": "user", "gpt": "assistant"}[t["from"]],
+                        "content": t["value"],
+                    }
+                    for t in row["conversations"]
+                ]
+            )
+        )
+        for row in rows
+    ]
+    assert sharegpt.rows == len(rows)
+    assert list(checker.lengths) == expected
+    assert all(length > 10 for length in expected)

@@ -19,7 +19,7 @@ from dataprep.deps import require
 from dataprep.errors import InputError
 from dataprep.validate.engine import Validator
 from dataprep.validate.formats import candidate_formats
-from dataprep.validate.rows import trl_prompt_split
+from dataprep.validate.rows import SHAREGPT_ROLES, trl_prompt_split
 
 __all__ = ["DEFAULT_MAX_LENGTH", "LengthChecker", "percentiles"]
 
@@ -123,9 +123,17 @@ class LengthChecker:
     def _check(self, row: dict[str, Any], fmt: str, profile: str, validator: Validator) -> None:
         limit = self.max_length
         if fmt in ("messages", "sharegpt", "text"):
-            total = self._tokens(
-                row.get({"messages": "messages", "sharegpt": "conversations"}.get(fmt, "text"))
-            )
+            if fmt == "sharegpt":  # rendered after the role mapping TRL users need anyway
+                value: Any = [
+                    {
+                        "role": SHAREGPT_ROLES.get(turn.get("from"), turn.get("from")),
+                        "content": turn.get("value"),
+                    }
+                    for turn in row["conversations"]
+                ]
+            else:
+                value = row.get(fmt)
+            total = self._tokens(value)
             self.lengths.append(total)
             if total > limit:
                 validator.emit(
