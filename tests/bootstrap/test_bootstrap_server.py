@@ -294,3 +294,11 @@ def test_retries_exhausted_become_counted_rejects(
     report = json.loads((tmp_path / "synth.report.json").read_text())
     assert report["rejected"] == {"gave_up_after_500": 1}
     assert report["retries"] == {"500": 3} and report["accepted"] == 4
+
+
+def test_missing_output_directory_fails_before_any_request(
+    server: FakeOpenAIServer, tmp_path: Path, api_key: str
+) -> None:
+    code, _, err = bootstrap(server, tmp_path, "--n", "3", out="missing/synth.jsonl")
+    assert code == 2 and "does not exist" in err
+    assert sum(server.state.arrivals.values()) == 0

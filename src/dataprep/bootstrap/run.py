@@ -34,7 +34,7 @@ from dataprep.bootstrap.templates import (
     template_hash,
 )
 from dataprep.context import RunContext, _json_default
-from dataprep.errors import ConfigError
+from dataprep.errors import ConfigError, OutputError
 from dataprep.progress import NullProgress, Progress
 from dataprep.runner import versions
 from dataprep.stage import format_validation_error
@@ -195,6 +195,13 @@ def run_bootstrap(
     """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
     provenance_path, default_report = sidecar_paths(out)
     report_path = report or default_report
+    for path in (out, rejects, report_path):
+        if path is not None and not path.absolute().parent.is_dir():
+            # Checked before any request: failing after paying for them would be worse.
+            raise OutputError(
+                f"{path}: the directory {path.absolute().parent} does not exist",
+                hint="Create it first or choose another path",
+            )
     ctx = RunContext(
         inputs=[source],
         output=out,
