@@ -105,38 +105,25 @@ def check_turns(
             _check_turn_fields(
                 turn, f"{base}/{index}", raw_role, role, content, role_key, content_key, roles, emit
             )
+        if role == previous or shape == "response" or role not in ("user", "assistant"):
+            _check_order(role, previous, index, f"{base}/{index}/{role_key}", shape, emit)
         if role == "assistant":
-            if previous == "assistant":
-                emit(
-                    "M007",
-                    f"{base}/{index}/{role_key}",
-                    f"two assistant turns in a row (turns {index - 1} and {index})",
-                )
             seen_assistant = True
-        elif role == "user":
-            if previous == "user":
-                emit(
-                    "M007",
-                    f"{base}/{index}/{role_key}",
-                    f"two user turns in a row (turns {index - 1} and {index})",
-                )
-            elif shape == "response":
-                emit(
-                    "P006",
-                    f"{base}/{index}/{role_key}",
-                    "user turn in a response; expected only assistant turns",
-                )
-        elif role == "system" and index:
-            emit("M008", f"{base}/{index}/{role_key}", "system turn is not the first turn")
-        elif role is not None and shape == "response":
-            emit(
-                "P006",
-                f"{base}/{index}/{role_key}",
-                f"{role} turn in a response; expected only assistant turns",
-            )
         previous = role
     _check_ending(base, len(turns) - 1, previous, seen_assistant, shape, role_key, emit)
     return True
+
+
+def _check_order(
+    role: str | None, previous: str | None, index: int, pointer: str, shape: str, emit: Emit
+) -> None:
+    """Turn-order rules: alternation, where system turns go, what a response may hold."""
+    if role in ("user", "assistant") and role == previous:
+        emit("M007", pointer, f"two {role} turns in a row (turns {index - 1} and {index})")
+    elif role == "system" and index:
+        emit("M008", pointer, "system turn is not the first turn")
+    elif shape == "response" and role not in ("assistant", None):
+        emit("P006", pointer, f"{role} turn in a response; expected only assistant turns")
 
 
 def _check_turn_fields(
