@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from dataprep.records import RECORD_MODELS
+from dataprep.validate import check_records
 from tests.conftest import FIXTURES, REPO, run_main
 
 VALIDATORS = REPO / "validators"
@@ -90,3 +93,57 @@ def test_schema_files_are_valid_json_schema_documents() -> None:
         assert schema["$schema"].startswith("https://json-schema.org/")
         assert schema["$id"] == path.name
         assert schema["type"] == "object"
+
+
+_role = st.sampled_from(["system", "user", "assistant", "tool", "gpt", "Colin", None])
+_content = st.one_of(
+    st.text(max_size=4),
+    st.none(),
+    st.integers(),
+    st.lists(
+        st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=3)}), max_size=2
+    ),
+)
+_message = st.fixed_dictionaries({"role": _role, "content": _content}) | st.fixed_dictionaries(
+    {"role": _role}
+)
+_turns = st.lists(_message, max_size=4)
+_field = st.one_of(st.text(max_size=4), _turns, st.integers(), st.none())
+
+# profile -> rows in the shapes it accepts, with wrong types and empty values mixed in
+_CASES = {
+    "sft": st.fixed_dictionaries({"messages": _turns}),
+    "dpo": st.fixed_dictionaries({"prompt": _field, "chosen": _field, "rejected": _field})
+    | st.fixed_dictionaries({"chosen": _field, "rejected": _field}),
+    "kto": st.fixed_dictionaries(
+        {
+            "prompt": _field,
+            "completion": _field,
+            "label": st.one_of(st.booleans(), st.just("true"), st.integers(0, 1)),
+        }
+    ),
+}
+
+
+def _model_for(row: dict, profile: str) -> str:
+    conversational = any(isinstance(value, list) for value in row.values())
+    suffix = "_conversational" if conversational else ""
+    if profile == "sft":
+        return "sft_messages"
+    if profile == "kto":
+        return "kto" + suffix
+    return ("dpo_explicit" if "prompt" in row else "dpo_implicit") + suffix
+
+
+@pytest.mark.parametrize("profile", sorted(_CASES), ids=str)
+def test_rows_the_linter_passes_satisfy_the_record_model(profile: str) -> None:
+    strategy = _CASES[profile]
+
+    @settings(max_examples=300, deadline=None)
+    @given(strategy)
+    def check(row: dict) -> None:
+        errors = [f for f in check_records([row], profile) if f.severity == "error"]
+        if not errors:
+            RECORD_MODELS[_model_for(row, profile)].model_validate(row)
+
+    check()

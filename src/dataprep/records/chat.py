@@ -24,8 +24,8 @@ __all__ = [
     "ShareGPTTurn",
 ]
 
-#: Roles TRL's chat data and common chat templates understand (``developer``: gpt-oss/Harmony).
-ChatRole = Literal["system", "developer", "user", "assistant", "tool"]
+#: Roles of chat data (``developer``: gpt-oss/Harmony; ``function``: OpenAI's legacy tool role).
+ChatRole = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
 #: Content is a string, or a list of typed parts (``{"type": "text"|"image", ...}``) for vision models.
 Content = str | list[dict[str, Any]]
