@@ -30,6 +30,7 @@ FAULT_KINDS = (
     "length",  # status 200, content cut off, finish_reason "length"
     "content_filter",  # status 200, empty content, finish_reason "content_filter"
     "reply",  # status 200 with the given content (a seed duplicate, broken JSON, ...)
+    "status",  # the given HTTP status with an OpenAI-style error body and code
 )
 
 _WORDS = [
@@ -181,6 +182,8 @@ class Fault:
     retry_after: float | None = None
     retry_after_ms: int | None = None
     content: str | None = None
+    status: int = 500
+    code: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -262,8 +265,14 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.state.lock:
             self.server.state.statuses[status] += 1
 
-    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps({"error": {"message": message, "type": "test", "code": status}})
+    def _error(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        body = json.dumps({"error": {"message": message, "type": "test", "code": code or status}})
         self._send(status, body.encode(), headers)
 
     def do_GET(self) -> None:
@@ -345,6 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._succeed(body, key, None, "content_filter")
         elif fault.kind == "reply":
             self._succeed(body, key, fault.content, "stop")
+        elif fault.kind == "status":
+            self._error(fault.status, fault.content or "error", code=fault.code)
         return True
 
 

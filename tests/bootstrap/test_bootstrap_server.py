@@ -302,3 +302,24 @@ def test_missing_output_directory_fails_before_any_request(
     code, _, err = bootstrap(server, tmp_path, "--n", "3", out="missing/synth.jsonl")
     assert code == 2 and "does not exist" in err
     assert sum(server.state.arrivals.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ({"status": 429, "code": "insufficient_quota"}, "no quota left"),
+        ({"status": 404, "content": "The model test-model does not exist"}, "does not exist"),
+        ({"status": 403}, "refused the API key"),
+    ],
+    ids=["no-quota", "unknown-model", "forbidden"],
+)
+def test_errors_retries_cannot_fix_stop_the_run_in_one_line(
+    server: FakeOpenAIServer, tmp_path: Path, api_key: str, fault: dict[str, Any], message: str
+) -> None:
+    server.inject("status", **fault)
+    code, _, err = bootstrap(
+        server, tmp_path, "--n", "3", "--structured", "json_object", "--concurrency", "1"
+    )
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert sum(server.state.arrivals.values()) == 1  # not retried
+    assert not (tmp_path / "synth.jsonl").exists()
