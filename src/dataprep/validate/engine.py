@@ -203,11 +203,11 @@ class Validator:
         elif (fmt, kind) != self._first[:2]:
             first_fmt, first_kind, first_line = self._first
             where = f"line {first_line}" if first_line is not None else "the first row"
-            self.emit(
-                "F003",
-                "",
-                f"row is {kind} {FORMAT_LABELS[fmt]} but {where} is {first_kind} {FORMAT_LABELS[first_fmt]}",
-            )
+            if fmt == first_fmt:
+                found, first = f"{kind} {FORMAT_LABELS[fmt]}", f"{first_kind}"
+            else:
+                found, first = FORMAT_LABELS[fmt], FORMAT_LABELS[first_fmt]
+            self.emit("F003", "", f"row is {found} but {where} is {first}")
             return
         for key, value in row.items():
             if value is None:

@@ -77,6 +77,10 @@ def render_human(report: Report, *, strict: bool = False, per_rule: int = 5) -> 
     if report.mapping is not None:
         lines.extend(_fix_lines(report))
     lines.extend(f"note: {note}" for note in report.notes)
+    if report.counts:
+        lines.append(
+            "by rule: " + ", ".join(f"{rule_id} {report.counts[rule_id]}" for rule_id in order)
+        )
     lines.append(_summary_line(report, strict))
     return "\n".join(lines) + "\n"
 

@@ -64,9 +64,12 @@ def _parse_error(raw: bytes, error: ValueError, validator: Validator) -> None:
             "J003", "", f"byte 0x{byte:02x} at column {decode_error.start + 1} is not valid UTF-8"
         )
         return
-    validator.emit(
-        "J001", "", "invalid JSON: " + str(error).replace(" at line 1 column ", " at column ")
-    )
+    try:  # parse the stripped line again so the position reads "at column N" of this line
+        from_json(raw.strip())
+    except ValueError as stripped_error:
+        error = stripped_error
+    message = str(error).replace(" at line 1 column ", " at column ")
+    validator.emit("J001", "", f"invalid JSON: {message}")
 
 
 def validate_file(
