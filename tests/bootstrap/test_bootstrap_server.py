@@ -84,6 +84,8 @@ def test_every_fault_is_survived_and_counted(
         "near_duplicate_seed": 1,
     }
     assert report["retries"] == {"429": 2, "500": 2, "malformed_response": 1, "timeout": 1}
+    # No reply is lost silently: every request issued is a row or a counted reject.
+    assert report["accepted"] + report["rejected_total"] == report["requests_issued"] == 23
     assert sorted(r["reason"] for r in read_jsonl(tmp_path / "rejects.jsonl")) == [
         "finish_content_filter",
         "finish_length",
