@@ -172,3 +172,16 @@ def test_trl_prompt_split_matches_extract_prompt() -> None:
         assert extract_prompt({"chosen": chosen, "rejected": rejected})["prompt"] == chosen[:index]
 
     check()
+
+
+def test_converted_files_go_through_trl(prepare: Any, tmp_path: Path) -> None:
+    from tests.validate.test_fixes import ROWS
+
+    for name, rows in ROWS.items():
+        source, out = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.mapped.jsonl"
+        source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        code, _, err = run_main("convert", source, "--out", out)
+        assert code == 0, err
+        profile = "sft" if "messages" in json.loads(out.read_text().splitlines()[0]) else "dpo"
+        assert run_main("validate", out, "--format", profile)[0] == 0
+        prepare(out, profile)
