@@ -204,6 +204,7 @@ class ServerState:
     successes: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     authorization_headers: set[str] = field(default_factory=set)
+    body_keys: Counter[str] = field(default_factory=Counter)
     #: After this many successes, hold new requests until ``release`` is set, then fail them
     #: with a 503 (so a run can be killed while no reply is on its way).
     hold_after: int | None = None
@@ -294,6 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.arrivals[key] += 1
             state.authorization_headers.add(self.headers.get("Authorization", ""))
+            state.body_keys.update(body.keys())
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._error(404, "not found")
             return

@@ -312,16 +312,31 @@ def test_missing_output_directory_fails_before_any_request(
         ({"status": 429, "code": "insufficient_quota"}, "no quota left"),
         ({"status": 404, "content": "The model test-model does not exist"}, "does not exist"),
         ({"status": 403}, "refused the API key"),
+        (
+            {"status": 400, "content": "temperature must be at most 1"},
+            "temperature must be at most 1",
+        ),
     ],
-    ids=["no-quota", "unknown-model", "forbidden"],
+    ids=["no-quota", "unknown-model", "forbidden", "bad-parameter-is-not-a-format-problem"],
 )
 def test_errors_retries_cannot_fix_stop_the_run_in_one_line(
     server: FakeOpenAIServer, tmp_path: Path, api_key: str, fault: dict[str, Any], message: str
 ) -> None:
     server.inject("status", **fault)
-    code, _, err = bootstrap(
-        server, tmp_path, "--n", "3", "--structured", "json_object", "--concurrency", "1"
-    )
+    code, _, err = bootstrap(server, tmp_path, "--n", "3", "--concurrency", "1")
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert sum(server.state.arrivals.values()) == 1  # not retried
     assert not (tmp_path / "synth.jsonl").exists()
+
+
+def test_max_completion_tokens_field(
+    server: FakeOpenAIServer, tmp_path: Path, api_key: str
+) -> None:
+    code, _, err = bootstrap(
+        server, tmp_path, "--n", "2", "--max-tokens-field", "max_completion_tokens"
+    )
+    assert code == 0, err
+    assert (
+        server.state.body_keys["max_completion_tokens"] == 2
+        and "max_tokens" not in server.state.body_keys
+    )

@@ -142,13 +142,39 @@ def retry_after_seconds(headers: Any) -> float | None:
     return None
 
 
+_FORMAT_WORDS = (
+    "response_format",
+    "json_schema",
+    "json_object",
+    "schema",
+    "structured",
+    "json",
+    "guided",
+)
+
+
+def _about_format(message: str) -> bool:
+    """Whether a 400 is about the response format (an empty message gets the benefit of the doubt)."""
+    lowered = message.lower()
+    return not lowered or any(word in lowered for word in _FORMAT_WORDS)
+
+
 class OpenAIChatModel:
     """``ChatModel`` over the ``openai`` SDK's ``AsyncOpenAI``, with the SDK's retries off."""
 
-    def __init__(self, *, api_key: str, base_url: str | None, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None,
+        timeout: float,
+        max_tokens_field: str = "max_tokens",
+    ) -> None:
         openai = require("openai", extra="bootstrap")
         self._openai = openai
         self._secret = api_key
+        # OpenAI's reasoning models refuse ``max_tokens`` and want ``max_completion_tokens``.
+        self._max_tokens_field = max_tokens_field
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
@@ -160,6 +186,8 @@ class OpenAIChatModel:
         extra = (
             {"response_format": body.pop("response_format")} if "response_format" in body else None
         )
+        if self._max_tokens_field != "max_tokens":
+            body[self._max_tokens_field] = body.pop("max_tokens")
         try:
             completion = await self._client.chat.completions.create(**body, extra_body=extra)
         except self._openai.APIStatusError as error:
@@ -206,9 +234,9 @@ class OpenAIChatModel:
                 f"the endpoint refused the API key (HTTP {status})",
                 hint="Check the environment variable named by --api-key-env",
             )
-        if status == 400 and has_format:
-            return FormatNotSupportedError(status)
         message = redact(str(body.get("message") or "")[:200], self._secret)
+        if status == 400 and has_format and _about_format(message):
+            return FormatNotSupportedError(status)
         return EndpointError(
             f"the endpoint rejected the request (HTTP {status}{': ' + message if message else ''})",
             hint="Check --base-url and --model",

@@ -62,6 +62,7 @@ class BootstrapConfig(BaseModel):
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = Field(default=1.0, ge=0, le=2)
     max_tokens: int = Field(default=1024, ge=1)
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     seed: int = 0
     concurrency: int = Field(default=8, ge=1, le=1024)
     rpm: float | None = Field(default=None, gt=0)
@@ -214,7 +215,10 @@ def run_bootstrap(
     cache_root = (config.cache_dir or default_cache_dir()) if config.use_cache else None
     if model is None:
         model = OpenAIChatModel(
-            api_key=_api_key(config), base_url=config.base_url, timeout=config.timeout
+            api_key=_api_key(config),
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_tokens_field=config.max_tokens_field,
         )
     from dataprep.validate import check_records
 

@@ -127,6 +127,13 @@ def _text_or_file(value: str | None) -> str | None:
     "--max-tokens", type=int, default=1024, show_default=True, help="Completion tokens per request."
 )
 @click.option(
+    "--max-tokens-field",
+    type=click.Choice(["max_tokens", "max_completion_tokens"]),
+    default="max_tokens",
+    show_default=True,
+    help="Request field carrying --max-tokens (OpenAI reasoning models need max_completion_tokens).",
+)
+@click.option(
     "--structured",
     type=click.Choice(["auto", "json_schema", "json_object", "text"]),
     default="auto",
