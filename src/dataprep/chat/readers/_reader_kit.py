@@ -24,7 +24,6 @@ from dataprep.io import decode_bytes, read_text
 
 __all__ = [
     "BATCH_ROWS",
-    "JsonCursor",
     "MessageBatcher",
     "as_object",
     "epoch_to_datetime",
@@ -139,100 +138,6 @@ def parse_json_document(
         raise _json_error(path, text, error) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", path=path) from None
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-
-
-class JsonCursor:
-    """Walks a JSON document held in a string, decoding one value at a time.
-
-    Big exports (a Telegram account, a DiscordChatExporter channel) are one JSON document;
-    decoding message by message keeps only one message's objects alive instead of the
-    whole tree, which is several times the file's size (field notes, failure mode #14).
-    """
-
-    def __init__(self, text: str, path: str | Path, object_pairs_hook: Any = None) -> None:
-        self.text = text
-        self.path = path
-        self.pos = 0
-        self._decoder = json.JSONDecoder(strict=False, object_pairs_hook=object_pairs_hook)
-
-    def _error(self, expected: str) -> InputError:
-        line = self.text.count("\n", 0, self.pos) + 1
-        if self.pos >= len(self.text.rstrip()):
-            return InputError(
-                "truncated JSON: the file ends in the middle of a value", path=self.path, line=line
-            )
-        column = self.pos - self.text.rfind("\n", 0, self.pos)
-        return InputError(
-            f"invalid JSON (expected {expected} at column {column})", path=self.path, line=line
-        )
-
-    def peek(self) -> str:
-        """The next significant character ('' at the end)."""
-        self.pos = _WHITESPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
-        return self.text[self.pos : self.pos + 1]
-
-    def take(self, char: str) -> None:
-        if self.peek() != char:
-            raise self._error(repr(char))
-        self.pos += 1
-
-    def value(self) -> Any:
-        """Decode the next value whole."""
-        self.peek()
-        try:
-            value, self.pos = self._decoder.raw_decode(self.text, self.pos)
-        except json.JSONDecodeError as error:
-            raise _json_error(self.path, self.text, error) from None
-        except RecursionError:
-            raise InputError("JSON nested too deeply", path=self.path) from None
-        return value
-
-    def members(self) -> Iterator[str]:
-        """Keys of the object at the cursor; the caller consumes each key's value."""
-        self.take("{")
-        if self.peek() == "}":
-            self.pos += 1
-            return
-        while True:
-            if self.peek() != '"':
-                raise self._error("a key")
-            key = self.value()
-            self.take(":")
-            yield key
-            if not self._next_item("}"):
-                return
-
-    def elements(self) -> Iterator[int]:
-        """1-based positions in the array at the cursor; the caller consumes each value."""
-        self.take("[")
-        if self.peek() == "]":
-            self.pos += 1
-            return
-        position = 0
-        while True:
-            position += 1
-            yield position
-            if not self._next_item("]"):
-                return
-
-    def _next_item(self, closing: str) -> bool:
-        """After an item: True on ',' (another follows), False on ``closing``."""
-        char = self.peek()
-        self.pos += 1
-        if char == ",":
-            return True
-        if char == closing:
-            return False
-        self.pos -= 1
-        raise self._error(f"',' or '{closing}'")
-
-    def end(self) -> None:
-        """Check nothing but whitespace follows the document."""
-        if self.peek():
-            raise self._error("the end of the file")
 
 
 def has_json_key(head: str, *keys: str) -> bool:

@@ -15,15 +15,14 @@ from typing import Any
 import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._json_stream import JsonCursor, TextSource
 from dataprep.chat.readers._reader_kit import (
-    JsonCursor,
     MessageBatcher,
     as_object,
     has_json_key,
     parse_timestamp,
 )
 from dataprep.errors import InputError
-from dataprep.io import read_text
 
 __all__ = ["READERS", "DiscordReader"]
 
@@ -155,13 +154,18 @@ class DiscordReader:
         )
 
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
-        cursor = JsonCursor(read_text(path, options.encoding), path)
-        if cursor.peek() != "{":
-            raise InputError(
-                "not a DiscordChatExporter export: the top level is not a JSON object", path=path
-            )
-        walk = _ChannelWalk(path)
-        walk.walk(cursor)
+        source = TextSource(path, options.encoding)
+        try:
+            cursor = JsonCursor(source, path)
+            if cursor.peek() != "{":
+                raise InputError(
+                    "not a DiscordChatExporter export: the top level is not a JSON object",
+                    path=path,
+                )
+            walk = _ChannelWalk(path)
+            walk.walk(cursor)
+        finally:
+            source.close()
         for rejected in walk.rejects:
             reject(*rejected)
         yield from walk.frames

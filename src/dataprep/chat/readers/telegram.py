@@ -17,15 +17,15 @@ from typing import Any
 import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._json_stream import JsonCursor, TextSource
 from dataprep.chat.readers._reader_kit import (
-    JsonCursor,
     MessageBatcher,
+    as_object,
     epoch_to_datetime,
     has_json_key,
     parse_timestamp,
 )
 from dataprep.errors import InputError
-from dataprep.io import read_text
 
 __all__ = ["READERS", "TelegramReader"]
 
@@ -157,7 +157,7 @@ def _as_id(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def message_row(message: dict[str, Any], me_id: str | None) -> dict[str, Any]:
+def message_row(message: dict[str, Any], me_id: str | None = None) -> dict[str, Any]:
     """One messages-table row (without conversation and source) for a tdesktop message."""
     text, kind = _text_and_kind(message)
     if kind == "system":
@@ -180,29 +180,18 @@ def message_row(message: dict[str, Any], me_id: str | None) -> dict[str, Any]:
     }
 
 
-_PERSONAL_INFORMATION = re.compile(r'"personal_information"\s*:\s*(?=\{)')
-
-
-def exporting_user(text: str) -> str | None:
-    """``personal_information.user_id`` of a full-account export, wherever it sits."""
-    # str.find scans a large export far faster than a regex search; the regex then checks
-    # the hit is a real key (not escaped inside a message's text).
-    start = text.find('"personal_information"')
-    while start != -1:
-        match = _PERSONAL_INFORMATION.match(text, start)
-        if match is not None and text[start - 1 : start] != "\\":
-            try:
-                info, _ = json.JSONDecoder(strict=False).raw_decode(text, match.end())
-            except json.JSONDecodeError:
-                return None
-            user_id = info.get("user_id") if isinstance(info, dict) else None
-            return None if user_id is None else str(user_id)
-        start = text.find('"personal_information"', start + 1)
-    return None
-
-
 def _raw(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:1000]
+
+
+def mark_exporter(frame: pl.DataFrame, me_id: str) -> pl.DataFrame:
+    """``is_me`` from the full-account export's ``personal_information.user_id``.
+
+    Applied once the whole file is read, so it holds wherever that key sits in the file.
+    """
+    speaker = pl.col("speaker_id")
+    is_me = pl.when(speaker.is_null()).then(None).otherwise(speaker.is_in([me_id, f"user{me_id}"]))
+    return frame.with_columns(is_me.alias("is_me"))
 
 
 class _ExportWalk:
@@ -212,10 +201,10 @@ class _ExportWalk:
     export yields nothing rather than half of itself.
     """
 
-    def __init__(self, cursor: JsonCursor, source: str, me_id: str | None) -> None:
+    def __init__(self, cursor: JsonCursor, source: str) -> None:
         self.cursor = cursor
         self.source = source
-        self.me_id = me_id
+        self.me_id: str | None = None
         self.batcher = MessageBatcher()
         self.frames: list[pl.DataFrame] = []
         self.rejects: list[tuple[str, int | None, str, str | None]] = []
@@ -235,6 +224,9 @@ class _ExportWalk:
                     self._stream_messages(label)
             elif key in ("chats", "left_chats") and cursor.peek() == "{":
                 self._chat_list()
+            elif key == "personal_information":
+                info = as_object(cursor.value())
+                self.me_id = None if info.get("user_id") is None else str(info["user_id"])
             elif key in ("id", "name"):
                 value = cursor.value()
                 label = value if label is None or key == "id" else label
@@ -265,7 +257,7 @@ class _ExportWalk:
             self.rejects.append((self.source, index, "message_not_an_object", _raw(message)))
             return
         conversation = self.source if label is None else f"{self.source}#{label}"
-        row = message_row(message, self.me_id)
+        row = message_row(message)
         full = self.batcher.add(
             conversation=conversation, source_file=self.source, source_line=index, **row
         )
@@ -290,21 +282,26 @@ class TelegramReader:
         return has_json_key(head, "date_unixtime") or _MESSAGE_TYPE.search(head) is not None
 
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
-        text = sanitize_escapes(read_text(path, options.encoding))
-        cursor = JsonCursor(text, path, object_pairs_hook=keep_richer_duplicates)
-        if cursor.peek() != "{":
-            raise InputError("not a Telegram export: the top level is not a JSON object", path=path)
-        walk = _ExportWalk(cursor, str(path), exporting_user(text))
-        walk.chat()
-        cursor.end()
+        source = TextSource(path, options.encoding, transform=sanitize_escapes)
+        try:
+            cursor = JsonCursor(source, path, object_pairs_hook=keep_richer_duplicates)
+            if cursor.peek() != "{":
+                raise InputError(
+                    "not a Telegram export: the top level is not a JSON object", path=path
+                )
+            walk = _ExportWalk(cursor, str(path))
+            walk.chat()
+            cursor.end()
+        finally:
+            source.close()
         if walk.chats == 0:
             raise InputError(
                 "not a Telegram export: no 'messages' list and no 'chats.list'", path=path
             )
         for rejected in walk.rejects:
             reject(*rejected)
-        yield from walk.frames
-        yield from walk.batcher.drain()
+        for frame in [*walk.frames, *walk.batcher.drain()]:
+            yield frame if walk.me_id is None else mark_exporter(frame, walk.me_id)
 
 
 READERS = [TelegramReader()]
