@@ -106,3 +106,23 @@ def test_resume_after_sigkill_repeats_no_successful_request(tmp_path: Path) -> N
         )
         assert single.returncode == 0, single.stderr
     assert fresh.read_bytes() == resumed
+
+
+def test_ctrl_c_writes_nothing_and_says_how_to_resume(tmp_path: Path) -> None:
+    env = {**os.environ, KEY_ENV: FAKE_KEY}
+    out, cache = tmp_path / "synth.jsonl", tmp_path / "cache"
+    with FakeOpenAIServer(expected_key=FAKE_KEY, latency=0.05) as server:
+        process = subprocess.Popen(
+            _command(server, out, cache),
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(lambda: len(list(cache.rglob("*.json"))) >= 5, timeout=60)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "run the same command again to resume" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]  # no output, no temp file

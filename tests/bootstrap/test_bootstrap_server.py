@@ -215,6 +215,13 @@ def test_preference_tasks_write_valid_rows(
     rows = read_jsonl(tmp_path / "synth.jsonl")
     assert len(rows) == 8 and all(set(r) == keys for r in rows)
     assert not [f for f in check_records(rows, profile) if f.severity == "error"]
+    if task == "kto":
+        report = json.loads((tmp_path / "synth.report.json").read_text())
+        labels = [r["label"] for r in rows]
+        assert report["labels"] == {
+            "desirable": labels.count(True),
+            "undesirable": labels.count(False),
+        }
     # String seeds give string rows; conversation seeds give conversational rows.
     assert isinstance(rows[0]["prompt"], str) == (seeds == DPO_SEEDS)
 

@@ -284,6 +284,14 @@ def _write(
             handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def _label_counts(task: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """KTO rows per label (TRL warns when the classes are unbalanced)."""
+    if task != "kto" or not rows:
+        return {}
+    desirable = sum(1 for row in rows if row["label"] is True)
+    return {"desirable": desirable, "undesirable": len(rows) - desirable}
+
+
 def _report(
     config: BootstrapConfig,
     engine: Engine,
@@ -293,6 +301,9 @@ def _report(
     seconds: float,
 ) -> dict[str, Any]:
     counts = ctx.counts[STAGE]
+    labels = _label_counts(config.task, engine.rows)
+    if labels and 0 in labels.values():
+        ctx.warn("every KTO row has the same label; KTO needs desirable and undesirable rows")
     if engine.stop_reason == "budget":
         ctx.warn(
             f"stopped at the --max-budget limit with {len(engine.rows)} of {target} rows; "
@@ -319,6 +330,7 @@ def _report(
         "rejected": dict(sorted(counts.rejected.items())),
         "rejected_total": sum(counts.rejected.values()),
         "retries": dict(sorted(engine.retries.items())),
+        **({"labels": labels} if labels else {}),
         "notes": dict(sorted(counts.notes.items())),
         "usage": engine.usage.to_dict(engine.budget.prices),
         "cache": {

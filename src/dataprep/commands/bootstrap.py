@@ -191,7 +191,16 @@ def command(
     if out is None:
         raise ConfigError("--out is required (or pass --dry-run)")
     progress = RichProgress(enabled=not quiet)
-    result = run_bootstrap(config, seeds, out, rejects=rejects, report=report, progress=progress)
+    try:
+        result = run_bootstrap(
+            config, seeds, out, rejects=rejects, report=report, progress=progress
+        )
+    except KeyboardInterrupt:
+        if config.use_cache:
+            click.echo(
+                "Finished requests are cached: run the same command again to resume.", err=True
+            )
+        raise
     if not quiet:
         _print_summary(result.report)
 
