@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -347,3 +348,22 @@ def test_max_completion_tokens_field(
         server.state.body_keys["max_completion_tokens"] == 2
         and "max_tokens" not in server.state.body_keys
     )
+
+
+GOLDEN = SEEDS.parent / "golden_sft.jsonl"
+
+
+def test_golden_output(server: FakeOpenAIServer, tmp_path: Path, api_key: str) -> None:
+    """Same seeds, seed and server replies give these exact bytes (rows and provenance).
+
+    After an intended change to prompts or row building, regenerate with
+    ``DATAPREP_UPDATE_GOLDEN=1 pytest tests/bootstrap -k golden``.
+    """
+    code, _, err = bootstrap(server, tmp_path, "--n", "4", "--seed", "7")
+    assert code == 0, err
+    produced = (tmp_path / "synth.jsonl").read_text() + (
+        tmp_path / "synth.provenance.jsonl"
+    ).read_text()
+    if os.environ.get("DATAPREP_UPDATE_GOLDEN"):
+        GOLDEN.write_text(produced, encoding="utf-8")
+    assert produced == GOLDEN.read_text(encoding="utf-8")
