@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataprep.chat.readers._json_stream import JsonCursor, TextSource
+from dataprep.chat.readers._json_stream import JsonCursor, TextSource, iter_lines
 from dataprep.chat.readers.telegram import sanitize_escapes
 from dataprep.errors import InputError
 
@@ -120,3 +121,20 @@ def test_numbers_split_by_a_chunk_boundary(tmp_path: Path, chunk: int) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         TextSource(tmp_path / "nope.json")
+
+
+@SETTINGS
+@given(
+    parts=st.lists(
+        st.sampled_from(["a", "é", "\n", "\r", "\r\n", "\u2028", "\x85", ","]), max_size=40
+    ),
+    chunk=st.integers(1, 9),
+)
+def test_lines_split_like_open_with_newline_empty(
+    tmp_path: Path, parts: list[str], chunk: int
+) -> None:
+    text = "".join(parts)
+    path = tmp_path / "lines.txt"
+    path.write_bytes(text.encode("utf-8"))
+    expected = list(io.StringIO(text, newline=""))
+    assert list(iter_lines(TextSource(path, chunk_bytes=chunk))) == expected

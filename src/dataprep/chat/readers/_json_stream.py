@@ -18,13 +18,14 @@ from typing import IO, Any
 from dataprep.errors import InputError
 from dataprep.io import _BOMS, _sniff_utf16
 
-__all__ = ["CHUNK_BYTES", "JsonCursor", "TextSource"]
+__all__ = ["CHUNK_BYTES", "JsonCursor", "TextSource", "iter_lines"]
 
 #: Bytes read per chunk; the text window is at most about one chunk plus one message.
 CHUNK_BYTES = 4 * 1024 * 1024
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_TAIL = re.compile(r"[0-9eE.+-]*\Z")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 # A chunk cut inside an escape ("\", "\x", "\x0") would hide it from the transform.
 _OPEN_ESCAPE = re.compile(r"\\+(?:x[0-9A-Fa-f]?)?$")
 
@@ -123,6 +124,23 @@ class TextSource:
             ) from None
         self._lines += text.count("\n")
         return text
+
+
+def iter_lines(source: TextSource) -> Iterator[str]:
+    """The source's lines with their line ends (``\\n``, ``\\r\\n`` or ``\\r``), as
+    ``open(..., newline="")`` splits them; U+2028 and friends stay inside their line."""
+    rest = ""
+    while True:
+        piece = source.read()
+        if not piece:
+            break
+        buffer = rest + piece
+        # Cut after the last line end; a final "\r" waits, it may be half of "\r\n".
+        cut = max(buffer.rfind("\n"), buffer.rfind("\r", 0, len(buffer) - 1)) + 1
+        yield from _LINE.findall(buffer, 0, cut)
+        rest = buffer[cut:]
+    if rest:  # the last line, without a line end (or with a lone final "\r")
+        yield rest
 
 
 class JsonCursor:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -225,10 +224,13 @@ def parse_timestamp(value: Any) -> datetime | None:
     return None
 
 
-def iter_csv_records(text: str, path: str | Path) -> Iterator[tuple[int, list[str]]]:
-    """``(first line number, fields)`` per CSV record; quoted fields may span lines."""
-    # newline="" keeps csv in charge of line ends, so U+2028 inside a message is just text.
-    reader = csv.reader(io.StringIO(text, newline=""))
+def iter_csv_records(lines: Iterable[str], path: str | Path) -> Iterator[tuple[int, list[str]]]:
+    """``(first line number, fields)`` per CSV record; quoted fields may span lines.
+
+    ``lines`` keep their line ends (as ``open(newline="")`` or ``iter_lines`` give them), so
+    csv itself decides what ends a record and U+2028 inside a message is just text.
+    """
+    reader = csv.reader(lines)
     previous = 0
     while True:
         try:

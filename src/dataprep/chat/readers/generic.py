@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._json_stream import TextSource, iter_lines
 from dataprep.chat.readers._reader_kit import (
     MessageBatcher,
     first_json_line,
@@ -25,7 +26,6 @@ from dataprep.chat.readers._reader_kit import (
     whole_input,
 )
 from dataprep.errors import InputError
-from dataprep.io import iter_jsonl, read_text
 
 __all__ = ["READERS", "CsvReader", "JsonlReader", "OpenAIReader", "ShareGPTReader"]
 
@@ -63,13 +63,18 @@ def _iter_objects(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line, object)`` per JSONL line; bad lines become counted rejects."""
     source = str(path)
-    for line, value, error in iter_jsonl(path, encoding=options.encoding):
-        if error is not None:
-            reject(source, line, "invalid_json", _raw(value)[:1000])
-        elif not isinstance(value, dict):
-            reject(source, line, "line_not_an_object", _raw(value)[:1000])
+    for number, line in enumerate(iter_lines(TextSource(path, options.encoding)), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            reject(source, number, "invalid_json", line.rstrip("\r\n")[:1000])
+            continue
+        if isinstance(value, dict):
+            yield number, value
         else:
-            yield line, value
+            reject(source, number, "line_not_an_object", line.rstrip("\r\n")[:1000])
 
 
 # --- ShareGPT and OpenAI messages: one conversation per line ------------------------------
@@ -311,7 +316,7 @@ class CsvReader:
 
     @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
-        records = iter_csv_records(read_text(path, options.encoding), path)
+        records = iter_csv_records(iter_lines(TextSource(path, options.encoding)), path)
         header = [name.strip() for name in next(records, (1, []))[1]]
         _check_header(path, header, options)
         source = str(path)

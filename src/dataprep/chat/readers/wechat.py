@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers._json_stream import TextSource, iter_lines
 from dataprep.chat.readers._reader_kit import (
     MessageBatcher,
     iter_csv_records,
@@ -24,7 +25,6 @@ from dataprep.chat.readers._reader_kit import (
     whole_input,
 )
 from dataprep.errors import InputError
-from dataprep.io import read_text
 
 __all__ = ["MEMOTRACE_COLUMNS", "PYWXDUMP_COLUMNS", "READERS", "WeChatReader"]
 
@@ -166,7 +166,7 @@ class WeChatReader:
 
     @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
-        records = iter_csv_records(read_text(path, options.encoding), path)
+        records = iter_csv_records(iter_lines(TextSource(path, options.encoding)), path)
         header = next(records, (1, []))[1]
         layout = header_layout(header)
         if layout is None:
