@@ -357,3 +357,15 @@ def test_csv_round_trip(tmp_path: Path, rows: list[tuple[str, str]]) -> None:
     frame, rejects = read(CsvReader(), path)
     assert rejects == []
     assert list(zip(frame["speaker"].to_list(), frame["text"].to_list(), strict=True)) == rows
+
+
+def test_line_separator_characters_inside_a_jsonl_string(tmp_path: Path) -> None:
+    # U+2028, U+0085 and a form feed are valid raw inside JSON strings; only \n ends a line.
+    text = "one\u2028two\x85three\x0cfour"
+    path = tmp_path / "ls.jsonl"
+    path.write_text(
+        json.dumps({"speaker": "A", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    frame, rejects = read(JsonlReader(), path)
+    assert rejects == []
+    assert frame["text"].to_list() == [text]
