@@ -131,11 +131,17 @@ def test_concurrency_does_not_change_the_rows(
             "30",
             "--concurrency",
             concurrency,
+            "--window",
+            "8",
             out=f"c{concurrency}.jsonl",
             cache=f"cache{concurrency}",
         )
         assert code == 0, err
     assert (tmp_path / "c1.jsonl").read_bytes() == (tmp_path / "c8.jsonl").read_bytes()
+    provenance = read_jsonl(tmp_path / "c8.provenance.jsonl")
+    # Later prompts showed earlier accepted rows (Self-Instruct), from outside the window.
+    shown = [(p["request"], e) for p in provenance for e in p["example_requests"]]
+    assert shown and all(example < request - 8 for request, example in shown)
 
 
 @pytest.mark.parametrize(

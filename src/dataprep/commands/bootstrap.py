@@ -127,6 +127,14 @@ def _text_or_file(value: str | None) -> str | None:
     "--max-tokens", type=int, default=1024, show_default=True, help="Completion tokens per request."
 )
 @click.option(
+    "--window",
+    type=int,
+    default=64,
+    show_default=True,
+    help="Accepted rows are shown in prompts this many requests later; this keeps the rows the "
+    "same at any concurrency. Keep it >= --concurrency: it also caps the requests in flight.",
+)
+@click.option(
     "--max-tokens-field",
     type=click.Choice(["max_tokens", "max_completion_tokens"]),
     default="max_tokens",
