@@ -166,7 +166,7 @@ class ScrubPiiParams(StageParams):
         default=True,
         description="Run NER only on messages with an upper-case letter (English names are capitalised).",
     )
-    ner_batch_size: int = Field(default=256, ge=1, description="Messages per spaCy nlp.pipe batch.")
+    ner_batch_size: int = Field(default=512, ge=1, description="Messages per spaCy nlp.pipe batch.")
     ner_max_chars: int = Field(
         default=100_000,
         ge=1000,
