@@ -27,7 +27,7 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_TAIL = re.compile(r"[0-9eE.+-]*\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 # A chunk cut inside an escape ("\", "\x", "\x0") would hide it from the transform.
-_OPEN_ESCAPE = re.compile(r"\\+(?:x[0-9A-Fa-f]?)?$")
+_OPEN_ESCAPE = re.compile(r"\\+(?:x[0-9A-Fa-f]?)?\Z")
 
 
 def _open(path: Path) -> IO[bytes]:
