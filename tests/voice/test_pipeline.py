@@ -110,8 +110,9 @@ def test_every_filter_reason_is_counted_and_kept_rows_reach_every_format(tmp_pat
     script = [
         GOOD,
         ClipTranscript("   ", "en", 1.0, -0.3, 0.02, 1.0),
-        ClipTranscript("Silence, really.", "en", 1.0, -0.5, 0.95, 1.2),
+        ClipTranscript("Silence, really.", "en", 1.0, -1.3, 0.95, 1.2),
         ClipTranscript("Mumbled guess here.", "en", 1.0, -1.7, 0.1, 1.2),
+        ClipTranscript("Confident speech, odd window.", "en", 1.0, -0.3, 0.9, 1.2),
         ClipTranscript(
             "the the the the the the the the the the the the", "en", 1.0, -0.1, 0.0, 3.9
         ),

@@ -104,7 +104,7 @@ def test_clip_boundaries_fall_in_silences(dataset: Path) -> None:
 def test_scores_are_kept_for_every_clip(dataset: Path) -> None:
     for row in clip_rows(dataset):
         assert -1.0 <= row["avg_logprob"] <= 0.0
-        assert 0.0 <= row["no_speech_prob"] <= 0.6
+        assert 0.0 <= row["no_speech_prob"] <= 1.0
         assert 0.5 < row["compression_ratio"] <= 2.4
         assert row["language_probability"] == 1.0  # tiny.en is English-only
 
