@@ -306,8 +306,13 @@ def test_nothing_reaches_for_the_network(tmp_path: Path) -> None:
         text=True,
         cwd=REPO,
         timeout=300,
-        env={"PATH": "", "HOME": str(REPO / ".pytest_cache"), "HF_HUB_OFFLINE": "1"},
+        env={
+            "PATH": "",
+            "HOME": str(tmp_path),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "HF_HUB_OFFLINE": "1",
+        },
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "stock attempts" in done.stdout
-    assert int(done.stdout.split("stock attempts")[1]) > 0
+    assert "stock attempts" in done.stdout, done.stdout + done.stderr[-3000:]
+    assert int(done.stdout.split("stock attempts")[1]) > 0, done.stderr[-3000:]
