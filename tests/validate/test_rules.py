@@ -374,3 +374,16 @@ def test_unknown_roles_that_may_be_names_are_not_echoed(role: object, shown: str
     assert f"unknown role {shown}" in finding.message
     if isinstance(role, str) and shown.startswith("("):
         assert role not in finding.message
+
+
+def test_validate_file_restores_garbage_collection(tmp_path: Path) -> None:
+    import gc
+
+    from dataprep.errors import InputError
+
+    assert gc.isenabled()
+    validate_file(VALIDATE / "bad" / "sft" / "J001-invalid-json.jsonl", "sft")
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        validate_file(tmp_path / "missing.jsonl", "sft")
+    assert gc.isenabled()

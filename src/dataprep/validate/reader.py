@@ -8,6 +8,7 @@ one hash per row, the only memory that grows with the file (about 100 bytes a ro
 from __future__ import annotations
 
 import codecs
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,11 +65,12 @@ def _parse_error(raw: bytes, error: ValueError, validator: Validator) -> None:
             "J003", "", f"byte 0x{byte:02x} at column {decode_error.start + 1} is not valid UTF-8"
         )
         return
+    message = str(error)
     try:  # parse the stripped line again so the position reads "at column N" of this line
         from_json(raw.strip())
     except ValueError as stripped_error:
-        error = stripped_error
-    message = str(error).replace(" at line 1 column ", " at column ")
+        message = str(stripped_error)  # a string, not the exception: no frame cycle to collect
+    message = message.replace(" at line 1 column ", " at column ")
     validator.emit("J001", "", f"invalid JSON: {message}")
 
 
@@ -87,27 +89,37 @@ def validate_file(
     )
     validator.report.path = str(path)
     add_row, emit, locate = validator.add_row, validator.emit, validator.locate
-    with _open(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1:
-                validator.locate(1)
-                raw, go_on = _first_line_problem(raw, validator)
-                if not go_on:
-                    break
-            if raw.isspace() or not raw:
-                locate(number)
-                emit("J005", "", "blank line")
-                continue
-            try:
-                row = from_json(raw)
-            except ValueError as error:
+    # Parsed rows are trees without reference cycles, so the cyclic collector has nothing to
+    # find; pausing it during the loop saves about a fifth of the time (measured on 50 MB).
+    # Not with a row hook: chat templates (Jinja) may build cycles.
+    collecting = gc.isenabled() and row_hook is None
+    if collecting:
+        gc.disable()
+    try:
+        with _open(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number == 1:
+                    validator.locate(1)
+                    raw, go_on = _first_line_problem(raw, validator)
+                    if not go_on:
+                        break
+                if raw.isspace() or not raw:
+                    locate(number)
+                    emit("J005", "", "blank line")
+                    continue
+                try:
+                    row = from_json(raw)
+                except ValueError as error:
+                    locate(number, raw)
+                    _parse_error(raw, error, validator)
+                    continue
                 locate(number, raw)
-                _parse_error(raw, error, validator)
-                continue
-            locate(number, raw)
-            add_row(row, number, hash(raw.rstrip()))
-            if row_hook is not None and type(row) is dict:
-                row_hook(row, number, validator)
+                add_row(row, number, hash(raw.rstrip()))
+                if row_hook is not None and type(row) is dict:
+                    row_hook(row, number, validator)
+    finally:
+        if collecting:
+            gc.enable()
     validator.locate(None)
     return validator.finish()
 
