@@ -17,6 +17,7 @@ from dataprep.chat.readers import ReaderOptions, detect_format
 from dataprep.chat.readers.slack import SlackReader, render_markup
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
+from tests.conftest import run_main
 
 EXPORT = Path(__file__).resolve().parents[2] / "fixtures" / "chat" / "slack" / "acme_workspace"
 READER = SlackReader()
@@ -230,3 +231,19 @@ def test_text_without_markup_is_unchanged(text: str) -> None:
 @given(st.text(st.characters(blacklist_characters="<>&|")), st.sampled_from(sorted(USERS)))
 def test_mentions_resolve_to_names(text: str, user: str) -> None:
     assert render_markup(f"{text}<@{user}>", USERS) == f"{text}@{USERS[user]}"
+
+
+def test_zip_export_through_the_cli(tmp_path: Path) -> None:
+    archive = zip_folder(EXPORT, tmp_path / "acme.zip")
+    out = tmp_path / "train.jsonl"
+    code, _, stderr = run_main("chat", archive, "--me", "Colin", "--out", out, "-q")
+    assert code == 0, stderr
+    samples = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    answers = [
+        turn["value"]
+        for sample in samples
+        for turn in sample["conversations"]
+        if turn["from"] == "gpt"
+    ]
+    assert "Sure, tomorrow morning.\nSend me the link when it's green." in answers
+    assert "Count me in 🎲" in answers

@@ -21,6 +21,7 @@ from dataprep.chat.readers.telegram import (
 )
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
+from tests.conftest import run_main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "chat" / "telegram"
 READER = TelegramReader()
@@ -336,3 +337,18 @@ def test_personal_information_inside_a_message_is_not_the_exporter(tmp_path: Pat
     frame, _ = read(path)
     assert frame["text"].to_list() == [quoted]
     assert frame["is_me"].to_list() == [None]
+
+
+def test_full_account_export_needs_no_me_on_the_cli(tmp_path: Path) -> None:
+    out = tmp_path / "train.jsonl"
+    code, _, stderr = run_main("chat", FIXTURES / "full_account_result.json", "--out", out, "-q")
+    assert code == 0, stderr
+    samples = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    answers = [
+        turn["value"]
+        for sample in samples
+        for turn in sample["conversations"]
+        if turn["from"] == "gpt"
+    ]
+    assert "Almost.\nTwo charts left,\nthen the summary." in answers
+    assert all("Maya" not in answer for answer in answers)
