@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,8 @@ def _chunks(clips: Sequence[np.ndarray], max_samples: float) -> list[list[np.nda
 def _clip_transcript(
     items: list[tuple[str, int]], segments: list[Any], language: str, probability: float
 ) -> ClipTranscript:
-    """Join a clip's words; its scores are those of the segments its words came from."""
+    """Join a clip's words; log-probability and no-speech scores are those of the segments
+    (Whisper windows) its words came from."""
     text = " ".join("".join(word for word, _ in items).split())
     if not items:
         return ClipTranscript(text, language, probability, None, None, None)
@@ -199,5 +201,15 @@ def _clip_transcript(
     total = sum(counts.values())
     logprob = sum(segments[i].avg_logprob * n for i, n in counts.items()) / total
     no_speech = max(segments[i].no_speech_prob for i in counts)
-    ratio = max(segments[i].compression_ratio for i in counts)
-    return ClipTranscript(text, language, probability, logprob, no_speech, ratio)
+    return ClipTranscript(text, language, probability, logprob, no_speech, compression_ratio(text))
+
+
+def compression_ratio(text: str) -> float | None:
+    """Whisper's repetition signal (UTF-8 length / zlib length), on the clip's own text.
+
+    faster-whisper reports it per 30-second window, so one window holding the same sentence
+    twice (a refrain, a repeated prompt) would condemn every clip in it; per clip, only
+    text that loops within the clip scores high.
+    """
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else None
