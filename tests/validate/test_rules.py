@@ -387,3 +387,11 @@ def test_validate_file_restores_garbage_collection(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         validate_file(tmp_path / "missing.jsonl", "sft")
     assert gc.isenabled()
+
+
+def test_duplicate_on_a_last_line_without_newline(tmp_path: Path) -> None:
+    row = json.dumps({"prompt": "q", "completion": "a"})
+    path = tmp_path / "d.jsonl"
+    path.write_text(f"{row}\n{row}")
+    report = validate_file(path, "sft")
+    assert [(f.rule, f.line) for f in report.findings if f.rule == "D001"] == [("D001", 2)]

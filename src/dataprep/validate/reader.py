@@ -114,7 +114,8 @@ def validate_file(
                     _parse_error(raw, error, validator)
                     continue
                 locate(number, raw)
-                add_row(row, number, hash(raw.rstrip()))
+                # A last line without its newline hashes as if it had one, so duplicates match.
+                add_row(row, number, hash(raw if raw.endswith(b"\n") else raw + b"\n"))
                 if row_hook is not None and type(row) is dict:
                     row_hook(row, number, validator)
     finally:
