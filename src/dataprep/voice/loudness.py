@@ -35,8 +35,12 @@ class ClipLevels:
     clipped_ratio: float
 
 
+#: Floor of reported levels: digital silence is -120 dBFS, not -inf (which JSON cannot hold).
+FLOOR_DBFS = -120.0
+
+
 def _dbfs(value: float) -> float:
-    return 20 * math.log10(value) if value > 0 else -math.inf
+    return max(20 * math.log10(value), FLOOR_DBFS) if value > 0 else FLOOR_DBFS
 
 
 def measure(samples: np.ndarray) -> ClipLevels:
@@ -44,7 +48,7 @@ def measure(samples: np.ndarray) -> ClipLevels:
     import numpy as np
 
     if not len(samples):
-        return ClipLevels(-math.inf, -math.inf, 0.0)
+        return ClipLevels(FLOOR_DBFS, FLOOR_DBFS, 0.0)
     magnitude = np.abs(samples)
     peak = float(magnitude.max())
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
