@@ -395,3 +395,23 @@ def test_duplicate_on_a_last_line_without_newline(tmp_path: Path) -> None:
     path.write_text(f"{row}\n{row}")
     report = validate_file(path, "sft")
     assert [(f.rule, f.line) for f in report.findings if f.rule == "D001"] == [("D001", 2)]
+
+
+def test_public_api() -> None:
+    import dataprep.validate as api
+
+    assert sorted(api.__all__) == sorted(
+        [
+            "PROFILES",
+            "RULES",
+            "Finding",
+            "Report",
+            "Rule",
+            "Severity",
+            "Validator",
+            "check_records",
+            "validate_file",
+        ]
+    )
+    for name in api.__all__:
+        assert getattr(api, name) is not None

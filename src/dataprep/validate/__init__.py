@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataprep.validate.engine import Report, Validator, check_records
 from dataprep.validate.findings import RULES, Finding, Rule, Severity
 from dataprep.validate.formats import PROFILES
+from dataprep.validate.reader import validate_file
 
 __all__ = [
     "PROFILES",
@@ -19,4 +20,5 @@ __all__ = [
     "Severity",
     "Validator",
     "check_records",
+    "validate_file",
 ]
