@@ -415,3 +415,36 @@ def test_public_api() -> None:
     )
     for name in api.__all__:
         assert getattr(api, name) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(
+                ["messages", "text", "prompt", "completion", "chosen", "rejected", "label"]
+            ),
+            _json,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from(["auto", "sft", "dpo", "kto", "grpo"]),
+)
+def test_file_and_in_memory_validation_agree(rows: list[dict], profile: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.jsonl"
+        path.write_text(
+            "".join(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n" for row in rows)
+        )
+        from_file = validate_file(path, profile).findings
+    dataset_level = {"F007", "F009", "K002", "K003"}
+    as_tuples = [
+        (f.rule, f.line, f.pointer, f.message) for f in from_file if f.rule not in dataset_level
+    ]
+    assert as_tuples == [
+        (f.rule, f.line, f.pointer, f.message) for f in check_records(rows, profile)
+    ]
