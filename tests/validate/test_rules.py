@@ -448,3 +448,11 @@ def test_file_and_in_memory_validation_agree(rows: list[dict], profile: str) -> 
     assert as_tuples == [
         (f.rule, f.line, f.pointer, f.message) for f in check_records(rows, profile)
     ]
+
+
+def test_utf16_file_is_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.jsonl"
+    path.write_bytes((json.dumps({"text": "hello"}) + "\n").encode("utf-16"))
+    report = validate_file(path, "sft")
+    assert [(f.rule, f.line) for f in report.findings] == [("J003", 1)]
+    assert "UTF-16" in report.findings[0].message
