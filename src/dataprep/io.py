@@ -181,7 +181,10 @@ def iter_jsonl(
     """
     if text is None:
         text = read_text(path, encoding)
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines() also breaks at U+2028/U+0085, which JSON allows raw
+    # inside strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

@@ -219,3 +219,41 @@ def test_samples_alternate_and_no_message_is_lost(messages, max_turns):
     dropped = re.findall(r"m-?\d+ ", rejected_text)
     # Every message is in exactly one sample or in exactly one counted reject.
     assert sorted(kept + dropped) == sorted(f"m{i} " for i in range(-1, len(messages)))
+
+
+def test_prompt_rows_become_the_system_turn_not_a_speaker():
+    frame = chat(
+        (None, "system", "You are terse.", "prompt"),
+        (None, "user", "hi"),
+        (None, "assistant", "hey"),
+        (None, "user", "bye"),
+        (None, "assistant", "ciao"),
+    )
+    result, sink = run_stages(
+        [frame], [("clean_messages", {}), ("assign_roles", {"me": ["assistant"]}), *PIPELINE[2:]]
+    )
+    (sample,) = sink.frame.to_dicts()
+    assert sample["messages"] == [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hey"},
+        {"role": "user", "content": "bye"},
+        {"role": "assistant", "content": "ciao"},
+    ]
+    assert result.report["stages"]["assign_roles"]["notes"] == {"system_prompts": 1}
+
+
+def test_system_option_overrides_a_system_prompt_from_the_input():
+    frame = chat(
+        (None, "system", "from input", "prompt"), (None, "user", "hi"), (None, "assistant", "hey")
+    )
+    _, sink = run_stages(
+        [frame],
+        [
+            ("clean_messages", {}),
+            ("assign_roles", {"me": ["assistant"]}),
+            ("sessionize", {}),
+            ("build_samples", {"system": "from option"}),
+        ],
+    )
+    assert sink.frame.to_dicts()[0]["messages"][0] == {"role": "system", "content": "from option"}

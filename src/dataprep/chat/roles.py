@@ -51,6 +51,7 @@ class AssignRoles(Stage):
         speakers: Counter[str] = Counter()
         matched = 0
         for batch in batches:
+            batch = self._take_system_prompts(batch, ctx)
             for name, n in batch.group_by("speaker").len().iter_rows():
                 speakers[str(name)] += n
             batch = self._assign(batch, wanted)
@@ -68,6 +69,17 @@ class AssignRoles(Stage):
                 hint=f"Speakers found (messages): {listing}",
             )
         ctx.report[self.name] = {"speakers": len(speakers), "assistant_messages": matched}
+
+    def _take_system_prompts(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        """Rows of kind ``prompt`` (system turns of ShareGPT/OpenAI input) are not speakers:
+        they leave the stream and become each conversation's ``system_prompt``."""
+        prompt = pl.col("kind") == "prompt"
+        system = pl.col("text").filter(prompt).first().over("conversation")
+        prompts = int(batch.select(prompt.sum()).item())
+        if prompts == 0:
+            return batch.with_columns(pl.lit(None, dtype=pl.Utf8).alias("system_prompt"))
+        ctx.note(self.name, "system_prompts", prompts)
+        return batch.with_columns(system.alias("system_prompt")).filter(~prompt)
 
     def _assign(self, batch: pl.DataFrame, wanted: list[str]) -> pl.DataFrame:
         if wanted:

@@ -105,6 +105,19 @@ class BuildSamples(Stage):
         )
         return self.keep_or_reject(batch, pl.col("_sample") >= 0, "exchange_too_long", ctx)
 
+    def _with_system(self, samples: pl.DataFrame) -> pl.DataFrame:
+        """Put the system prompt first: ``--system`` wins over one read from the input."""
+        if self.params.system:
+            text = pl.lit(self.params.system, dtype=pl.Utf8)
+        elif "system_prompt" in samples.columns:
+            text = pl.col("system_prompt")
+        else:
+            return samples
+        turn = pl.struct(pl.lit("system").alias("role"), text.alias("content"))
+        with_system = pl.concat_list([turn, pl.col("messages")])
+        messages = pl.when(text.is_not_null()).then(with_system).otherwise(pl.col("messages"))
+        return samples.with_columns(messages.cast(pl.List(TURN)).alias("messages"))
+
     def _assemble(self, batch: pl.DataFrame) -> pl.DataFrame:
         role = pl.when(pl.col("is_assistant")).then(pl.lit("assistant")).otherwise(pl.lit("user"))
         batch = batch.with_columns(
@@ -121,12 +134,9 @@ class BuildSamples(Stage):
                 + pl.lit("-")
                 + pl.col("last_line").max().cast(pl.Utf8)
             ).alias("source"),
+            *([pl.col("system_prompt").first()] if "system_prompt" in batch.columns else []),
         )
-        if self.params.system:
-            system = pl.lit(
-                [{"role": "system", "content": self.params.system}], dtype=pl.List(TURN)
-            )
-            samples = samples.with_columns(system.list.concat(pl.col("messages")).alias("messages"))
+        samples = self._with_system(samples)
         samples = samples.with_columns(
             pl.col("source").map_elements(sample_id, return_dtype=pl.Utf8).alias("id")
         )

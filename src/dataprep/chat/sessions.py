@@ -86,6 +86,7 @@ class Sessionize(Stage):
             "time",
             "source_file",
         ]
+        columns += [c for c in ("system_prompt",) if c in batch.columns]
         single = batch.filter(single_row).select(
             *columns,
             pl.col("source_line").alias("first_line"),

@@ -126,7 +126,17 @@ _SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ".csv", ".zip"}
 
 
 def _is_slack_folder(path: Path) -> bool:
-    return path.is_dir() and (path / "channels.json").is_file() and (path / "users.json").is_file()
+    # Enterprise Grid exports name the user list org_users.json.
+    users = (path / "users.json").is_file() or (path / "org_users.json").is_file()
+    return path.is_dir() and (path / "channels.json").is_file() and users
+
+
+def _is_media_folder(path: Path) -> bool:
+    """DiscordChatExporter saves attachments in ``<export file>_Files`` beside the export."""
+    if not path.name.endswith("_Files"):
+        return False
+    base = path.name[: -len("_Files")]
+    return any(p.is_file() and p.name.startswith(base) for p in path.parent.iterdir())
 
 
 def discover_inputs(paths: list[Path]) -> list[Path]:
@@ -152,7 +162,8 @@ def discover_inputs(paths: list[Path]) -> list[Path]:
                 if child.name.startswith("."):
                     continue
                 if child.is_dir():
-                    stack.append(child)
+                    if not _is_media_folder(child):
+                        stack.append(child)
                 elif child.suffix.lower() in _SUFFIXES and not child.name.endswith(".report.json"):
                     units.append(child)
     if not units:
