@@ -3,8 +3,8 @@
 ``AnalyzerEngine.analyze`` runs the whole spaCy pipeline and every recognizer once per
 message. Here the same presidio pattern recognizers run once over thousands of messages
 joined together, spaCy runs only its NER component through ``nlp.pipe`` in batches, once
-per distinct text and only where an English name can be (a message with no capital letter
-is skipped; one whose only capital is its first letter gets NER on its first words), and
+per distinct text and only where an English name can be (a line with no capital letter is
+skipped; one whose only capital is its first letter gets NER on its first words), and
 the speakers' names are one compiled alternation. Context words raise scores the way presidio's
 context enhancer does (+0.35, at least 0.4). Imported only inside ``scrub_pii`` setup.
 """
@@ -149,20 +149,29 @@ class BatchAnalyzer:
         return [r for r in found if self.entities & set(r.supported_entities)]
 
     def analyze(
-        self, texts: Sequence[str], names: ParticipantNames | None = None
+        self,
+        texts: Sequence[str],
+        names: ParticipantNames | None = None,
+        *,
+        patterns: bool = True,
+        ner: bool = True,
     ) -> list[list[Finding]]:
-        """Findings per message, overlaps resolved (higher score, then longer span, wins)."""
+        """Findings per message, overlaps resolved (higher score, then longer span, wins).
+
+        ``patterns`` covers presidio's pattern recognizers and the names; ``ner`` spaCy.
+        """
         raw: list[list[Finding]] = [[] for _ in texts]
-        for finding in self._patterns(texts):
-            raw[finding.index].append(finding)
-        if self.nlp is not None:
+        if patterns:
+            for finding in self._patterns(texts):
+                raw[finding.index].append(finding)
+            if names is not None and len(names) and "PERSON" in self.entities:
+                for index, text in enumerate(texts):
+                    raw[index].extend(
+                        Finding(index, s, e, "PERSON", 1.0, "names") for s, e in names.find(text)
+                    )
+        if ner and self.nlp is not None:
             for finding in self._ner(texts):
                 raw[finding.index].append(finding)
-        if names is not None and len(names) and "PERSON" in self.entities:
-            for index, text in enumerate(texts):
-                raw[index].extend(
-                    Finding(index, s, e, "PERSON", 1.0, "names") for s, e in names.find(text)
-                )
         return [self._resolve(texts[i], found) for i, found in enumerate(raw)]
 
     def _patterns(self, texts: Sequence[str]) -> list[Finding]:
@@ -232,23 +241,28 @@ class BatchAnalyzer:
             return min(1.0, max(score + _CONTEXT_BOOST, _CONTEXT_FLOOR))
         return score
 
-    def _ner_input(self, text: str) -> str | None:
-        """What NER needs to read of ``text``; None when it cannot hold an English name.
+    def _ner_pieces(self, text: str) -> list[tuple[int, str]]:
+        """``(offset, piece)`` of ``text`` that NER must read, line by line.
 
-        Text without an upper-case letter is skipped. When the only capital is the first
-        letter (ignoring the pronoun "I"), a name can only open the message, so NER reads
-        the first four words, which is all its context window uses for the first token.
+        A line without an upper-case letter cannot hold an English name and is skipped.
+        When a line's only capital is its first letter (ignoring the pronoun "I"), a name
+        can only open it, so NER reads its first four words. Merged chat turns are many
+        short lines, so this skips most of the text. Long lines are cut for spaCy.
         """
-        if not text:
-            return None
         if not self.ner_cased_only:
-            return text
-        if text == text.lower():
-            return None
-        rest = _PRONOUN_I.sub("i", text[1:])
-        if rest == rest.lower():
-            return " ".join(text.split(" ", 4)[:4])
-        return text
+            return _split_long(text, self.ner_max_chars)
+        pieces: list[tuple[int, str]] = []
+        offset = 0
+        for line in text.split("\n"):
+            start, offset = offset, offset + len(line) + 1
+            if line == line.lower():
+                continue
+            rest = _PRONOUN_I.sub("i", line[1:])
+            if rest == rest.lower():
+                pieces.append((start, " ".join(line.split(" ", 4)[:4])))
+            else:
+                pieces.extend((start + o, p) for o, p in _split_long(line, self.ner_max_chars))
+        return pieces
 
     def _ner(self, texts: Sequence[str]) -> list[Finding]:
         """spaCy NER once per distinct message text (chat repeats itself a lot)."""
@@ -256,14 +270,9 @@ class BatchAnalyzer:
         for index, text in enumerate(texts):
             if text:
                 owners.setdefault(text, []).append(index)
-        pieces = []
-        for text in owners:
-            needed = self._ner_input(text)
-            if needed is not None:
-                pieces.extend(
-                    (text, offset, piece)
-                    for offset, piece in _split_long(needed, self.ner_max_chars)
-                )
+        pieces = [
+            (text, offset, piece) for text in owners for offset, piece in self._ner_pieces(text)
+        ]
         found = []
         docs = self.nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
         for (text, offset, _), doc in zip(pieces, docs, strict=True):

@@ -54,24 +54,25 @@ _MAX_ROUNDS = 3
 
 
 class Replacer:
-    """Turns findings into replacement tokens for one sample."""
+    """Turns findings into replacement tokens; pseudonyms are numbered per sample."""
 
     def __init__(self, strategy: str, key: bytes | None = None) -> None:
         self.strategy = strategy
         self.key = key
-        self._numbers: dict[tuple[str, str], int] = {}
-        self._next: Counter[str] = Counter()
+        self._numbers: dict[tuple[int, str, str], int] = {}
+        self._next: Counter[tuple[int, str]] = Counter()
 
-    def start_sample(self, texts: Sequence[str]) -> None:
-        """Forget the last sample's pseudonyms; continue after any already in ``texts``."""
+    def start(self, texts: Sequence[str], samples: Sequence[int]) -> None:
+        """Forget earlier pseudonyms; number after any already in each sample's texts."""
         self._numbers.clear()
         self._next.clear()
         if self.strategy == "pseudonym":
-            for text in texts:
+            for text, sample in zip(texts, samples, strict=True):
                 for entity, number in _PSEUDONYM.findall(text):
-                    self._next[entity] = max(self._next[entity], int(number))
+                    slot = (sample, entity)
+                    self._next[slot] = max(self._next[slot], int(number))
 
-    def token(self, entity: str, value: str) -> str:
+    def token(self, entity: str, value: str, sample: int = 0) -> str:
         if self.strategy == "placeholder":
             return f"<{entity}>"
         normal = " ".join(value.lower().split())
@@ -79,17 +80,17 @@ class Replacer:
             assert self.key is not None
             digest = hmac.new(self.key, f"{entity}:{normal}".encode(), hashlib.sha256).hexdigest()
             return f"<{entity}_{digest[:8].upper()}>"
-        slot = (entity, normal)
+        slot = (sample, entity, normal)
         if slot not in self._numbers:
-            self._next[entity] += 1
-            self._numbers[slot] = self._next[entity]
+            self._next[(sample, entity)] += 1
+            self._numbers[slot] = self._next[(sample, entity)]
         return f"<{entity}_{self._numbers[slot]}>"
 
-    def apply(self, text: str, findings: Sequence[Finding]) -> str:
+    def apply(self, text: str, findings: Sequence[Finding], sample: int = 0) -> str:
         parts, position = [], 0
         for finding in sorted(findings, key=lambda f: f.start):
             parts.append(text[position : finding.start])
-            parts.append(self.token(finding.entity, text[finding.start : finding.end]))
+            parts.append(self.token(finding.entity, text[finding.start : finding.end], sample))
             position = finding.end
         parts.append(text[position:])
         return "".join(parts)
@@ -104,28 +105,37 @@ def scrub_texts(
 ) -> tuple[list[str], list[Counter[str]]]:
     """Scrub ``texts`` (``samples[i]`` is the sample text ``i`` belongs to, in order).
 
-    Returns the new texts and, for each, its number of findings per entity type.
+    Each round runs the pattern recognizers and names, replaces, then runs NER on the
+    result and replaces again; the next round re-checks only what changed, and NER only
+    sees a text again when it differs from the text NER last found nothing in. Returns the
+    new texts and, for each, its number of findings per entity type.
     """
     counts: list[Counter[str]] = [Counter() for _ in texts]
     texts = list(texts)
-    members: dict[int, list[int]] = {}
-    for index, sample in enumerate(samples):
-        members.setdefault(sample, []).append(index)
+    replacer.start(texts, samples)
+    ner_clean = [False] * len(texts)
+
+    def replace(indexes: list[int], results: list[list[Finding]]) -> set[int]:
+        changed = set()
+        for i, found in zip(indexes, results, strict=True):
+            if found:
+                counts[i].update(f.entity for f in found)
+                texts[i] = replacer.apply(texts[i], found, samples[i])
+                ner_clean[i] = False
+                changed.add(i)
+        return changed
+
     pending = list(range(len(texts)))
     for _ in range(_MAX_ROUNDS):
         if not pending:
             break
-        results = analyzer.analyze([texts[i] for i in pending], names)
-        changed = [(i, found) for i, found in zip(pending, results, strict=True) if found]
-        by_sample: dict[int, list[tuple[int, list[Finding]]]] = {}
-        for i, found in changed:
-            by_sample.setdefault(samples[i], []).append((i, found))
-        for sample, items in by_sample.items():
-            replacer.start_sample([texts[j] for j in members[sample]])
-            for i, found in items:
-                counts[i].update(f.entity for f in found)
-                texts[i] = replacer.apply(texts[i], found)
-        pending = [i for i, _ in changed]
+        changed = replace(pending, analyzer.analyze([texts[i] for i in pending], names, ner=False))
+        unseen = [i for i in pending if not ner_clean[i]]
+        found = analyzer.analyze([texts[i] for i in unseen], names, patterns=False)
+        changed |= replace(unseen, found)
+        for i, result in zip(unseen, found, strict=True):
+            ner_clean[i] = not result
+        pending = sorted(changed)
     return texts, counts
 
 
