@@ -309,9 +309,10 @@ _TYPE_NAMES = {
 
 
 def _canonical(row: dict[str, Any]) -> str:
+    """A row's JSON text as a JSONL writer would write it: duplicates are rows of equal text."""
     import json
 
-    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+    return json.dumps(row, ensure_ascii=False)
 
 
 def normalize(text: str) -> str:
