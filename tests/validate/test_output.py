@@ -238,3 +238,13 @@ def test_docs_cover_every_rule_and_option() -> None:
         options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", result.output)) - {"--help"}
         undocumented = sorted(option for option in options if f"`{option}`" not in docs)
         assert not undocumented, f"document these {command} options: {undocumented}"
+
+
+def test_unwritable_step_summary_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "summary.md"))
+    code, _, err = run_main(
+        "validate", BAD / "sft" / "M006-no-assistant.jsonl", "--output-format", "github"
+    )
+    assert code == 2 and err.startswith("Error: ") and "step summary" in err

@@ -84,7 +84,7 @@ def command(
 
     Exit code 0 clean, 1 violations (errors, or warnings with --strict), 2 could not run.
     """
-    from dataprep.errors import ConfigError
+    from dataprep.errors import ConfigError, OutputError
     from dataprep.io import atomic_write
     from dataprep.validate.output import render, step_summary
     from dataprep.validate.reader import validate_file
@@ -106,9 +106,15 @@ def command(
             handle.write(text)
     else:
         click.echo(text, nl=False)
-    if output_format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
-            handle.write("".join(step_summary(report, strict) for report in reports))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if output_format == "github" and summary_path:
+        try:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write("".join(step_summary(report, strict) for report in reports))
+        except OSError as error:
+            raise OutputError(
+                f"{summary_path}: cannot append the step summary ({error.strerror})"
+            ) from None
     if any(report.exit_code(strict) for report in reports):
         # SystemExit, not click.exceptions.Exit: click returns Exit codes from main() in
         # non-standalone mode, which run_main and embedding callers would ignore.
