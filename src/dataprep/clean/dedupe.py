@@ -8,6 +8,7 @@ The earliest sample in input order survives; every later copy becomes a reject w
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -102,10 +103,11 @@ class DedupeStage(Stage):
             threshold=p.threshold,
             verify=p.verify,
             seed=p.seed,
+            spool_dir=ctx.cache_dir,
         )
         ids: list[pl.Series] = []
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.cache_dir) as spool:
+        with Spool(ctx.cache_dir) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)
@@ -162,6 +164,9 @@ class DedupeStage(Stage):
             origin[exact] = origin[origin[exact]]
         if p.max_reply_repeats:
             status, origin = self._cap_replies(keys, status, origin)
+            # A copy of a sample the cap dropped names the sample the cap kept.
+            chained = (status != 0) & (status[origin] != 0) & (origin != rows)
+            origin[chained] = origin[origin[chained]]
         details = {
             "exact_duplicates": int((status == 1).sum()),
             "near_duplicates": int((status == 2).sum()),

@@ -16,9 +16,13 @@ signature instead of the empty one that makes all short texts "duplicates".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
+
+from dataprep.clean.spool import Spool
 
 __all__ = [
     "MinHasher",
@@ -221,8 +225,9 @@ def exact_jaccard(first: str, second: str, ngram: int) -> float:
 class NearDuplicateIndex:
     """Collects MinHash band keys batch by batch, then finds near-duplicate clusters.
 
-    Only the band keys (``bands`` x 8 bytes per text) and, when verifying, the texts stay
-    in memory; signatures are dropped after each batch.
+    Only the band keys (``bands`` x 8 bytes per text) stay in memory; signatures are
+    dropped after each batch, and the texts for the exact Jaccard check wait in a disk
+    spool, from which only the candidates' texts are read back.
     """
 
     def __init__(
@@ -235,6 +240,7 @@ class NearDuplicateIndex:
         threshold: float,
         verify: bool,
         seed: int = 1,
+        spool_dir: Path | None = None,
     ) -> None:
         self.hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed)
         self.bands, self.rows = bands, rows
@@ -242,7 +248,7 @@ class NearDuplicateIndex:
         self.verify = verify
         self._keys: list[np.ndarray] = []
         self._positions: list[np.ndarray] = []
-        self._texts: dict[int, str] = {}
+        self._texts = Spool(spool_dir) if verify else None
         self.candidates = 0
         self.verified = 0
 
@@ -252,8 +258,8 @@ class NearDuplicateIndex:
             return
         self._keys.append(band_keys(self.hasher.signatures(texts), self.bands, self.rows))
         self._positions.append(positions.astype(np.int64))
-        if self.verify:
-            self._texts.update(zip(positions.tolist(), texts, strict=True))
+        if self._texts is not None:
+            self._texts.add(pl.DataFrame({"position": positions.astype(np.int64), "text": texts}))
 
     def clusters(self, size: int) -> np.ndarray:
         """For each of ``size`` global rows, the earliest row of its cluster (itself if none)."""
@@ -261,14 +267,30 @@ class NearDuplicateIndex:
             return np.arange(size, dtype=np.int64)
         pairs = candidate_pairs(np.concatenate(self._keys), np.concatenate(self._positions))
         self.candidates = len(pairs)
-        if self.verify and len(pairs):
+        if self._texts is not None and len(pairs):
+            texts = self._candidate_texts(np.unique(pairs))
             keep = [
-                exact_jaccard(self._texts[a], self._texts[b], self.hasher.ngram) >= self.threshold
+                exact_jaccard(texts[a], texts[b], self.hasher.ngram) >= self.threshold
                 for a, b in pairs.tolist()
             ]
             pairs = pairs[np.asarray(keep, dtype=bool)]
         self.verified = len(pairs)
+        self.close()
         return connected_components(size, pairs)
+
+    def _candidate_texts(self, positions: np.ndarray) -> dict[int, str]:
+        assert self._texts is not None
+        wanted = pl.Series(positions)
+        found: dict[int, str] = {}
+        for batch in self._texts:
+            hits = batch.filter(pl.col("position").is_in(wanted.implode()))
+            found.update(zip(hits["position"].to_list(), hits["text"].to_list(), strict=True))
+        return found
+
+    def close(self) -> None:
+        """Remove the text spool (also done by ``clusters``)."""
+        if self._texts is not None:
+            self._texts.close()
 
     def settings(self) -> dict[str, Any]:
         """The LSH settings and their computed candidate probabilities, for the report."""

@@ -9,6 +9,7 @@ its split when data is added (unless new data links it to another group).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -106,9 +107,10 @@ class SplitStage(Stage):
             ngram=p.ngram,
             threshold=p.threshold,
             verify=True,
+            spool_dir=ctx.cache_dir,
         )
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.cache_dir) as spool:
+        with Spool(ctx.cache_dir) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)
