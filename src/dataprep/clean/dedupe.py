@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from pydantic import Field, model_validator
@@ -167,7 +167,7 @@ class DedupeStage(Stage):
             # A copy of a sample the cap dropped names the sample the cap kept.
             chained = (status != 0) & (status[origin] != 0) & (origin != rows)
             origin[chained] = origin[origin[chained]]
-        details = {
+        details: dict[str, Any] = {
             "exact_duplicates": int((status == 1).sum()),
             "near_duplicates": int((status == 2).sum()),
             "repeated_replies": int((status == 3).sum()),

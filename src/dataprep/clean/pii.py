@@ -200,7 +200,7 @@ class BatchAnalyzer:
             for i in members:
                 starts.append(offset)
                 offset += len(texts[i]) + len(_SEPARATOR)
-            for result in recognizer.analyze(joined, entities, None):
+            for result in recognizer.analyze(joined, entities, None):  # type: ignore[arg-type]
                 slot = bisect.bisect_right(starts, result.start) - 1
                 index = members[slot]
                 begin, end = result.start - starts[slot], result.end - starts[slot]
@@ -210,7 +210,16 @@ class BatchAnalyzer:
                         found.extend(self._single(recognizer, entities, texts[near], near))
                     continue
                 score = self._with_context(recognizer, texts[index], begin, result.score)
-                found.append(Finding(index, begin, end, result.entity_type, score, recognizer.name))
+                found.append(
+                    Finding(
+                        index,
+                        begin,
+                        end,
+                        result.entity_type,
+                        score,
+                        str(getattr(recognizer, "name", "")),
+                    )
+                )
         return found
 
     def _single(
@@ -224,9 +233,9 @@ class BatchAnalyzer:
                 r.end,
                 r.entity_type,
                 self._with_context(recognizer, text, r.start, r.score),
-                recognizer.name,
+                str(getattr(recognizer, "name", "")),
             )
-            for r in recognizer.analyze(masked, entities, None)
+            for r in recognizer.analyze(masked, entities, None)  # type: ignore[arg-type]
         ]
 
     @staticmethod
@@ -273,7 +282,8 @@ class BatchAnalyzer:
         pieces = [
             (text, offset, piece) for text in owners for offset, piece in self._ner_pieces(text)
         ]
-        found = []
+        found: list[Finding] = []
+        assert self.nlp is not None
         docs = self.nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
         for (text, offset, _), doc in zip(pieces, docs, strict=True):
             for ent in doc.ents:
