@@ -54,33 +54,70 @@ start = time.perf_counter()
 from faster_whisper import WhisperModel
 model_path, compute_type, threads, beam = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
-segments = 0
+segments, texts = 0, {}
 for path in sys.argv[5:]:
     found, info = model.transcribe(path, beam_size=beam, vad_filter=True)
-    segments += sum(1 for _ in found)
-print(json.dumps({"segments": segments, "seconds": time.perf_counter() - start}))
+    found = list(found)
+    segments += len(found)
+    texts[path] = " ".join(s.text for s in found)
+print(json.dumps({"segments": segments, "seconds": time.perf_counter() - start, "texts": texts}))
 """
 
 
-def fixture_audio() -> list[np.ndarray]:
-    """Every fixture decoded to 16 kHz mono with dataprep's own decoder."""
+def fixture_audio() -> list[tuple[np.ndarray, str]]:
+    """Every fixture decoded to 16 kHz mono with dataprep's own decoder, with its known text."""
     from dataprep.voice.audio import decode_resampled, discover_audio
 
-    return [decode_resampled(path, RATE) for path in discover_audio(FIXTURES)]
+    texts = json.loads((FIXTURES.parent / "texts.json").read_text(encoding="utf-8"))
+    return [
+        (
+            decode_resampled(path, RATE),
+            " ".join(texts[path.relative_to(FIXTURES.parent).as_posix()]),
+        )
+        for path in discover_audio(FIXTURES)
+    ]
 
 
 def speech_file(
-    path: Path, seconds: float, pieces: list[np.ndarray], rng: np.random.Generator
+    path: Path, seconds: float, pieces: list[tuple[np.ndarray, str]], rng: np.random.Generator
 ) -> float:
-    """Write fixtures in random order with 0.3-1.5 s pauses until ``seconds``; streamed to disk."""
+    """Write fixtures in random order with 0.3-1.5 s pauses until ``seconds``; streamed to disk.
+
+    The spoken text goes beside it (``.txt``), the reference for the word error rate.
+    """
     written = 0
+    spoken = []
     with sf.SoundFile(path, "w", samplerate=RATE, channels=1, subtype="PCM_16") as handle:
         while written < seconds * RATE:
-            piece = pieces[int(rng.integers(len(pieces)))]
+            piece, text = pieces[int(rng.integers(len(pieces)))]
             pause = np.zeros(int(rng.uniform(0.3, 1.5) * RATE), dtype=np.float32)
             handle.write(np.concatenate([piece, pause]))
             written += len(piece) + len(pause)
+            spoken.append(text)
+    path.with_suffix(".txt").write_text(" ".join(spoken), encoding="utf-8")
     return written / RATE
+
+
+def word_error_rate(references: dict[str, str], hypotheses: dict[str, str]) -> float:
+    """Corpus WER (word edits / reference words) with the tests' normalization."""
+    sys.path.insert(0, str(REPO))
+    from tests.voice.conftest import word_errors, words
+
+    errors = total = 0
+    for key, reference in references.items():
+        ref = words(reference)
+        errors += word_errors(ref, words(hypotheses.get(key, "")))
+        total += len(ref)
+    return errors / total
+
+
+def our_texts(out: Path) -> dict[str, str]:
+    """Each source file's kept clip texts in time order (dropped clips count as deletions)."""
+    rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    texts: dict[str, list[str]] = {}
+    for row in sorted(rows, key=lambda r: (r["relpath"], r["start"])):
+        texts.setdefault(Path(row["relpath"]).stem, []).append(row["text"])
+    return {stem: " ".join(parts) for stem, parts in texts.items()}
 
 
 def build_inputs(minutes: float, files: int, hour: bool) -> tuple[Path, Path | None, float]:
@@ -165,6 +202,12 @@ def compare(speech: Path, model: str, args: argparse.Namespace) -> dict[str, obj
         our_runs.append(measure(ours_command(speech, out, model, args)))
         stages = stage_seconds(out)
     clips = len((out / "manifest.jsonl").read_text().splitlines())
+    references = {
+        Path(f).stem: Path(f).with_suffix(".txt").read_text(encoding="utf-8") for f in files
+    }
+    peer_texts = {
+        Path(k).stem: v for k, v in json.loads(str(peer_runs[-1]["stdout"]))["texts"].items()
+    }
     peer = statistics.median(float(r["seconds"]) for r in peer_runs)
     ours = statistics.median(float(r["seconds"]) for r in our_runs)
     return {
@@ -173,6 +216,9 @@ def compare(speech: Path, model: str, args: argparse.Namespace) -> dict[str, obj
         "peer_median_seconds": round(peer, 2),
         "ours_median_seconds": round(ours, 2),
         "ratio": round(ours / peer, 3),
+        "peer_wer": round(word_error_rate(references, peer_texts), 4),
+        "ours_wer": round(word_error_rate(references, our_texts(out)), 4),
+        "reference_words": sum(len(text.split()) for text in references.values()),
         "peer_segments": json.loads(str(peer_runs[-1]["stdout"]))["segments"],
         "ours_clips": clips,
         "ours_stage_seconds": stages,
@@ -240,6 +286,8 @@ def write_section(result: dict) -> None:
         f"- Ratio ours/peer: **{speed['ratio']}x** (target <= {TARGET_RATIO}x: "
         f"{'met' if speed['ratio'] <= TARGET_RATIO else 'MISSED'}); {speed['ours_clips']} clips written, "
         f"peer produced {speed['peer_segments']} segments.",
+        f"- Word error rate against the known text ({speed['reference_words']} words; dropped clips count as "
+        f"deleted words): peer {speed['peer_wer']}, ours {speed['ours_wer']}.",
         f"- CPU time / wall time (cores kept busy): peer {speed['peer_cores_busy']}, ours {speed['ours_cores_busy']}.",
         "- Stage seconds of our last run: "
         + ", ".join(f"{k} {v:.2f}" for k, v in speed["ours_stage_seconds"].items())
