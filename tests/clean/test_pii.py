@@ -285,6 +285,12 @@ def test_text_longer_than_spacy_limit_does_not_crash(analyzer: Any) -> None:
     assert out.startswith("Then <PERSON> arrived.") and out.endswith("mail <EMAIL_ADDRESS>")
 
 
+def test_scrubbing_runs_with_sockets_refused(analyzer: Any, no_network: list[Any]) -> None:
+    texts = ["mail maria@example.co.uk or bob@mail.example.org", "see https://example.com/x"]
+    assert scrub(analyzer, texts) == ["mail <EMAIL_ADDRESS> or <EMAIL_ADDRESS>", texts[1]]
+    assert no_network == []
+
+
 def test_nothing_reaches_for_the_network(tmp_path: Path) -> None:
     """A fresh process with every socket connect refused: our e-mail recognizer and a
     whole scrub work; presidio's stock EmailRecognizer would have tried to download."""
