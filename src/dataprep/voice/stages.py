@@ -194,49 +194,51 @@ class DetectSpeech(Stage):
         """The file's clips and whether it was upsampled, or the reason it has none."""
         from dataprep.voice.audio import decode_resampled, file_digest, probe
         from dataprep.voice.cache import cache_key
-        from dataprep.voice.packing import PackingParams, pack_clips
-        from dataprep.voice.vad import SAMPLE_RATE, speech_map
+        from dataprep.voice.vad import SAMPLE_RATE
 
         path = Path(row["source"])
-        assert self.detector is not None, "setup() loads the detector"
         try:
             info = probe(path)
             digest = file_digest(path)
             key = cache_key("speech", digest, self.params.model_dump())
-            cached = cache.get(key)
+            spans = cache.get(key)
             audio = None
-            if cached is None:
+            if spans is None:
                 audio = decode_resampled(path, SAMPLE_RATE, info)
                 if not len(audio):
                     return "empty_audio: the file holds no samples"
-                found = speech_map(
-                    self.detector,
-                    audio,
-                    threshold=self.params.threshold,
-                    min_speech_ms=self.params.min_speech_ms,
-                    min_silence_ms=self.params.min_silence_ms,
-                )
-                packing = PackingParams(
-                    **self.params.model_dump(
-                        include={
-                            "min_seconds",
-                            "max_seconds",
-                            "pad_seconds",
-                            "max_pause_seconds",
-                            "threshold",
-                        }
-                    )
-                )
-                spans = pack_clips(
-                    found.regions, found.duration, found.probabilities, found.frame_seconds, packing
-                )
-                cached = {"spans": spans, "sample_rate": info.sample_rate}
-                cache.put(key, cached)
+                spans = self._spans(audio)
+                cache.put(key, spans)
         except InputError as error:
             return f"unreadable: {error.message}"
-        if not cached["spans"]:
+        if not spans:
             return "no_speech: silero-vad found no speech"
-        return _clip_rows(row, digest, cached["spans"], audio), int(info.sample_rate < SAMPLE_RATE)
+        return _clip_rows(row, digest, spans, audio), int(info.sample_rate < SAMPLE_RATE)
+
+    def _spans(self, audio: Any) -> list[tuple[float, float]]:
+        """Clip spans (seconds) of 16 kHz ``audio``: VAD, then packing."""
+        from dataprep.voice.packing import PackingParams, pack_clips
+        from dataprep.voice.vad import speech_map
+
+        assert self.detector is not None, "setup() loads the detector"
+        p = self.params
+        found = speech_map(
+            self.detector,
+            audio,
+            threshold=p.threshold,
+            min_speech_ms=p.min_speech_ms,
+            min_silence_ms=p.min_silence_ms,
+        )
+        packing = PackingParams(
+            min_seconds=p.min_seconds,
+            max_seconds=p.max_seconds,
+            pad_seconds=p.pad_seconds,
+            max_pause_seconds=p.max_pause_seconds,
+            threshold=p.threshold,
+        )
+        return pack_clips(
+            found.regions, found.duration, found.probabilities, found.frame_seconds, packing
+        )
 
 
 def _reason(outcome: str) -> str:
