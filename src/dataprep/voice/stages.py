@@ -14,19 +14,18 @@ cheap: numpy, soundfile, silero-vad and faster-whisper load inside ``setup()`` o
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from dataprep.errors import ConfigError, InputError
+from dataprep.errors import InputError
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
 from dataprep.voice.filters import FilterThresholds, chars_per_second, filter_rules
+from dataprep.voice.pipelining import pipelined
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -34,9 +33,6 @@ if TYPE_CHECKING:
     from dataprep.voice.vad import VoiceActivityDetector
 
 __all__ = ["AudioFiles", "DetectSpeech", "FilterClips", "Transcribe", "WriteClips", "WriteLists"]
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 #: Columns every clip row carries after ``detect_speech``.
 CLIP_COLUMNS = [
@@ -49,18 +45,6 @@ CLIP_COLUMNS = [
     "end",
     "duration",
 ]
-
-
-def pipelined(items: Iterator[T], work: Callable[[T], R]) -> Iterator[R]:
-    """``map(work, items)`` with one item worked on in a helper thread ahead of the consumer."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataprep-voice") as pool:
-        pending: deque[Any] = deque()
-        for item in items:
-            pending.append(pool.submit(work, item))
-            if len(pending) > 1:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def cache_folder(ctx: RunContext) -> Path | None:
@@ -377,137 +361,6 @@ class FilterClips(Stage):
         return batch
 
 
-@register
-class WriteClips(Stage):
-    """Cut clips at the output rate, check their levels, normalize and write them."""
-
-    name = "write_clips"
-    description = "Cut clips at the output sample rate, reject clipped or too quiet ones, normalize loudness, write WAV."
-
-    class Params(StageParams):
-        sample_rate: int = Field(
-            default=32000, ge=8000, description="Clip sample rate (GPT-SoVITS works at 32 kHz)."
-        )
-        loudness: Literal["peak", "lufs", "none"] = Field(
-            default="lufs", description="Normalization of every clip."
-        )
-        target_lufs: float = Field(
-            default=-23.0, description="Integrated loudness target for loudness=lufs (EBU R128)."
-        )
-        peak_dbfs: float = Field(
-            default=-1.0, le=0, description="Peak target (peak) or ceiling (lufs), in dBFS."
-        )
-        max_clipped_ratio: float = Field(
-            default=0.001, ge=0, description="Reject clips with more full-scale samples."
-        )
-        min_rms_dbfs: float = Field(
-            default=-50.0, description="Reject clips quieter than this RMS level."
-        )
-
-    params: Params
-
-    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        if ctx.output is None:
-            raise ConfigError("write_clips needs an output folder")
-        folder = ctx.output / "wavs"
-        for kept, rejected in pipelined(batches, lambda batch: self._one_file(batch, folder, ctx)):
-            for reason, rows in rejected.items():
-                ctx.reject(self.name, rows, reason)
-            if kept.height:
-                yield kept
-
-    def _one_file(
-        self, batch: pl.DataFrame, folder: Path, ctx: RunContext
-    ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-        from dataprep.voice.audio import iter_resampled
-        from dataprep.voice.clips import clip_name, cut_spans, sample_spans, write_wav
-        from dataprep.voice.loudness import measure, normalize
-
-        p = self.params
-        rate = p.sample_rate
-        spans = sample_spans(batch.select("start", "end").rows(), rate)
-        measured: list[dict[str, Any]] = []
-        blocks = iter_resampled(Path(batch["source"][0]), rate)
-        for index, samples in cut_spans(blocks, spans):
-            row = batch.row(index, named=True)
-            levels = measure(samples)
-            row.update(
-                duration=len(samples) / rate,
-                peak_dbfs=levels.peak_dbfs,
-                rms_dbfs=levels.rms_dbfs,
-                clipped_ratio=levels.clipped_ratio,
-                sample_rate=rate,
-                clip_path=None,
-            )
-            if levels.clipped_ratio > p.max_clipped_ratio:
-                row["reason"] = "clipping"
-            elif levels.rms_dbfs < p.min_rms_dbfs:
-                row["reason"] = "too_quiet"
-            else:
-                path = folder / clip_name(row["relpath"], row["start"], row["end"])
-                gained = normalize(
-                    samples, rate, p.loudness, peak_dbfs=p.peak_dbfs, lufs=p.target_lufs
-                )
-                with ctx.outputs.open(path, "wb") as handle:
-                    write_wav(handle, gained, rate)
-                row["clip_path"] = str(path.absolute())
-                row["reason"] = None
-            measured.append(row)
-        table = pl.DataFrame(measured, infer_schema_length=None)
-        kept = table.filter(pl.col("reason").is_null()).drop("reason")
-        rejected = {
-            str(reason): rows.drop("reason", "clip_path")
-            for (reason,), rows in table.filter(pl.col("reason").is_not_null()).group_by(["reason"])
-        }
-        return kept, rejected
-
-
-@register
-class WriteLists(Stage):
-    """Sink: the annotation lists and manifests of the kept clips."""
-
-    name = "write_lists"
-    description = "Write GPT-SoVITS .list, LJSpeech metadata.csv, NeMo manifest.jsonl and/or AudioFolder metadata.csv."
-    kind = "sink"
-
-    class Params(StageParams):
-        formats: list[Literal["gpt_sovits", "ljspeech", "nemo", "audiofolder"]] = Field(
-            default=["gpt_sovits", "nemo"],
-            min_length=1,
-            description="Formats to write.",
-        )
-
-    params: Params
-
-    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        from dataprep.voice.writers import clean_text, write_formats
-
-        if ctx.output is None:
-            raise ConfigError("write_lists needs an output folder")
-        parts = [batch for batch in batches if batch.height]
-        rows = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
-        if rows.height:
-            rows = rows.with_columns(pl.col("text").map_elements(clean_text, return_dtype=pl.Utf8))
-            _write_clip_table(rows, ctx)
-            _, skipped = write_formats(rows, ctx.output, list(self.params.formats), ctx.outputs)
-            if skipped:
-                ctx.note(self.name, "gpt_sovits_unsupported_language", skipped)
-                ctx.warn(
-                    f"{skipped} clip(s) in a language GPT-SoVITS cannot train on were left out of the .list files"
-                )
-        else:
-            ctx.warn("no clip passed every check; no list was written")
-        ctx.report["voice"] = {
-            "clips": rows.height,
-            "clip_seconds": round(float(rows["duration"].sum()), 3) if rows.height else 0.0,
-            "speakers": rows["speaker"].n_unique() if rows.height else 0,
-        }
-        yield from ()
-
-
-def _write_clip_table(rows: pl.DataFrame, ctx: RunContext) -> None:
-    """``clips.jsonl``: every kept clip with its source span, Whisper scores and levels."""
-    assert ctx.output is not None
-    table = rows.sort("clip_path").drop("file_key", "source", strict=False)
-    with ctx.outputs.open(ctx.output / "clips.jsonl") as handle:
-        table.write_ndjson(handle)
+# The writing stages live in their own module; importing them here registers them with the
+# rest of the family (the registry imports only this module).
+from dataprep.voice.write_stages import WriteClips, WriteLists  # noqa: E402
