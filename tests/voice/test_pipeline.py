@@ -301,3 +301,18 @@ def test_default_output_folder_is_beside_the_input(tmp_path: Path) -> None:
     (tmp_path / "wavs").mkdir()
     assert default_output((tmp_path / "wavs",)) == tmp_path / "wavs_dataset"
     assert default_output((NARRATION,)) == NARRATION.parent.with_name("colin_dataset")
+
+
+def test_importing_the_voice_stages_loads_no_heavy_dependency() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dataprep.voice.stages, dataprep.commands.voice; "
+        "print(sorted(m for m in ('numpy', 'soundfile', 'av', 'soxr', 'onnxruntime', 'faster_whisper', "
+        "'ctranslate2', 'torch', 'silero_vad', 'pyloudnorm') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
