@@ -38,10 +38,17 @@ class Segment:
 
 
 class FakeWhisper:
-    """Returns ``segments`` for every call and records what it was asked."""
+    """Returns ``segments`` for the first call, then ``retries`` one call at a time (or
+    nothing), and records what it was asked."""
 
-    def __init__(self, segments: list[Segment], multilingual: bool = False) -> None:
+    def __init__(
+        self,
+        segments: list[Segment],
+        multilingual: bool = False,
+        retries: list[list[Segment]] | None = None,
+    ) -> None:
         self.segments = segments
+        self.retries = list(retries or [])
         self.calls: list[dict[str, Any]] = []
         self.model = type("Model", (), {"is_multilingual": multilingual})()
 
@@ -50,7 +57,9 @@ class FakeWhisper:
 
     def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Segment], None]:
         self.calls.append({"seconds": len(audio) / 16000, **options})
-        return self.segments, None
+        if len(self.calls) == 1 or not self.retries:
+            return (self.segments if len(self.calls) == 1 else []), None
+        return self.retries.pop(0), None
 
 
 def transcriber(fake: FakeWhisper, language: str | None = None) -> WhisperTranscriber:
@@ -105,6 +114,29 @@ def test_a_clip_without_words_gets_empty_text_and_no_scores() -> None:
     )
     out = transcriber(fake).transcribe([seconds(3), seconds(3)])
     assert out[1].text == "" and out[1].avg_logprob is None and out[1].no_speech_prob is None
+    assert [call["seconds"] for call in fake.calls] == [
+        6.0,
+        3.0,
+    ]  # the lone retry found nothing either
+
+
+def test_a_clip_whose_window_whisper_skipped_is_transcribed_alone() -> None:
+    first = [Segment(0.0, 2.0, " Kept.", -0.1, 0.0, 1.0, [Word(0.2, 1.0, " Kept.")])]
+    alone = [
+        Segment(
+            0.0,
+            2.5,
+            " Found alone.",
+            -0.4,
+            0.2,
+            1.0,
+            [Word(0.3, 0.9, " Found"), Word(1.0, 2.0, " alone.")],
+        )
+    ]
+    fake = FakeWhisper(first, retries=[alone])
+    out = transcriber(fake).transcribe([seconds(3), seconds(3)])
+    assert [t.text for t in out] == ["Kept.", "Found alone."]
+    assert out[1].avg_logprob == pytest.approx(-0.4)
 
 
 def test_segments_without_word_timings_are_placed_by_their_middle() -> None:
@@ -127,7 +159,8 @@ def test_long_inputs_go_to_whisper_in_bounded_chunks(monkeypatch: pytest.MonkeyP
     fake = FakeWhisper([])
     out = transcriber(fake).transcribe([seconds(4)] * 7)
     assert len(out) == 7
-    assert [call["seconds"] for call in fake.calls] == [8.0, 8.0, 8.0, 4.0]
+    # Four joined calls (8, 8, 8, 4 s), each followed by lone retries of its wordless clips.
+    assert [call["seconds"] for call in fake.calls] == [8.0, 4.0, 4.0] * 3 + [4.0, 4.0]
 
 
 @pytest.mark.parametrize(

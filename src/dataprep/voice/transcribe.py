@@ -149,10 +149,25 @@ class WhisperTranscriber:
         return language, float(probability)
 
     def _transcribe_joined(self, clips: Sequence[np.ndarray]) -> list[ClipTranscript]:
+        """Transcribe the joined clips once; clips left without a word get a second, lone try.
+
+        Whisper skips a whole 30-second window it judges silent (or loses it to a temperature
+        fallback); the clips in it still hold speech by VAD's account, so each is tried alone.
+        """
         import numpy as np
 
         audio = np.concatenate(clips) if clips else np.zeros(0, dtype=np.float32)
         language, probability = self._detect(audio)
+        results = self._words_to_clips(clips, self._run(audio, language), language, probability)
+        for index, result in enumerate(results):
+            if result.avg_logprob is None:
+                retry = self._words_to_clips(
+                    [clips[index]], self._run(clips[index], language), language, probability
+                )
+                results[index] = retry[0]
+        return results
+
+    def _run(self, audio: np.ndarray, language: str) -> Any:
         segments, _info = self._model.transcribe(
             audio,
             language=self.language or language,
@@ -160,6 +175,14 @@ class WhisperTranscriber:
             vad_filter=False,
             **self.options,
         )
+        return segments
+
+    def _words_to_clips(
+        self, clips: Sequence[np.ndarray], segments: Any, language: str, probability: float
+    ) -> list[ClipTranscript]:
+        """Give every word (or, without word timings, every segment) to the clip it falls in."""
+        import numpy as np
+
         ends = np.cumsum([len(clip) for clip in clips]) / SAMPLE_RATE
         pieces: list[list[tuple[str, int]]] = [[] for _ in clips]
         scored: list[list[Any]] = []
