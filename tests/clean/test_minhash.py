@@ -112,3 +112,13 @@ def test_connected_components_agree_with_a_plain_union_find(edges: list[tuple[in
     expected = [min(n for n in range(30) if find(n) == find(x)) for x in range(30)]
     pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
     assert connected_components(30, pairs).tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="abcde 你好", max_size=40), min_size=2, max_size=6))
+def test_shingle_sets_give_the_exact_jaccard(texts: list[str]) -> None:
+    from dataprep.clean.minhash import _set_jaccard
+
+    sets = MinHasher(num_perm=8, ngram=3).shingle_sets(texts)
+    for i in range(1, len(texts)):
+        assert _set_jaccard(sets[0], sets[i]) == pytest.approx(exact_jaccard(texts[0], texts[i], 3))

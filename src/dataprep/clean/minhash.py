@@ -106,8 +106,11 @@ class MinHasher:
             [pow(_POLY, ngram - 1 - j, 1 << 64) for j in range(ngram)], dtype=_U64
         )
 
-    def shingle_hashes(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """32-bit hashes of every shingle of ``texts`` and the index of the text each is in."""
+    def shingle_hashes(
+        self, texts: Sequence[str], wide: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """32-bit hashes (64-bit with ``wide``) of every shingle of ``texts`` and the index
+        of the text each is in."""
         k = self.ngram
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         gap = "\x00" * k
@@ -126,8 +129,22 @@ class MinHasher:
         offsets = np.arange(doc.size, dtype=np.int64) - np.repeat(
             np.cumsum(counts) - counts, counts
         )
-        hashes = _fmix64(total[starts[doc] + offsets]) & _U64(0xFFFFFFFF)
-        return hashes.astype(_U32), doc
+        hashes = _fmix64(total[starts[doc] + offsets])
+        if wide:
+            return hashes, doc
+        return (hashes & _U64(0xFFFFFFFF)).astype(_U32), doc
+
+    def shingle_sets(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's distinct 64-bit shingle hashes, sorted (for exact Jaccard)."""
+        if not texts:
+            return []
+        hashes, doc = self.shingle_hashes(texts, wide=True)
+        order = np.lexsort((hashes, doc))
+        hashes, doc = hashes[order], doc[order]
+        keep = np.r_[True, (hashes[1:] != hashes[:-1]) | (doc[1:] != doc[:-1])]
+        hashes, doc = hashes[keep], doc[keep]
+        bounds = np.searchsorted(doc, np.arange(len(texts) + 1))
+        return [hashes[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
         """An ``(len(texts), num_perm)`` uint32 matrix of MinHash values."""
@@ -215,6 +232,13 @@ def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
             return labels
 
 
+def _set_jaccard(first: np.ndarray, second: np.ndarray) -> float:
+    """Jaccard similarity of two sorted arrays of distinct values."""
+    shared = np.intersect1d(first, second, assume_unique=True).size
+    union = first.size + second.size - shared
+    return shared / union if union else 1.0
+
+
 def exact_jaccard(first: str, second: str, ngram: int) -> float:
     """Exact Jaccard similarity of two texts' shingle sets."""
     a, b = set(shingles(first, ngram)), set(shingles(second, ngram))
@@ -268,11 +292,14 @@ class NearDuplicateIndex:
         pairs = candidate_pairs(np.concatenate(self._keys), np.concatenate(self._positions))
         self.candidates = len(pairs)
         if self._texts is not None and len(pairs):
+            # Exact Jaccard of the 64-bit shingle hash sets (a collision is ~1e-13 per pair
+            # of shingles), with each candidate text shingled once.
             texts = self._candidate_texts(np.unique(pairs))
-            keep = [
-                exact_jaccard(texts[a], texts[b], self.hasher.ngram) >= self.threshold
-                for a, b in pairs.tolist()
-            ]
+            order = list(texts)
+            sets = dict(
+                zip(order, self.hasher.shingle_sets([texts[p] for p in order]), strict=True)
+            )
+            keep = [_set_jaccard(sets[a], sets[b]) >= self.threshold for a, b in pairs.tolist()]
             pairs = pairs[np.asarray(keep, dtype=bool)]
         self.verified = len(pairs)
         self.close()

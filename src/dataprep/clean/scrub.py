@@ -51,6 +51,7 @@ DEFAULT_ENTITIES = (
 )
 _PSEUDONYM = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
 _MAX_ROUNDS = 3
+_SLICE_SAMPLES = 1000
 
 
 class Replacer:
@@ -243,6 +244,17 @@ class ScrubPiiStage(Stage):
             self.names.add(lines)
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        # Slices bound the Python objects (turn dicts, findings) alive at once.
+        if batch.height <= _SLICE_SAMPLES:
+            return self._scrub_frame(batch, ctx)
+        return pl.concat(
+            [
+                self._scrub_frame(batch.slice(start, _SLICE_SAMPLES), ctx)
+                for start in range(0, batch.height, _SLICE_SAMPLES)
+            ]
+        )
+
+    def _scrub_frame(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         assert self.analyzer is not None and self.replacer is not None
         with_speakers = self.params.speaker_names and "speakers" in batch.columns
         if with_speakers:
