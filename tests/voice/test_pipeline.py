@@ -316,3 +316,14 @@ def test_importing_the_voice_stages_loads_no_heavy_dependency() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_one_speaker_name_for_every_file_gives_one_list(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_voice(
+        [SPEAKERS, NARRATION], out, ScriptedTranscriber(), audio_files={"speaker": "Colin Smith"}
+    )
+    assert [p.name for p in out.glob("*.list")] == ["Colin_Smith.list"]
+    rows = listed(out)
+    assert {fields[1] for fields in rows} == {"Colin Smith"}
+    assert len({Path(fields[0]).name for fields in rows}) == len(rows) == 11  # 8 + narration again
