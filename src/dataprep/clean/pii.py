@@ -12,8 +12,10 @@ context enhancer does (+0.35, at least 0.4). Imported only inside ``scrub_pii`` 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +86,19 @@ def load_spacy(model: str) -> Any:
     )
 
 
+@contextlib.contextmanager
+def _quiet_presidio() -> Iterator[None]:
+    """presidio warns once per non-English recognizer it skips (dozens of lines on stderr
+    through logging's last-resort handler); silence that one call."""
+    logger = logging.getLogger("presidio-analyzer")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _split_long(text: str, limit: int) -> list[tuple[int, str]]:
     """Pieces of at most ``limit`` characters, cut at whitespace where possible."""
     pieces, start = [], 0
@@ -127,7 +142,8 @@ class BatchAnalyzer:
         from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
 
         registry = RecognizerRegistry(supported_languages=["en"])
-        registry.load_predefined_recognizers(languages=["en"])
+        with _quiet_presidio():
+            registry.load_predefined_recognizers(languages=["en"])
         found: list[EntityRecognizer] = []
         for recognizer in registry.recognizers:
             # NER comes from our own spaCy pass; e-mail is replaced by the offline one.
