@@ -204,7 +204,7 @@ class ScrubPiiStage(Stage):
         self.names: ParticipantNames | None = None
         self.replacer: Replacer | None = None
         self.counts: Counter[str] = Counter()
-        self.changed = Counter[str]()
+        self.changed: Counter[str] = Counter()
 
     def setup(self, ctx: RunContext) -> None:
         require("presidio_analyzer", extra="clean")
