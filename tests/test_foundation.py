@@ -242,3 +242,15 @@ def test_report_has_recipe_versions_seed_counts_and_timings(tmp_path):
     )
     rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert rejects[0]["stage"] == "read_chat" and rejects[0]["source_line"] == 3
+
+
+def test_many_outputs_are_summarised_per_folder(tmp_path):
+    from dataprep.commands._common import describe_outputs
+
+    few = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    assert describe_outputs(few) == [f"wrote {few[0]}", f"wrote {few[1]}"]
+    many = [tmp_path / "clips" / f"{i}.wav" for i in range(30)] + [tmp_path / "list.list"]
+    assert describe_outputs(many) == [
+        f"wrote 1 file in {tmp_path}",
+        f"wrote 30 files in {tmp_path / 'clips'}",
+    ]

@@ -175,5 +175,17 @@ def print_summary(result: RunResult, report_path: Path | None) -> None:
     console.print(table)
     for warning in result.report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
-    for path in result.outputs:
-        console.print(f"wrote {path}")
+    for line in describe_outputs(result.outputs):
+        console.print(line)
+
+
+def describe_outputs(paths: list[Path], limit: int = 10) -> list[str]:
+    """``wrote PATH`` lines; past ``limit`` files, one line per folder with a count."""
+    if len(paths) <= limit:
+        return [f"wrote {path}" for path in paths]
+    folders: dict[Path, int] = {}
+    for path in paths:
+        folders[path.parent] = folders.get(path.parent, 0) + 1
+    return [
+        f"wrote {n} file{'s' if n > 1 else ''} in {folder}" for folder, n in sorted(folders.items())
+    ]
