@@ -122,3 +122,22 @@ def test_shingle_sets_give_the_exact_jaccard(texts: list[str]) -> None:
     sets = MinHasher(num_perm=8, ngram=3).shingle_sets(texts)
     for i in range(1, len(texts)):
         assert _set_jaccard(sets[0], sets[i]) == pytest.approx(exact_jaccard(texts[0], texts[i], 3))
+
+
+def test_large_batches_are_hashed_in_runs_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import random
+
+    from dataprep.clean import minhash
+
+    rng = random.Random(0)
+    texts = [
+        "".join(rng.choice("abcdef 你") for _ in range(rng.randint(0, 300))) for _ in range(300)
+    ]
+    hasher = MinHasher(num_perm=64, ngram=5)
+    whole, sets = hasher.signatures(texts), hasher.shingle_sets(texts)
+    monkeypatch.setattr(minhash, "_CHUNK_CHARS", 1000)
+    assert len(minhash._runs(texts, 1000)) > 10
+    assert np.array_equal(hasher.signatures(texts), whole)
+    assert all(np.array_equal(a, b) for a, b in zip(hasher.shingle_sets(texts), sets, strict=True))

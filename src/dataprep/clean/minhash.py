@@ -43,6 +43,8 @@ _MASK64 = (1 << 64) - 1
 # Shingles per numpy chunk: keeps the (num_perm x chunk) uint32 matrix in the CPU cache
 # (4 MiB at 128 perms); measured 3x faster than 64k-shingle chunks.
 _CHUNK_SHINGLES = 1 << 13
+# Characters hashed at once (see MinHasher.signatures).
+_CHUNK_CHARS = 1 << 22
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -138,6 +140,9 @@ class MinHasher:
         """Each text's distinct 64-bit shingle hashes, sorted (for exact Jaccard)."""
         if not texts:
             return []
+        runs = _runs(texts, _CHUNK_CHARS)
+        if len(runs) > 1:
+            return [found for a, b in runs for found in self.shingle_sets(texts[a:b])]
         hashes, doc = self.shingle_hashes(texts, wide=True)
         order = np.lexsort((hashes, doc))
         hashes, doc = hashes[order], doc[order]
@@ -147,7 +152,17 @@ class MinHasher:
         return [hashes[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
-        """An ``(len(texts), num_perm)`` uint32 matrix of MinHash values."""
+        """An ``(len(texts), num_perm)`` uint32 matrix of MinHash values.
+
+        Texts are hashed in runs of about 4 million characters: the shingle arrays take
+        ~60 bytes per character while they live, so a huge batch would spike memory.
+        """
+        runs = _runs(texts, _CHUNK_CHARS)
+        if len(runs) > 1:
+            return np.concatenate([self._signatures(texts[a:b]) for a, b in runs])
+        return self._signatures(texts)
+
+    def _signatures(self, texts: Sequence[str]) -> np.ndarray:
         out = np.full((len(texts), self.num_perm), np.iinfo(_U32).max, dtype=_U32)
         if not texts:
             return out
@@ -168,6 +183,19 @@ class MinHasher:
             owners = part_doc[first]
             out[owners] = np.minimum(out[owners], minima)
         return out
+
+
+def _runs(texts: Sequence[str], budget: int) -> list[tuple[int, int]]:
+    """Consecutive index ranges of ``texts`` holding about ``budget`` characters each."""
+    runs, first, size = [], 0, 0
+    for index, text in enumerate(texts):
+        size += len(text)
+        if size >= budget:
+            runs.append((first, index + 1))
+            first, size = index + 1, 0
+    if first < len(texts) or not runs:
+        runs.append((first, len(texts)))
+    return runs
 
 
 def lsh_probability(similarity: float, bands: int, rows: int) -> float:
