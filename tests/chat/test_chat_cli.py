@@ -9,6 +9,8 @@ import pytest
 from tests.conftest import FIXTURES, run_main
 
 CHAT = FIXTURES / "chat"
+# Tests of the chat stages themselves skip the model-backed and splitting stages.
+BARE = ("--no-pii", "--no-split", "--no-dedupe")
 
 
 def write_jsonl(path, rows):
@@ -56,7 +58,7 @@ def test_every_format_in_the_fixtures_is_read(tmp_path):
 
 def test_session_gap_and_output_format_options(tmp_path, small_export):
     out = tmp_path / "o.jsonl"
-    assert run_main("chat", small_export, "--me", "Colin", "--out", out, "-q")[0] == 0
+    assert run_main("chat", small_export, "--me", "Colin", "--out", out, "-q", *BARE)[0] == 0
     assert len(out.read_text().splitlines()) == 2
     code, _, _ = run_main(
         "chat",
@@ -66,6 +68,7 @@ def test_session_gap_and_output_format_options(tmp_path, small_export):
         "--out",
         out,
         "-q",
+        *BARE,
         "--session-gap",
         "600",
         "--output-format",
@@ -83,7 +86,9 @@ def test_set_override_and_user_recipe(tmp_path, small_export):
     recipe.write_text(text.replace("gap_minutes: 60", "gap_minutes: 600"))
     out = tmp_path / "o.jsonl"
     assert (
-        run_main("chat", small_export, "--me", "Colin", "--out", out, "-q", "--recipe", recipe)[0]
+        run_main(
+            "chat", small_export, "--me", "Colin", "--out", out, "-q", *BARE, "--recipe", recipe
+        )[0]
         == 0
     )
     assert len(out.read_text().splitlines()) == 1
@@ -96,6 +101,7 @@ def test_set_override_and_user_recipe(tmp_path, small_export):
         "--out",
         out,
         "-q",
+        *BARE,
         "--recipe",
         recipe,
         "--set",
@@ -157,7 +163,7 @@ def test_skip_bad_files_counts_the_file_as_a_reject(tmp_path, small_export):
     assert str(bad) in err
     assert not out.exists()
     code, _, err = run_main(
-        "chat", small_export, bad, "--me", "Colin", "--out", out, "-q", "--skip-bad-files"
+        "chat", small_export, bad, "--me", "Colin", "--out", out, "-q", *BARE, "--skip-bad-files"
     )
     assert code == 0, err
     report = json.loads((tmp_path / "o.report.json").read_text())
@@ -186,3 +192,34 @@ def test_help_mentions_every_option():
         "--seed",
     ):
         assert option in text
+
+
+def test_default_run_dedupes_scrubs_and_splits(tmp_path):
+    """The chat recipe's safety stages are on by default and reported."""
+    out = tmp_path / "train.jsonl"
+    code, _, err = run_main("chat", CHAT, "--me", "Colin", "--out", out, "-q")
+    assert code == 0, err
+    report = json.loads((tmp_path / "train.report.json").read_text())
+    assert {"dedupe", "scrub_pii", "split"} <= set(report["stages"])
+    written = report["details"]["write_conversations"]["samples"]
+    assert written["train"] > 0
+    for split in written:
+        path = out if split == "train" else tmp_path / f"{split}.jsonl"
+        assert len(path.read_text().splitlines()) == written[split]
+    # A planted e-mail address in the fixtures never reaches any output.
+    for path in tmp_path.glob("*.jsonl"):
+        assert "games@example.org" not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("flag", "stage"),
+    [("--no-pii", "scrub_pii"), ("--no-split", "split"), ("--no-dedupe", "dedupe")],
+)
+def test_safety_stages_can_be_switched_off(tmp_path, small_export, flag, stage):
+    out = tmp_path / "o.jsonl"
+    code, _, err = run_main(
+        "chat", small_export, "--me", "Colin", "--out", out, "-q", "--no-pii", flag
+    )
+    assert code == 0, err
+    report = json.loads((tmp_path / "o.report.json").read_text())
+    assert stage not in report["stages"]

@@ -73,6 +73,12 @@ def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> R
     return recipe
 
 
+def default_report_path(out: Path) -> Path:
+    """``data/train.jsonl`` -> ``data/train.report.json``."""
+    name = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.stem
+    return out.with_name(f"{name}.report.json")
+
+
 def resolve_recipe(default: str, recipe_path: Path | None) -> Recipe:
     return load_recipe(recipe_path if recipe_path is not None else default)
 

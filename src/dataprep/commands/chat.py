@@ -8,15 +8,12 @@ import click
 
 from dataprep.commands._common import (
     apply_overrides,
+    default_report_path,
     pipeline_options,
     resolve_recipe,
     run_pipeline,
 )
-
-
-def default_report_path(out: Path) -> Path:
-    name = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.stem
-    return out.with_name(f"{name}.report.json")
+from dataprep.commands._safety import apply_safety_options, safety_options
 
 
 @click.command("chat")
@@ -91,6 +88,7 @@ def default_report_path(out: Path) -> Path:
     default=None,
     help="Trace samples to source lines: a .sources.jsonl sidecar (default), fields in each record, or none.",
 )
+@safety_options
 @pipeline_options
 def command(
     paths: tuple[Path, ...],
@@ -108,6 +106,18 @@ def command(
     encoding: str | None,
     skip_bad_files: bool,
     trace: str | None,
+    split_ratios: str | None,
+    no_split: bool,
+    no_dedupe: bool,
+    no_pii: bool,
+    pii_strategy: str | None,
+    pii_entities: str | None,
+    allow_list: tuple[str, ...],
+    names_file: Path | None,
+    threshold: float | None,
+    max_reply_repeats: int | None,
+    eval_files: tuple[Path, ...],
+    cache_dir: Path | None,
     recipe_path: Path | None,
     overrides: tuple[str, ...],
     rejects_path: Path | None,
@@ -120,6 +130,8 @@ def command(
     PATHS are export files or folders (searched recursively): WhatsApp .txt/.zip, Telegram
     result.json, DiscordChatExporter .json, Slack export folders, WeChat CSV, and JSONL/CSV.
     The --me speaker's turns become the assistant's; everyone else is the user.
+    Samples are deduplicated, scrubbed of personal data and split into train/val/test
+    (val.jsonl and test.jsonl beside --out) unless --no-dedupe, --no-pii or --no-split.
 
     Example: dataprep chat exports/ --me "Colin" --out data/train.jsonl
     """
@@ -138,6 +150,20 @@ def command(
         "build_samples", max_turns=max_turns, max_chars=max_chars, system=system
     )
     recipe = recipe.with_params("write_conversations", output_format=output_format, trace=trace)
+    recipe = apply_safety_options(
+        recipe,
+        split_ratios=split_ratios,
+        no_split=no_split,
+        no_dedupe=no_dedupe,
+        no_pii=no_pii,
+        pii_strategy=pii_strategy,
+        pii_entities=pii_entities,
+        allow_list=allow_list,
+        names_file=names_file,
+        threshold=threshold,
+        max_reply_repeats=max_reply_repeats,
+        eval_files=eval_files,
+    )
     recipe = apply_overrides(recipe, overrides)
     run_pipeline(
         recipe,
@@ -147,4 +173,5 @@ def command(
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
+        cache_dir=cache_dir,
     )
