@@ -4,10 +4,9 @@ Generates a synthetic WhatsApp export with benchmarks/gen_whatsapp.py (``--messa
 default 1,000,000), then runs ``dataprep chat`` twice in child processes and records each
 one's peak RSS (``ru_maxrss`` of the child) and wall time:
 
-- ``chat``: the built-in chat recipe as shipped;
-- ``chat_with_clean``: the same recipe with ``dedupe``, ``scrub_pii`` and ``split`` inserted
-  before ``write_conversations`` (what the chat recipe runs once they are wired in; the
-  run uses its own copy of the recipe so the result does not depend on that wiring).
+- ``chat``: the shipped chat recipe without ``dedupe``, ``scrub_pii`` and ``split``;
+- ``chat_with_clean``: the same recipe with them before ``write_conversations`` (as
+  shipped, with the parameters of pipelines/chat.yaml).
 
 The target is a peak under 4 GiB for the run with every stage on.
 
@@ -32,17 +31,26 @@ REPO = HERE.parent
 CLEAN_STAGES = [{"stage": "dedupe"}, {"stage": "scrub_pii"}, {"stage": "split"}]
 
 
-def recipe_with_clean(folder: Path) -> Path:
+def recipes(folder: Path) -> tuple[Path, Path]:
+    """The shipped chat recipe without and with the clean stages, as two files."""
     recipe = yaml.safe_load(
         (REPO / "src" / "dataprep" / "recipes" / "chat.yaml").read_text(encoding="utf-8")
     )
-    names = [spec["stage"] for spec in recipe["stages"]]
-    if not any(spec["stage"] in names for spec in CLEAN_STAGES):
-        at = names.index("write_conversations")
-        recipe["stages"][at:at] = CLEAN_STAGES
-    path = folder / "chat_with_clean.yaml"
-    path.write_text(yaml.safe_dump(recipe, sort_keys=False), encoding="utf-8")
-    return path
+    clean_names = {spec["stage"] for spec in CLEAN_STAGES}
+    plain = [spec for spec in recipe["stages"] if spec["stage"] not in clean_names]
+    at = [spec["stage"] for spec in plain].index("write_conversations")
+    shipped = [spec for spec in recipe["stages"] if spec["stage"] in clean_names] or CLEAN_STAGES
+    paths = []
+    for name, stages in (
+        ("chat_plain", plain),
+        ("chat_with_clean", plain[:at] + shipped + plain[at:]),
+    ):
+        path = folder / f"{name}.yaml"
+        path.write_text(
+            yaml.safe_dump({**recipe, "stages": stages}, sort_keys=False), encoding="utf-8"
+        )
+        paths.append(path)
+    return paths[0], paths[1]
 
 
 def measure(command: list[str]) -> dict[str, float]:
@@ -84,9 +92,18 @@ def main() -> None:
     common = [str(export), "--me", "Colin", "-q"]
     for name in ("plain", "clean"):
         (args.work / name).mkdir(exist_ok=True)
+    plain, with_clean = recipes(args.work)
     runs = {
         "chat": measure(
-            [dataprep, "chat", *common, "--out", str(args.work / "plain" / "train.jsonl")]
+            [
+                dataprep,
+                "chat",
+                *common,
+                "--out",
+                str(args.work / "plain" / "train.jsonl"),
+                "--recipe",
+                str(plain),
+            ]
         ),
         "chat_with_clean": measure(
             [
@@ -96,7 +113,7 @@ def main() -> None:
                 "--out",
                 str(args.work / "clean" / "train.jsonl"),
                 "--recipe",
-                str(recipe_with_clean(args.work)),
+                str(with_clean),
             ]
         ),
     }
