@@ -115,6 +115,23 @@ class RunContext:
         """A warning for the user; it must not contain personal data."""
         self.warnings.append(message)
 
+    def commit(
+        self, report: dict[str, Any] | None = None, report_path: Path | None = None
+    ) -> list[Path]:
+        """Finish a successful run: close rejects, write the report, rename every output into place."""
+        self.close_rejects()
+        if report is not None and report_path is not None:
+            with self.outputs.open(report_path) as handle:
+                handle.write(
+                    json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+                )
+        return self.outputs.commit()
+
+    def abort(self) -> None:
+        """Finish a failed run: no output, partial or complete, is left behind."""
+        self.close_rejects()
+        self.outputs.discard()
+
     def close_rejects(self) -> None:
         if self._rejects_handle is not None:
             self._rejects_handle.close()

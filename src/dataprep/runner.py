@@ -6,7 +6,6 @@ stage finished; on any error they are discarded, so no half-written output remai
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from dataprep.context import RunContext, _json_default
+from dataprep.context import RunContext
 from dataprep.errors import DataprepError, StageError
 from dataprep.recipe import Recipe
 from dataprep.registry import get_stage
@@ -163,19 +162,12 @@ def run_recipe(
             counts.rows_in = previous_out if index else 0
             counts.seconds = meter.own_seconds
             previous_out = counts.rows_out
-        ctx.close_rejects()
         report = build_report(
             recipe, ctx, started, time.perf_counter() - clock, [k for k, _ in built]
         )
-        if report_path is not None:
-            with ctx.outputs.open(report_path) as handle:
-                handle.write(
-                    json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) + "\n"
-                )
-        written = ctx.outputs.commit()
+        written = ctx.commit(report, report_path)
     except BaseException:
-        ctx.close_rejects()
-        ctx.outputs.discard()
+        ctx.abort()
         raise
     finally:
         ctx.progress.close()

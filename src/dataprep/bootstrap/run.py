@@ -33,7 +33,7 @@ from dataprep.bootstrap.templates import (
     default_system,
     template_hash,
 )
-from dataprep.context import RunContext, _json_default
+from dataprep.context import RunContext
 from dataprep.errors import ConfigError, OutputError
 from dataprep.progress import NullProgress, Progress
 from dataprep.runner import versions
@@ -246,15 +246,9 @@ def run_bootstrap(
         asyncio.run(_run_engine(engine, model))
         _write(ctx, out, engine.rows, provenance_path, engine.provenance)
         summary = _report(config, engine, ctx, target, started, time.perf_counter() - clock)
-        ctx.close_rejects()
-        with ctx.outputs.open(report_path) as handle:
-            handle.write(
-                json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n"
-            )
-        written = ctx.outputs.commit()
+        written = ctx.commit(summary, report_path)
     except BaseException:
-        ctx.close_rejects()
-        ctx.outputs.discard()
+        ctx.abort()
         raise
     finally:
         ctx.progress.close()

@@ -117,8 +117,10 @@ def apply_safety_options(
     threshold: float | None,
     max_reply_repeats: int | None,
     eval_files: tuple[Path, ...],
+    cache_dir: Path | None = None,
 ) -> Recipe:
-    """Turn the safety options into stage parameters of ``recipe``."""
+    """Turn the safety options into stage parameters of ``recipe`` (``cache_dir`` is a run
+    setting, not a parameter, and is ignored here)."""
     if split_ratios is not None:
         train, val, test = parse_ratios(split_ratios)
         recipe = recipe.with_params("split", train=train, val=val, test=test)

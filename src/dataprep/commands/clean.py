@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,24 +31,13 @@ from dataprep.commands._safety import apply_safety_options, safety_options
 def command(
     paths: tuple[Path, ...],
     out: Path,
-    split_ratios: str | None,
-    no_split: bool,
-    no_dedupe: bool,
-    no_pii: bool,
-    pii_strategy: str | None,
-    pii_entities: str | None,
-    allow_list: tuple[str, ...],
-    names_file: Path | None,
-    threshold: float | None,
-    max_reply_repeats: int | None,
-    eval_files: tuple[Path, ...],
-    cache_dir: Path | None,
     recipe_path: Path | None,
     overrides: tuple[str, ...],
     rejects_path: Path | None,
     report_path: Path | None,
     seed: int | None,
     quiet: bool,
+    **safety: Any,
 ) -> None:
     """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO).
 
@@ -57,20 +47,7 @@ def command(
 
     Example: dataprep clean chats.jsonl --out clean/train.jsonl --eval my_eval.jsonl
     """
-    recipe = apply_safety_options(
-        resolve_recipe("clean", recipe_path),
-        split_ratios=split_ratios,
-        no_split=no_split,
-        no_dedupe=no_dedupe,
-        no_pii=no_pii,
-        pii_strategy=pii_strategy,
-        pii_entities=pii_entities,
-        allow_list=allow_list,
-        names_file=names_file,
-        threshold=threshold,
-        max_reply_repeats=max_reply_repeats,
-        eval_files=eval_files,
-    )
+    recipe = apply_safety_options(resolve_recipe("clean", recipe_path), **safety)
     recipe = apply_overrides(recipe, overrides)
     run_pipeline(
         recipe,
@@ -80,5 +57,5 @@ def command(
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
-        cache_dir=cache_dir,
+        cache_dir=safety.pop("cache_dir"),
     )
