@@ -254,3 +254,22 @@ def test_many_outputs_are_summarised_per_folder(tmp_path):
         f"wrote 1 file in {tmp_path}",
         f"wrote 30 files in {tmp_path / 'clips'}",
     ]
+
+
+def test_runner_reports_rows_per_stage_to_progress(tmp_path):
+    from dataprep.progress import RecordingProgress
+
+    export = tmp_path / "c.jsonl"
+    export.write_text('{"speaker": "Ann", "text": "hi"}\n{"speaker": "Colin", "text": "hey"}\n')
+    recipe = load_recipe("chat").with_params("assign_roles", me=["Colin"])
+    recipe = recipe.model_copy(
+        update={
+            "stages": [s for s in recipe.stages if s.stage not in {"scrub_pii", "dedupe", "split"}]
+        }
+    )
+    progress = RecordingProgress()
+    ctx = RunContext(inputs=[export], output=tmp_path / "o.jsonl", progress=progress)
+    run_recipe(recipe, ctx)
+    assert progress.totals["stage:read_chat"] == 2
+    assert progress.totals["stage:build_samples"] == 1
+    assert ("close", "", None) in progress.events

@@ -84,6 +84,7 @@ class _Meter:
             self.total_seconds += time.perf_counter() - start
             counts.rows_out += batch.height
             counts.batches += 1
+            self.ctx.progress.advance(f"stage:{self.key}", batch.height)
             yield batch
 
     @property
@@ -145,6 +146,7 @@ def run_recipe(
         for key, stage in built:
             rows_in_meter = upstream
             stream = stage.process(iter(rows_in_meter) if rows_in_meter else _empty(), ctx)
+            ctx.progress.task(f"stage:{key}", f"{key} (rows out)", total=None)
             meter = _Meter(key, stream, rows_in_meter, ctx)
             meters.append((key, stage, meter))
             upstream = meter
