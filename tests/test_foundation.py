@@ -273,3 +273,21 @@ def test_runner_reports_rows_per_stage_to_progress(tmp_path):
     assert progress.totals["stage:read_chat"] == 2
     assert progress.totals["stage:build_samples"] == 1
     assert ("close", "", None) in progress.events
+
+
+def test_every_command_is_documented_in_the_readme():
+    from dataprep.cli import COMMANDS
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        assert f"dataprep {name}" in readme, f"README does not mention `dataprep {name}`"
+
+
+def test_every_stage_has_a_description_and_documented_params():
+    from dataprep.registry import stage_classes
+
+    for name, cls in stage_classes().items():
+        assert cls.description, name
+        for field, info in cls.Params.model_fields.items():
+            assert info.description, f"{name}.{field} has no description"
