@@ -223,3 +223,20 @@ def test_safety_stages_can_be_switched_off(tmp_path, small_export, flag, stage):
     assert code == 0, err
     report = json.loads((tmp_path / "o.report.json").read_text())
     assert stage not in report["stages"]
+
+
+def test_recorded_paths_do_not_depend_on_how_the_input_was_named(
+    tmp_path, small_export, monkeypatch
+):
+    """Sample ids and splits hash the recorded paths, so those start at the input's own name."""
+    monkeypatch.chdir(small_export.parent)
+    runs = []
+    for name, given in (("abs", small_export), ("rel", small_export.name)):
+        out = tmp_path / name / "o.jsonl"
+        out.parent.mkdir()
+        assert run_main("chat", given, "--me", "Colin", "--out", out, "-q", "--no-pii")[0] == 0
+        runs.append(
+            [json.loads(line) for line in (out.parent / "o.sources.jsonl").read_text().splitlines()]
+        )
+    assert runs[0] == runs[1]
+    assert runs[0][0]["source"].startswith("export.jsonl:")

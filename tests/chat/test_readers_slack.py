@@ -236,7 +236,7 @@ def test_mentions_resolve_to_names(text: str, user: str) -> None:
 def test_zip_export_through_the_cli(tmp_path: Path) -> None:
     archive = zip_folder(EXPORT, tmp_path / "acme.zip")
     out = tmp_path / "train.jsonl"
-    code, _, stderr = run_main("chat", archive, "--me", "Colin", "--out", out, "-q")
+    code, _, stderr = run_main("chat", archive, "--me", "Colin", "--out", out, "-q", "--no-split")
     assert code == 0, stderr
     samples = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     answers = [

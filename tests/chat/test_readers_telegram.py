@@ -341,7 +341,9 @@ def test_personal_information_inside_a_message_is_not_the_exporter(tmp_path: Pat
 
 def test_full_account_export_needs_no_me_on_the_cli(tmp_path: Path) -> None:
     out = tmp_path / "train.jsonl"
-    code, _, stderr = run_main("chat", FIXTURES / "full_account_result.json", "--out", out, "-q")
+    code, _, stderr = run_main(
+        "chat", FIXTURES / "full_account_result.json", "--out", out, "-q", "--no-split"
+    )
     assert code == 0, stderr
     samples = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     answers = [

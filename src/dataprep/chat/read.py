@@ -57,9 +57,14 @@ class ReadChat(Stage):
         ctx.progress.task("read", "Reading exports", total=len(units))
         formats: dict[str, int] = {}
         for unit in units:
-            rejects = _RejectBuffer()
+            prefix = _location_prefix(unit, ctx.inputs)
+            rejects = _RejectBuffer(prefix)
             try:
-                yield from self._read_unit(unit, options, rejects, formats)
+                for batch in self._read_unit(unit, options, rejects, formats):
+                    yield batch.with_columns(
+                        pl.col("conversation").str.strip_prefix(prefix),
+                        pl.col("source_file").str.strip_prefix(prefix),
+                    )
             except InputError as error:
                 if self.params.on_unreadable == "fail":
                     raise
@@ -83,13 +88,29 @@ class ReadChat(Stage):
                 yield batch.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])
 
 
+def _location_prefix(unit: Path, inputs: list[Path]) -> str:
+    """What to strip from a unit's path so that recorded paths start at the input's own name.
+
+    ``dataprep chat /home/me/exports`` and ``dataprep chat exports`` then both record
+    ``exports/whatsapp/chat.txt``: sample ids and split assignment (hashes of these names) do
+    not depend on the working directory or on where the exports live.
+    """
+    for root in inputs:
+        if unit == root or root in unit.parents:
+            base = str(root.parent)
+            return "" if base in ("", ".") else base.rstrip("/") + "/"
+    return ""
+
+
 class _RejectBuffer:
     """The ``Rejecter`` handed to readers: collects rejected lines of one input unit."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
         self.rows: list[dict[str, object]] = []
 
     def __call__(self, source: str, line: int | None, reason: str, raw: str | None) -> None:
+        source = source.removeprefix(self.prefix)
         self.rows.append({"source_file": source, "source_line": line, "reason": reason, "raw": raw})
 
 
