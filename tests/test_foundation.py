@@ -291,3 +291,23 @@ def test_every_stage_has_a_description_and_documented_params():
         assert cls.description, name
         for field, info in cls.Params.model_fields.items():
             assert info.description, f"{name}.{field} has no description"
+
+
+def test_outputs_get_the_usual_file_permissions(tmp_path):
+    """Temporary files are owner-only; the renamed outputs follow the umask like any file."""
+    import os
+
+    from dataprep.io import OutputSet
+
+    mask = os.umask(0)
+    os.umask(mask)
+    with atomic_write(tmp_path / "a.jsonl") as handle:
+        handle.write("x\n")
+    outputs = OutputSet()
+    outputs.open(tmp_path / "b.jsonl").close()
+    outputs.commit()
+    (tmp_path / "plain.txt").write_text("x")
+    expected = (tmp_path / "plain.txt").stat().st_mode & 0o777
+    assert expected == 0o666 & ~mask
+    for name in ("a.jsonl", "b.jsonl"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == expected, name

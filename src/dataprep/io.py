@@ -26,6 +26,22 @@ __all__ = [
 ]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files readable by the owner only; outputs get the usual permissions.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def _make_temp(target: Path) -> tuple[int, str]:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.chmod(name, _FILE_MODE)
+    return fd, name
+
+
 def _check_parent(path: Path) -> None:
     parent = path.parent
     if not parent.exists():
@@ -43,7 +59,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     target = Path(path)
     _check_parent(target)
     encoding, newline = (None, None) if "b" in mode else ("utf-8", "\n")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = _make_temp(target)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
@@ -70,9 +86,7 @@ class OutputSet:
             mode = mode.replace("w", "a")
         else:
             _check_parent(target)
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-            )
+            fd, tmp_name = _make_temp(target)
             os.close(fd)
             tmp = Path(tmp_name)
             self._pending[target] = tmp
