@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from dataprep.clean.lsh import LshParams
 from dataprep.clean.spool import Spool
 from dataprep.clean.text import last_reply_expr, sample_text_expr, turn_columns
 from dataprep.deps import require
 from dataprep.registry import register
-from dataprep.stage import Stage, StageParams
+from dataprep.stage import Stage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,7 +33,7 @@ __all__ = ["DedupeParams", "DedupeStage"]
 _ROW = "__dedupe_row"
 
 
-class DedupeParams(StageParams):
+class DedupeParams(LshParams):
     exact: bool = Field(
         default=True,
         description="Drop samples whose normalised text (NFKC, case, whitespace) equals an earlier one.",
@@ -46,17 +47,6 @@ class DedupeParams(StageParams):
         le=1,
         description="Jaccard similarity of character shingles at which two samples are near duplicates.",
     )
-    num_perm: int = Field(default=120, ge=8, le=1024, description="MinHash permutations.")
-    bands: int = Field(
-        default=20, ge=1, description="LSH bands; bands x rows must not exceed num_perm."
-    )
-    rows: int = Field(default=6, ge=1, description="MinHash values per band.")
-    ngram: int = Field(
-        default=5,
-        ge=1,
-        le=64,
-        description="Characters per shingle (texts shorter than this are one shingle).",
-    )
     verify: bool = Field(
         default=True,
         description="Check every LSH candidate pair with its exact Jaccard similarity.",
@@ -69,14 +59,6 @@ class DedupeParams(StageParams):
     seed: int = Field(
         default=1, description="MinHash permutation seed (datasketch's default is 1)."
     )
-
-    @model_validator(mode="after")
-    def _bands_fit(self) -> DedupeParams:
-        if self.bands * self.rows > self.num_perm:
-            raise ValueError(
-                f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}"
-            )
-        return self
 
 
 @register
@@ -92,18 +74,9 @@ class DedupeStage(Stage):
         require("numpy", extra="clean")
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        from dataprep.clean.minhash import NearDuplicateIndex
-
         p = self.params
-        index = NearDuplicateIndex(
-            num_perm=p.num_perm,
-            bands=p.bands,
-            rows=p.rows,
-            ngram=p.ngram,
-            threshold=p.threshold,
-            verify=p.verify,
-            seed=p.seed,
-            spool_dir=ctx.cache_dir,
+        index = p.near_duplicate_index(
+            threshold=p.threshold, verify=p.verify, spool_dir=ctx.cache_dir, seed=p.seed
         )
         ids: list[pl.Series] = []
         keys: list[pl.DataFrame] = []

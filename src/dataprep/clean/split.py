@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import Field, model_validator
 
+from dataprep.clean.lsh import LshParams
 from dataprep.clean.spool import Spool
 from dataprep.clean.text import sample_text_expr, turn_columns
 from dataprep.deps import require
 from dataprep.registry import register
-from dataprep.stage import Stage, StageParams
+from dataprep.stage import Stage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,7 +46,7 @@ def split_of(key: str, seed: int, ratios: tuple[float, float, float]) -> str:
     return "test"
 
 
-class SplitParams(StageParams):
+class SplitParams(LshParams):
     train: float = Field(default=0.9, ge=0, le=1, description="Share of groups in train.")
     val: float = Field(default=0.05, ge=0, le=1, description="Share of groups in val.")
     test: float = Field(default=0.05, ge=0, le=1, description="Share of groups in test.")
@@ -63,10 +64,6 @@ class SplitParams(StageParams):
         le=1,
         description="Jaccard similarity at which two samples' groups are joined (below dedupe's 0.8 on purpose).",
     )
-    num_perm: int = Field(default=120, ge=8, le=1024, description="MinHash permutations.")
-    bands: int = Field(default=20, ge=1, description="LSH bands.")
-    rows: int = Field(default=6, ge=1, description="MinHash values per band.")
-    ngram: int = Field(default=5, ge=1, le=64, description="Characters per shingle.")
     seed: int | None = Field(
         default=None, description="Seed of the assignment hash (default: the run's --seed)."
     )
@@ -76,10 +73,6 @@ class SplitParams(StageParams):
         if abs(self.train + self.val + self.test - 1.0) > 1e-6:
             raise ValueError(
                 f"train + val + test must be 1, got {self.train + self.val + self.test:g}"
-            )
-        if self.bands * self.rows > self.num_perm:
-            raise ValueError(
-                f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}"
             )
         return self
 
@@ -97,18 +90,8 @@ class SplitStage(Stage):
         require("numpy", extra="clean")
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        from dataprep.clean.minhash import NearDuplicateIndex
-
         p = self.params
-        index = NearDuplicateIndex(
-            num_perm=p.num_perm,
-            bands=p.bands,
-            rows=p.rows,
-            ngram=p.ngram,
-            threshold=p.threshold,
-            verify=True,
-            spool_dir=ctx.cache_dir,
-        )
+        index = p.near_duplicate_index(threshold=p.threshold, verify=True, spool_dir=ctx.cache_dir)
         keys: list[pl.DataFrame] = []
         with Spool(ctx.cache_dir) as spool, contextlib.closing(index):
             for batch in batches:

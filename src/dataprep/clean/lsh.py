@@ -1,0 +1,56 @@
+"""MinHash LSH parameters shared by the stages that look for near duplicates (dedupe, split)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import Field, model_validator
+
+from dataprep.stage import StageParams
+
+if TYPE_CHECKING:
+    from dataprep.clean.minhash import NearDuplicateIndex
+
+__all__ = ["LshParams"]
+
+
+class LshParams(StageParams):
+    """Signature size, banding and shingle length; each stage adds its own threshold."""
+
+    num_perm: int = Field(default=120, ge=8, le=1024, description="MinHash permutations.")
+    bands: int = Field(
+        default=20, ge=1, description="LSH bands; bands x rows must not exceed num_perm."
+    )
+    rows: int = Field(default=6, ge=1, description="MinHash values per band.")
+    ngram: int = Field(
+        default=5,
+        ge=1,
+        le=64,
+        description="Characters per shingle (texts shorter than this are one shingle).",
+    )
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> LshParams:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}"
+            )
+        return self
+
+    def near_duplicate_index(
+        self, *, threshold: float, verify: bool, spool_dir: Path | None, seed: int = 1
+    ) -> NearDuplicateIndex:
+        """An index with these parameters (imports numpy, so call it inside a stage's run)."""
+        from dataprep.clean.minhash import NearDuplicateIndex
+
+        return NearDuplicateIndex(
+            num_perm=self.num_perm,
+            bands=self.bands,
+            rows=self.rows,
+            ngram=self.ngram,
+            threshold=threshold,
+            verify=verify,
+            seed=seed,
+            spool_dir=spool_dir,
+        )
