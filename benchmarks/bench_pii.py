@@ -34,18 +34,9 @@ sys.path.insert(0, str(HERE.parent / "fixtures" / "clean"))
 import gen_whatsapp  # noqa: E402
 import pii_set  # noqa: E402
 
-ENTITIES = [
-    "PERSON",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "CN_RESIDENT_ID",
-    "US_SSN",
-    "UK_NHS",
-    "CRYPTO",
-]
+from dataprep.clean.scrub import DEFAULT_ENTITIES  # noqa: E402
+
+ENTITIES = list(DEFAULT_ENTITIES)
 THRESHOLD = 0.4
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from dataprep.clean.scrub import DEFAULT_ENTITIES
 from dataprep.errors import ConfigError
 from dataprep.recipe import Recipe
 
@@ -16,7 +17,6 @@ __all__ = ["apply_safety_options", "parse_ratios", "safety_options"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 STRATEGIES = ["placeholder", "pseudonym", "hash"]
-DEFAULT_ENTITIES = "PERSON,EMAIL_ADDRESS,PHONE_NUMBER,CREDIT_CARD,IBAN_CODE,IP_ADDRESS,CN_RESIDENT_ID,US_SSN,UK_NHS,CRYPTO"
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:
@@ -57,7 +57,7 @@ def safety_options(func: F) -> F:
             "--pii-entities",
             default=None,
             metavar="TYPE,TYPE",
-            help=f"Entity types to scrub (default: {DEFAULT_ENTITIES}).",
+            help=f"Entity types to scrub (default: {','.join(DEFAULT_ENTITIES)}).",
         ),
         click.option(
             "--allow",
