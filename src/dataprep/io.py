@@ -20,6 +20,7 @@ from dataprep.errors import InputError, OutputError
 __all__ = [
     "OutputSet",
     "atomic_write",
+    "beside",
     "decode_bytes",
     "iter_jsonl",
     "read_text",
@@ -205,6 +206,12 @@ def iter_jsonl(
             yield number, json.loads(line), None
         except json.JSONDecodeError as error:
             yield number, line, f"invalid JSON ({error.msg} at column {error.colno})"
+
+
+def beside(path: str | Path, tag: str) -> Path:
+    """A companion file of an output: ``data/train.jsonl`` + ``report.json`` -> ``data/train.report.json``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.{tag}")
 
 
 def split_output_paths(output: str | Path, splits: list[str] | tuple[str, ...]) -> dict[str, Path]:

@@ -35,6 +35,7 @@ from dataprep.bootstrap.templates import (
 )
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError, OutputError
+from dataprep.io import beside
 from dataprep.progress import NullProgress, Progress
 from dataprep.runner import versions
 from dataprep.stage import format_validation_error
@@ -135,8 +136,7 @@ class BootstrapResult:
 
 def sidecar_paths(out: Path) -> tuple[Path, Path]:
     """Provenance and report paths beside ``out``: ``x.jsonl`` -> ``x.provenance.jsonl``, ``x.report.json``."""
-    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
-    return out.with_name(f"{stem}.provenance.jsonl"), out.with_name(f"{stem}.report.json")
+    return beside(out, "provenance.jsonl"), beside(out, "report.json")
 
 
 def _build_job(config: BootstrapConfig, source: Path, ctx: RunContext) -> tuple[Any, int, int]:

@@ -25,7 +25,7 @@ from pydantic import Field
 
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError
-from dataprep.io import split_output_paths
+from dataprep.io import beside, split_output_paths
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
 
@@ -49,8 +49,7 @@ class WriteConversationsParams(StageParams):
 
 
 def sidecar_path(path: Path) -> Path:
-    name = path.name[: -len(".jsonl")] if path.name.endswith(".jsonl") else path.stem
-    return path.with_name(f"{name}.sources.jsonl")
+    return beside(path, "sources.jsonl")
 
 
 def _sharegpt_turns(column: str) -> pl.Expr:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from dataprep.context import RunContext
+from dataprep.io import beside
 from dataprep.recipe import Recipe, load_recipe, parse_override
 from dataprep.runner import RunResult, run_recipe
 
@@ -75,8 +76,7 @@ def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> R
 
 def default_report_path(out: Path) -> Path:
     """``data/train.jsonl`` -> ``data/train.report.json``."""
-    name = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.stem
-    return out.with_name(f"{name}.report.json")
+    return beside(out, "report.json")
 
 
 def resolve_recipe(default: str, recipe_path: Path | None) -> Recipe:
