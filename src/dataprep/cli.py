@@ -77,10 +77,39 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C so staged outputs and spools are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+def _on_terminate(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _install_signal_handlers() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, _on_terminate)
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: runs the CLI and turns ``DataprepError`` into one line and an exit code."""
+    """Entry point: runs the CLI and turns ``DataprepError`` into one line and an exit code.
+
+    Exit codes: 0 done, 1 the data failed a check, 2 could not do the job (including file
+    system errors such as a full disk), 130 Ctrl-C, 143 SIGTERM.
+    """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if argv is None:
+        _install_signal_handlers()
     try:
         return cli.main(args=args, prog_name="dataprep", standalone_mode=False)
     except click.exceptions.Abort:
@@ -96,8 +125,15 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
+    except OSError as error:
+        # A file system failure no check caught (disk full, I/O error): one line, exit 2.
         if debug:
             raise
-        click.echo("Interrupted; no output was written.", err=True)
-        sys.exit(130)
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"Error: {where}{error.strerror or error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt as error:
+        if debug:
+            raise
+        click.echo("Interrupted; the outputs are either all from before this run or all from it.", err=True)
+        sys.exit(getattr(error, "exit_code", 130))

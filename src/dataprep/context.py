@@ -107,6 +107,14 @@ class RunContext:
                 json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
             )
 
+    def spool_dir(self) -> Path:
+        """Where stages spool rows: ``--cache-dir`` when given, else the output's staging area
+        (removed with it on every exit, and by the next run after a kill)."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        near = self.output if self.output is None or self.output.is_dir() else self.output.parent
+        return self.outputs.scratch(near)
+
     def note(self, stage: str, key: str, amount: int = 1) -> None:
         """Count something that is not a reject (e.g. messages merged into one turn)."""
         self.counts[stage].notes[key] += amount

@@ -1,21 +1,20 @@
 """File helpers: atomic outputs, text decoding with clear errors, JSONL reading.
 
-Outputs are written to a temporary file beside the target and renamed only when the whole
-run succeeded, so an interrupted run never leaves a half-written ``train.jsonl``.
+Outputs go through the commit protocol of ``dataprep.outputs`` (staged in the output
+folder, published as one set), so an interrupted run never leaves a half-written
+``train.jsonl`` or a mix of old and new files.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from dataprep.errors import InputError, OutputError
+from dataprep.errors import InputError
+from dataprep.outputs import OutputSet, atomic_write
 
 __all__ = [
     "OutputSet",
@@ -25,105 +24,6 @@ __all__ = [
     "iter_jsonl",
     "read_text",
 ]
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# mkstemp creates files readable by the owner only; outputs get the usual permissions.
-_FILE_MODE = 0o666 & ~_current_umask()
-
-
-def _make_temp(target: Path) -> tuple[int, str]:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.chmod(name, _FILE_MODE)
-    return fd, name
-
-
-def _check_parent(path: Path) -> None:
-    parent = path.parent
-    if not parent.exists():
-        raise OutputError(
-            f"{path}: the directory {parent} does not exist",
-            hint="Create it first or choose another --out",
-        )
-    if not parent.is_dir():
-        raise OutputError(f"{path}: {parent} is not a directory")
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Write to ``path`` through a temporary file renamed into place on success."""
-    target = Path(path)
-    _check_parent(target)
-    encoding, newline = (None, None) if "b" in mode else ("utf-8", "\n")
-    fd, tmp_name = _make_temp(target)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-
-
-class OutputSet:
-    """Several output files committed together: all renamed on success, none on failure."""
-
-    def __init__(self) -> None:
-        self._pending: dict[Path, Path] = {}
-
-    def open(self, path: str | Path, mode: str = "w") -> IO[Any]:
-        """Open a temporary file standing in for ``path`` (appending if already open)."""
-        target = Path(path).absolute()
-        if target in self._pending:
-            tmp = self._pending[target]
-            mode = mode.replace("w", "a")
-        else:
-            _check_parent(target)
-            fd, tmp_name = _make_temp(target)
-            os.close(fd)
-            tmp = Path(tmp_name)
-            self._pending[target] = tmp
-        if "b" in mode:
-            return open(tmp, mode)
-        return open(tmp, mode, encoding="utf-8", newline="\n")
-
-    def temp_path(self, path: str | Path) -> Path:
-        """The temporary path standing in for ``path``, creating it when needed."""
-        target = Path(path).absolute()
-        if target not in self._pending:
-            self.open(target).close()
-        return self._pending[target]
-
-    @property
-    def targets(self) -> list[Path]:
-        return sorted(self._pending)
-
-    def commit(self) -> list[Path]:
-        """Rename every temporary file into place."""
-        done = []
-        for target, tmp in sorted(self._pending.items()):
-            try:
-                os.replace(tmp, target)
-            except OSError as error:
-                raise OutputError(f"{target}: cannot write ({error.strerror})") from error
-            done.append(target)
-        self._pending.clear()
-        return done
-
-    def discard(self) -> None:
-        """Remove every temporary file; the targets are left untouched."""
-        for tmp in self._pending.values():
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        self._pending.clear()
 
 
 _BOMS = (

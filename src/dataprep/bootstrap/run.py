@@ -35,6 +35,7 @@ from dataprep.bootstrap.templates import (
 )
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError, OutputError
+from dataprep.guard import Labelled, check_paths, prepare_outputs
 from dataprep.io import beside
 from dataprep.progress import NullProgress, Progress
 from dataprep.runner import versions
@@ -43,6 +44,7 @@ from dataprep.stage import format_validation_error
 __all__ = [
     "BootstrapConfig",
     "BootstrapResult",
+    "check_bootstrap_paths",
     "estimate_bootstrap",
     "run_bootstrap",
     "sidecar_paths",
@@ -139,6 +141,26 @@ def sidecar_paths(out: Path) -> tuple[Path, Path]:
     return beside(out, "provenance.jsonl"), beside(out, "report.json")
 
 
+def check_bootstrap_paths(
+    source: Path,
+    out: Path,
+    rejects: Path | None,
+    report: Path | None,
+    *,
+    extra_inputs: list[Labelled] | None = None,
+) -> None:
+    """Refuse outputs that are an input or each other, before any request is paid for."""
+    provenance_path, default_report = sidecar_paths(out)
+    outputs: list[Labelled] = [
+        ("--out", out),
+        ("the provenance sidecar", provenance_path),
+        ("--report", report or default_report),
+        ("--rejects", rejects),
+    ]
+    check_paths([("the seeds file", source), *(extra_inputs or [])], outputs)
+    prepare_outputs([path for _, path in outputs])
+
+
 def _build_job(config: BootstrapConfig, source: Path, ctx: RunContext) -> tuple[Any, int, int]:
     """The job, how many rows it aims for, and how many requests it may make."""
     if config.task == "dpo-from-sft":
@@ -196,6 +218,7 @@ def run_bootstrap(
     """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
     provenance_path, default_report = sidecar_paths(out)
     report_path = report or default_report
+    check_bootstrap_paths(source, out, rejects, report)
     for path in (out, rejects, report_path):
         if path is not None and not path.absolute().parent.is_dir():
             # Checked before any request: failing after paying for them would be worse.

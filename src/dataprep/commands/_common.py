@@ -10,13 +10,15 @@ from typing import Any, TypeVar
 import click
 
 from dataprep.context import RunContext
-from dataprep.io import beside
+from dataprep.guard import Labelled, check_paths, prepare_outputs
+from dataprep.io import beside, split_output_paths
 from dataprep.recipe import Recipe, load_recipe, parse_override
 from dataprep.runner import RunResult, run_recipe
 
 __all__ = [
     "RichProgress",
     "apply_overrides",
+    "guard_pipeline",
     "pipeline_options",
     "print_summary",
     "run_pipeline",
@@ -140,7 +142,9 @@ def run_pipeline(
     seed: int | None,
     quiet: bool,
     cache_dir: Path | None = None,
+    output_folder: bool = False,
 ) -> RunResult:
+    guard_pipeline(recipe, inputs, output, report_path, rejects_path, output_folder=output_folder)
     ctx = RunContext(
         inputs=inputs,
         output=output,
@@ -155,6 +159,60 @@ def run_pipeline(
     if not quiet:
         print_summary(result, report_path)
     return result
+
+
+def guard_pipeline(
+    recipe: Recipe,
+    inputs: list[Path],
+    output: Path | None,
+    report_path: Path | None,
+    rejects_path: Path | None,
+    *,
+    output_folder: bool = False,
+) -> None:
+    """Refuse outputs that are inputs or each other, then restore the output folders."""
+    outputs = planned_outputs(recipe, None if output_folder else output, report_path, rejects_path)
+    check_paths(
+        [("an input", p) for p in inputs] + recipe_inputs(recipe),
+        outputs,
+        output_folder=output if output_folder else None,
+    )
+    folders = [output, output / "wavs"] if output_folder and output is not None else []
+    prepare_outputs([path for _, path in outputs], folders=folders)
+
+
+#: Stage parameters that name files a run reads.
+_INPUT_PARAMS = {"eval_files": "--eval", "names_file": "--names-file"}
+
+
+def recipe_inputs(recipe: Recipe) -> list[Labelled]:
+    """Files named by stage parameters (``--eval``, ``--names-file``): inputs too."""
+    found: list[Labelled] = []
+    for spec in recipe.stages:
+        for param, label in _INPUT_PARAMS.items():
+            value = spec.params.get(param) if spec.enabled else None
+            values = value if isinstance(value, list) else [value]
+            found.extend((f"{label} file", Path(v)) for v in values if v)
+    return found
+
+
+def planned_outputs(
+    recipe: Recipe, output: Path | None, report_path: Path | None, rejects_path: Path | None
+) -> list[Labelled]:
+    """Every file a chat/clean run may write: splits, their sidecars, report, rejects."""
+    found: list[Labelled] = [("--report", report_path), ("--rejects", rejects_path)]
+    if output is None:
+        return found
+    split = recipe.has("split") and recipe.spec("split").enabled
+    writes_sidecars = recipe.has("write_conversations")
+    for name, path in split_output_paths(
+        output, ["train", "val", "test"] if split else ["train"]
+    ).items():
+        label = "--out" if name == "train" else f"the {name} split of --out"
+        found.append((label, path))
+        if writes_sidecars:
+            found.append((f"the sources sidecar of {label}", beside(path, "sources.jsonl")))
+    return found
 
 
 def print_summary(result: RunResult, report_path: Path | None) -> None:

@@ -184,6 +184,13 @@ def command(
     from dataprep.bootstrap.templates import load_template
     from dataprep.errors import ConfigError
 
+    if out is not None:
+        from dataprep.bootstrap.run import check_bootstrap_paths
+
+        extra = [("--template", template)]
+        if system is not None and system.startswith("@"):
+            extra.append(("--system", Path(system[1:])))
+        check_bootstrap_paths(seeds, out, rejects, report, extra_inputs=extra)
     parsed = Prices.parse(prices) if prices else None
     config = BootstrapConfig.make(
         **options,

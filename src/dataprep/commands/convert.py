@@ -49,6 +49,7 @@ def command(
     The mapping is the same code `dataprep validate` prints; --print-code shows it.
     """
     from dataprep.errors import ConfigError
+    from dataprep.guard import check_paths, prepare_outputs
     from dataprep.validate.convert import convert_file, mapping_for_file
 
     if print_code:
@@ -59,6 +60,8 @@ def command(
             "convert needs --out (or --print-code)",
             hint="You can fix this by passing --out mapped.jsonl",
         )
+    check_paths([("the input", file)], [("--out", out), ("--rejects", rejects_path)])
+    prepare_outputs([out, rejects_path])
     result = convert_file(file, out, target, rejects_path)
     if not quiet:
         mapping = result.mapping

@@ -85,6 +85,7 @@ def command(
     Exit code 0 clean, 1 violations (errors, or warnings with --strict), 2 could not run.
     """
     from dataprep.errors import ConfigError, OutputError
+    from dataprep.guard import check_paths, prepare_outputs
     from dataprep.io import atomic_write
     from dataprep.validate.output import render, step_summary
     from dataprep.validate.reader import validate_file
@@ -93,6 +94,14 @@ def command(
         raise ConfigError(
             "--max-length needs --tokenizer", hint="Pass a local tokenizer.json with --tokenizer"
         )
+    inputs = [("an input", p) for p in files]
+    inputs += [
+        ("--against", against),
+        ("--tokenizer", tokenizer),
+        ("--chat-template", chat_template),
+    ]
+    check_paths(inputs, [("--output", output_path)])
+    prepare_outputs([output_path])
     reports = []
     for path in files:
         checker = _length_checker(tokenizer, max_length, chat_template)

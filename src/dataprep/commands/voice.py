@@ -8,6 +8,7 @@ import click
 
 from dataprep.commands._common import (
     apply_overrides,
+    guard_pipeline,
     pipeline_options,
     resolve_recipe,
     run_pipeline,
@@ -144,14 +145,17 @@ def command(
     recipe = recipe.with_params("write_clips", sample_rate=sample_rate, loudness=loudness)
     recipe = recipe.with_params("write_lists", formats=parse_formats(formats))
     recipe = apply_overrides(recipe, overrides)
+    report_path = report_path or out / "report.json"
+    guard_pipeline(recipe, list(paths), out, report_path, rejects_path, output_folder=True)
     prepare_output(out)
     run_pipeline(
         recipe,
         inputs=list(paths),
         output=out,
-        report_path=report_path or out / "report.json",
+        report_path=report_path,
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
         cache_dir=None if no_cache else out / ".dataprep-cache",
+        output_folder=True,
     )
