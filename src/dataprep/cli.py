@@ -112,9 +112,12 @@ def main(argv: list[str] | None = None) -> Any:
         _install_signal_handlers()
     try:
         return cli.main(args=args, prog_name="dataprep", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort as error:
+        # click turns KeyboardInterrupt (and our SIGTERM's Terminated) into Abort.
+        click.echo(
+            "Aborted; the outputs are either all from before this run or all from it.", err=True
+        )
+        sys.exit(getattr(error.__cause__, "exit_code", 130))
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
@@ -135,5 +138,7 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt as error:
         if debug:
             raise
-        click.echo("Interrupted; the outputs are either all from before this run or all from it.", err=True)
+        click.echo(
+            "Interrupted; the outputs are either all from before this run or all from it.", err=True
+        )
         sys.exit(getattr(error, "exit_code", 130))

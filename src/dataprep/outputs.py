@@ -40,7 +40,7 @@ from typing import IO, Any
 
 from dataprep.errors import OutputError
 
-__all__ = ["STAGING_PREFIX", "OutputSet", "atomic_write", "recover", "staging_leftovers"]
+__all__ = ["STAGING_PREFIX", "OutputSet", "atomic_write", "fault", "recover", "staging_leftovers"]
 
 STAGING_PREFIX = ".dataprep-staging-"
 _JOURNAL = "journal.json"
@@ -60,7 +60,7 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
-def _fault(step: str) -> None:
+def fault(step: str) -> None:
     """Fault injection for the commit tests: ``DATAPREP_FAULT=rename-2:sigkill``."""
     spec = os.environ.get("DATAPREP_FAULT")
     if not spec or ":" not in spec:
@@ -144,7 +144,7 @@ def _publish(entries: list[dict[str, str | None]]) -> None:
     done = 0
     try:
         for number, entry in enumerate(entries, start=1):
-            _fault(f"rename-{number}")
+            fault(f"rename-{number}")
             staged = str(entry["staged"])
             if os.path.lexists(staged):
                 os.replace(staged, str(entry["target"]))
@@ -309,7 +309,7 @@ class OutputSet:
 
     def commit(self) -> list[Path]:
         """Publish every staged file as one set (see the module docstring)."""
-        _fault("staged")
+        fault("staged")
         entries = self._entries()
         done = [Path(str(e["target"])) for e in entries]
         if entries:
@@ -319,7 +319,7 @@ class OutputSet:
                     _write_journal(self._primary, entries)
                 except OSError as error:
                     raise _os_error(done[0].parent, "write the commit journal", error) from None
-                _fault("journal")
+                fault("journal")
                 try:
                     _publish(entries)
                 except _RestoreFailedError:
@@ -330,9 +330,9 @@ class OutputSet:
                     raise
                 for directory in {p.parent for p in done}:
                     _fsync_dir(directory)
-                _fault("renamed")
+                fault("renamed")
                 (self._primary / _JOURNAL).unlink()
-        _fault("cleanup")
+        fault("cleanup")
         self._pending.clear()
         self._release()
         return done

@@ -1,8 +1,10 @@
 """A disk spool for stages that must see every row before emitting any.
 
 Dedupe and split keep only small per-row keys in memory; the rows themselves wait in
-Arrow IPC files in a temporary folder (under ``--cache-dir`` when given), so memory stays
-bounded on files with millions of rows.
+Arrow IPC files in a private folder inside the output's staging area (under ``--cache-dir``
+when given), so memory stays bounded on files with millions of rows and no raw row outlives
+the run: the folder goes with the staging area on every exit, and a killed run's is removed
+by the next run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+
+from dataprep.outputs import fault
 
 __all__ = ["Spool"]
 
@@ -28,6 +32,7 @@ class Spool:
         self.rows = 0
 
     def add(self, batch: pl.DataFrame) -> None:
+        fault("spool-add")
         path = self._dir / f"{len(self._files):06d}.arrow"
         batch.write_ipc(path, compression="lz4")
         self._files.append(path)
