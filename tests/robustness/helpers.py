@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "src"
+# DATAPREP_TEST_SRC runs the children against another tree (e.g. main, to see a test fail there).
+SRC = Path(os.environ.get("DATAPREP_TEST_SRC", str(ROOT / "src")))
 
 
 def env(**extra: str) -> dict[str, str]:
