@@ -31,7 +31,12 @@ FAULT_KINDS = (
     "content_filter",  # status 200, empty content, finish_reason "content_filter"
     "reply",  # status 200 with the given content (a seed duplicate, broken JSON, ...)
     "status",  # the given HTTP status with an OpenAI-style error body and code
+    "drip",  # status 200 whose body arrives one byte per ``drip_interval`` seconds
+    "bad_usage",  # status 200 whose ``usage`` fields are not numbers
 )
+#: In a fault's ``content`` or ``model``, replaced by the bearer token the client sent
+#: (a hostile or careless server echoing the API key).
+KEY_MARK = "{key}"
 
 _WORDS = [
     "apple",
@@ -184,6 +189,9 @@ class Fault:
     content: str | None = None
     status: int = 500
     code: str | None = None
+    #: Overrides the completion's ``model`` field (``{key}`` is replaced by the key).
+    model: str | None = None
+    drip_interval: float = 0.5
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -217,14 +225,16 @@ class ServerState:
             return self.faults.popleft() if self.faults else None
 
 
-def _completion(body: dict[str, Any], content: str | None, finish_reason: str) -> dict[str, Any]:
+def _completion(
+    body: dict[str, Any], content: str | None, finish_reason: str, model: str | None = None
+) -> dict[str, Any]:
     prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
     completion_tokens = len(content or "") // 4
     return {
         "id": "chatcmpl-" + request_hash(body)[:12],
         "object": "chat.completion",
         "created": 1_790_000_000,
-        "model": body.get("model", "fake"),
+        "model": model or body.get("model", "fake"),
         "choices": [
             {
                 "index": 0,
@@ -328,15 +338,51 @@ class _Handler(BaseHTTPRequestHandler):
             state.admitted += 1
             return False
 
-    def _succeed(self, body: dict[str, Any], key: str, content: str | None, finish: str) -> None:
-        payload = json.dumps(_completion(body, content, finish)).encode()
+    def _succeed(
+        self,
+        body: dict[str, Any],
+        key: str,
+        content: str | None,
+        finish: str,
+        model: str | None = None,
+    ) -> None:
+        payload = json.dumps(_completion(body, content, finish, model)).encode()
         with self.server.state.lock:
             self.server.state.successes[key] += 1
         self._send(200, payload)
 
+    def _echo(self, text: str | None) -> str | None:
+        """``text`` with ``{key}`` replaced by the bearer token of this request."""
+        if text is None:
+            return None
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        return text.replace(KEY_MARK, token)
+
+    def _drip(self, payload: bytes, interval: float) -> None:
+        """Headers at once, then the body one byte at a time: never idle long enough for a
+        read timeout, yet never finished within any sane deadline."""
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            for byte in payload:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(interval)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def _serve_fault(self, fault: Fault, body: dict[str, Any], key: str) -> bool:
         """Answer with ``fault``; False when the fault still ends in a normal success."""
-        if fault.kind == "429":
+        if fault.kind == "drip":
+            self._drip(json.dumps(_completion(body, made_up_reply(body), "stop")).encode(),
+                       fault.drip_interval)  # fmt: skip
+        elif fault.kind == "bad_usage":
+            completion = _completion(body, made_up_reply(body), "stop")
+            completion["usage"] = {"prompt_tokens": "many", "completion_tokens": [1]}
+            self._send(200, json.dumps(completion).encode())
+        elif fault.kind == "429":
             headers = {}
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
@@ -355,9 +401,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "content_filter":
             self._succeed(body, key, None, "content_filter")
         elif fault.kind == "reply":
-            self._succeed(body, key, fault.content, "stop")
+            content = self._echo(fault.content)
+            if content is None and fault.model is not None:
+                content = made_up_reply(body)
+            self._succeed(body, key, content, "stop", self._echo(fault.model))
         elif fault.kind == "status":
-            self._error(fault.status, fault.content or "error", code=fault.code)
+            self._error(fault.status, self._echo(fault.content) or "error", code=fault.code)
         return True
 
 

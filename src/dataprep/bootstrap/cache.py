@@ -32,10 +32,13 @@ def default_cache_dir() -> Path:
 class RequestCache:
     """Replies by request key; ``root=None`` disables caching."""
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, secret: str | None = None) -> None:
         self.root = root
+        #: An entry holding this text (the API key, echoed by a server) is never replayed.
+        self.secret = secret
         self.hits = 0
         self.writes = 0
+        self.refused = 0
         if root is not None:
             try:
                 root.mkdir(parents=True, exist_ok=True)
@@ -53,7 +56,13 @@ class RequestCache:
             return None
         path = self._path(request.key)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            if self.secret and self.secret in text:
+                # Written by an older version or another tool: refuse it, ask again.
+                self.refused += 1
+                path.unlink()
+                return None
+            entry = json.loads(text)
             reply = ChatReply.from_dict(entry["reply"])
         except FileNotFoundError:
             return None
@@ -70,7 +79,7 @@ class RequestCache:
         entry: dict[str, Any] = {
             "key": request.key,
             "request": request.body(),
-            "reply": reply.to_dict(),
+            "reply": reply.redacted(self.secret).to_dict(),
         }
         data = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
         path.parent.mkdir(exist_ok=True)

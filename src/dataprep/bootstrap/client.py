@@ -9,6 +9,7 @@ retry policy in ``dataprep.bootstrap.limits`` decides what happens next.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -82,13 +83,25 @@ class ChatReply:
             "model": self.model,
         }
 
+    def redacted(self, secret: str | None) -> ChatReply:
+        """This reply with ``secret`` removed from every string a server could echo it in."""
+        if not secret:
+            return self
+        return ChatReply(
+            content=None if self.content is None else redact(self.content, secret),
+            finish_reason=redact(self.finish_reason, secret),
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            model=redact(self.model, secret),
+        )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatReply:
         return cls(
             content=data.get("content"),
             finish_reason=str(data.get("finish_reason") or ""),
-            prompt_tokens=int(data.get("prompt_tokens") or 0),
-            completion_tokens=int(data.get("completion_tokens") or 0),
+            prompt_tokens=token_count(data.get("prompt_tokens")),
+            completion_tokens=token_count(data.get("completion_tokens")),
             model=str(data.get("model") or ""),
         )
 
@@ -119,10 +132,24 @@ class ChatModel(Protocol):
 
 
 def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced, for messages that echo input."""
+    """``text`` with every occurrence of ``secret`` replaced, for messages that echo input.
+
+    Redact before cutting a text short: a cut made first can leave most of the key in place.
+    """
     if secret:
         text = text.replace(secret, "[redacted]")
     return text
+
+
+def token_count(value: Any) -> int:
+    """A ``usage`` field as a count; a server's non-numeric value counts as 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int | float) and value == value and abs(value) < 1e15:
+        return max(0, int(value))
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return 0
 
 
 def retry_after_seconds(headers: Any) -> float | None:
@@ -173,6 +200,7 @@ class OpenAIChatModel:
         openai = require("openai", extra="bootstrap")
         self._openai = openai
         self._secret = api_key
+        self._timeout = timeout
         # OpenAI's reasoning models refuse ``max_tokens`` and want ``max_completion_tokens``.
         self._max_tokens_field = max_tokens_field
         self._client = openai.AsyncOpenAI(
@@ -189,7 +217,14 @@ class OpenAIChatModel:
         if self._max_tokens_field != "max_tokens":
             body[self._max_tokens_field] = body.pop("max_tokens")
         try:
-            completion = await self._client.chat.completions.create(**body, extra_body=extra)
+            # The SDK's timeout bounds each socket read; a server that drips one byte at a
+            # time never trips it. The wall-clock deadline covers the whole request.
+            completion = await asyncio.wait_for(
+                self._client.chat.completions.create(**body, extra_body=extra),
+                timeout=self._timeout,
+            )
+        except TimeoutError:
+            raise RetryableError("timeout") from None
         except self._openai.APIStatusError as error:
             raise self._status_error(
                 error, has_format=request.response_format is not None
@@ -201,7 +236,7 @@ class OpenAIChatModel:
         except (ValueError, self._openai.APIResponseValidationError):
             # A 200 whose body is not JSON (json.JSONDecodeError is a ValueError).
             raise RetryableError("malformed_response") from None
-        return self._reply(completion, request.model)
+        return self._reply(completion, request.model).redacted(self._secret)
 
     @staticmethod
     def _reply(completion: Any, requested_model: str) -> ChatReply:
@@ -214,8 +249,8 @@ class OpenAIChatModel:
         return ChatReply(
             content=getattr(message, "content", None),
             finish_reason=str(getattr(choice, "finish_reason", "") or ""),
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            prompt_tokens=token_count(getattr(usage, "prompt_tokens", 0)),
+            completion_tokens=token_count(getattr(usage, "completion_tokens", 0)),
             model=str(getattr(completion, "model", "") or requested_model),
         )
 
@@ -234,7 +269,7 @@ class OpenAIChatModel:
                 f"the endpoint refused the API key (HTTP {status})",
                 hint="Check the environment variable named by --api-key-env",
             )
-        message = redact(str(body.get("message") or "")[:200], self._secret)
+        message = redact(str(body.get("message") or ""), self._secret)[:200]
         if status == 400 and has_format and _about_format(message):
             return FormatNotSupportedError(status)
         return EndpointError(

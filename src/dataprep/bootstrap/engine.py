@@ -84,6 +84,8 @@ class Engine:
     budget: Budget
     structured: str = "auto"
     validate: Any = None
+    #: The API key: removed from every reply before it is used, cached or written.
+    secret: str | None = None
     #: Fields added to every provenance line (task, template hash).
     provenance_fields: dict[str, Any] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
@@ -222,7 +224,7 @@ class Engine:
         for attempt in range(self.policy.max_retries + 1):
             await self.limiter.acquire(estimate)
             try:
-                reply = await self.model.complete(request)
+                reply = (await self.model.complete(request)).redacted(self.secret)
             except RetryableError as error:
                 self.limiter.settle(estimate, 0)
                 self.retries[error.reason] += 1
@@ -309,6 +311,15 @@ class Engine:
         )
         self.ctx.reject(STAGE, frame, reason)
         self._show()
+
+    def every_request_failed(self) -> bool:
+        """No row, and every request ended by giving up (the endpoint never answered)."""
+        reasons = self.ctx.counts[STAGE].rejected
+        return (
+            not self.rows
+            and sum(reasons.values()) > 0
+            and all(reason.startswith("gave_up_after_") for reason in reasons)
+        )
 
     def _show(self) -> None:
         spend = f", ${self.budget.spent:.4f}" if self.budget.prices else ""

@@ -34,7 +34,7 @@ from dataprep.bootstrap.templates import (
     template_hash,
 )
 from dataprep.context import RunContext
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import ConfigError, EndpointError, OutputError
 from dataprep.guard import Labelled, check_paths, prepare_outputs
 from dataprep.io import beside
 from dataprep.progress import NullProgress, Progress
@@ -236,6 +236,7 @@ def run_bootstrap(
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     job, target, total = _build_job(config, source, ctx)
     cache_root = (config.cache_dir or default_cache_dir()) if config.use_cache else None
+    secret = os.environ.get(config.api_key_env) or None
     if model is None:
         model = OpenAIChatModel(
             api_key=_api_key(config),
@@ -250,7 +251,7 @@ def run_bootstrap(
         job=job,
         model=model,
         ctx=ctx,
-        cache=RequestCache(cache_root),
+        cache=RequestCache(cache_root, secret),
         target=target,
         total=total,
         concurrency=config.concurrency,
@@ -260,6 +261,7 @@ def run_bootstrap(
         budget=Budget(config.max_budget, prices),
         structured="text" if config.task == "dpo-from-sft" else config.structured,
         validate=check_records,
+        secret=secret,
         provenance_fields={
             "task": config.task,
             "template_sha256": template_hash(config.system_prompt, config.user_template),
@@ -267,6 +269,12 @@ def run_bootstrap(
     )
     try:
         asyncio.run(_run_engine(engine, model))
+        if engine.every_request_failed():
+            reasons = ", ".join(f"{r}: {n}" for r, n in sorted(ctx.counts[STAGE].rejected.items()))
+            raise EndpointError(
+                f"every request failed ({reasons}); no row was generated and nothing was written",
+                hint="Check --base-url and the endpoint's health, then rerun",
+            )
         _write(ctx, out, engine.rows, provenance_path, engine.provenance)
         summary = _report(config, engine, ctx, target, started, time.perf_counter() - clock)
         written = ctx.commit(summary, report_path)
@@ -353,6 +361,7 @@ def _report(
         "cache": {
             "hits": engine.cache.hits,
             "writes": engine.cache.writes,
+            "refused_with_key": engine.cache.refused,
             "dir": str(engine.cache.root) if engine.cache.root else None,
         },
         "warnings": list(ctx.warnings),
