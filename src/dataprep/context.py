@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import polars as pl
 from dataprep.io import OutputSet
 from dataprep.progress import NullProgress, Progress
 
-__all__ = ["RunContext", "StageCounts"]
+__all__ = ["RunContext", "StageCounts", "file_label"]
 
 
 @dataclass
@@ -47,6 +48,11 @@ class StageCounts:
             "notes": dict(sorted(self.notes.items())),
             "seconds": round(self.seconds, 3),
         }
+
+
+def file_label(path: str) -> str:
+    """A stable stand-in for an input file name: ``file-`` and 12 hex digits of its sha256."""
+    return "file-" + hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _json_default(value: Any) -> Any:
@@ -106,6 +112,11 @@ class RunContext:
             self._rejects_handle.write(
                 json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
             )
+
+    def path_label(self, path: str | Path) -> str:
+        """How reports and side files name an input: its path, or a stable hash of it when
+        PII is scrubbed (file names such as ``WhatsApp Chat with NAME.txt`` hold names)."""
+        return file_label(str(path)) if self.shared.get("private_sources") else str(path)
 
     def spool_dir(self) -> Path:
         """Where stages spool rows: ``--cache-dir`` when given, else the output's staging area

@@ -201,7 +201,7 @@ def build_report(
         "versions": versions(),
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
-        "inputs": [str(p) for p in ctx.inputs],
+        "inputs": [ctx.path_label(p) for p in ctx.inputs],
         "output": str(ctx.output) if ctx.output else None,
         "stages": stages,
         "rejects_by_reason": dict(sorted(rejects.items())),

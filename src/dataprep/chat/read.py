@@ -69,7 +69,10 @@ class ReadChat(Stage):
                 if self.params.on_unreadable == "fail":
                     raise
                 rejects(str(unit), error.line, "unreadable_file", None)
-                ctx.warn(f"skipped {unit}: {error}")
+                reason = str(error)
+                if error.path:
+                    reason = reason.replace(error.path, ctx.path_label(error.path))
+                ctx.warn(f"skipped {ctx.path_label(unit)}: {reason}")
             if rejects.rows:
                 ctx.reject(self.name, _reject_frame(rejects.rows))
             ctx.progress.advance("read")

@@ -16,14 +16,14 @@ Each file gets a ``.sources.jsonl`` sidecar tracing every line to its source fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 from pydantic import Field
 
-from dataprep.context import RunContext
+from dataprep.context import RunContext, file_label
 from dataprep.errors import ConfigError
 from dataprep.io import beside, split_output_paths
 from dataprep.registry import register
@@ -45,6 +45,22 @@ class WriteConversationsParams(StageParams):
     )
     min_samples_warning: int = Field(
         default=50, ge=0, description="Warn when fewer samples than this are written."
+    )
+
+
+def private_traces(samples: pl.DataFrame) -> pl.DataFrame:
+    """``source`` (``path:first-last``) and ``group`` (``path#n``) with the path as a label."""
+
+    def relabel(separator: str) -> Callable[[str], str]:
+        def apply(value: str) -> str:
+            path, sep, tail = value.rpartition(separator)
+            return f"{file_label(path)}{sep}{tail}" if sep else file_label(value)
+
+        return apply
+
+    return samples.with_columns(
+        pl.col("source").map_elements(relabel(":"), return_dtype=pl.Utf8),
+        pl.col("group").map_elements(relabel("#"), return_dtype=pl.Utf8),
     )
 
 
@@ -125,6 +141,8 @@ class WriteConversations(Stage):
         if split not in paths:
             paths[split] = split_output_paths(paths["train"], [split])[split]
         target = paths[split]
+        if ctx.shared.get("private_sources"):
+            samples = private_traces(samples)
         records = to_records_frame(samples, self.params.output_format, self.params.trace == "field")
         with ctx.outputs.open(target, "a") as handle:
             records.write_ndjson(handle)

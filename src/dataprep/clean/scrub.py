@@ -207,6 +207,8 @@ class ScrubPiiStage(Stage):
         self.changed: Counter[str] = Counter()
 
     def setup(self, ctx: RunContext) -> None:
+        # Side files (source traces) name input files by a stable hash when PII is scrubbed.
+        ctx.shared["private_sources"] = True
         require("presidio_analyzer", extra="clean")
         from dataprep.clean.pii import BatchAnalyzer
         from dataprep.clean.recognizers import ParticipantNames

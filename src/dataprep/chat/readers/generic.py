@@ -289,17 +289,18 @@ class JsonlReader:
 
 
 def _check_header(path: Path, header: list[str], options: ReaderOptions) -> None:
-    shown = ", ".join(header)
+    # The column names are not echoed: without a header line they are a message's text.
+    shown = f"{len(header)} columns in the first line; a CSV needs a header line naming them"
     if options.text_column not in header:
         raise InputError(
-            f"no {options.text_column!r} column (columns: {shown})",
+            f"no {options.text_column!r} column ({shown})",
             path=path,
             line=1,
             hint="You can fix this by naming the column that holds the message with --set read_chat.text_column=COLUMN",
         )
     if options.speaker_column not in header and (options.role_column or "") not in header:
         raise InputError(
-            f"no {options.speaker_column!r} or {options.role_column!r} column (columns: {shown})",
+            f"no {options.speaker_column!r} or {options.role_column!r} column ({shown})",
             path=path,
             line=1,
             hint="You can fix this with --set read_chat.speaker_column=COLUMN (or read_chat.role_column)",
