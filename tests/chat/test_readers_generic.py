@@ -216,7 +216,9 @@ def test_csv_short_rows_are_rejects_and_missing_columns_are_errors(tmp_path: Pat
     frame, rejects = read(CsvReader(), path)
     assert frame["text"].to_list() == ["hello", "bye"]
     assert [(r[1], r[2], r[3]) for r in rejects] == [(3, "wrong_field_count", "B")]
-    with pytest.raises(InputError, match=r"c\.csv:1: no 'body' column \(2 columns in the first line"):
+    with pytest.raises(
+        InputError, match=r"c\.csv:1: no 'body' column \(2 columns in the first line"
+    ):
         read(CsvReader(), path, text_column="body")
     with pytest.raises(InputError, match="no 'author' or 'role' column"):
         read(CsvReader(), path, speaker_column="author")

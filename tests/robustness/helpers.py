@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+WHATSAPP = ROOT / "fixtures/chat/whatsapp/android_dmy_24h_colin.txt"
 # DATAPREP_TEST_SRC runs the children against another tree (e.g. main, to see a test fail there).
 SRC = Path(os.environ.get("DATAPREP_TEST_SRC", str(ROOT / "src")))
 

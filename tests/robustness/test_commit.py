@@ -63,12 +63,8 @@ def test_publication_survives_a_fault_at_every_step(tmp_path, step, action):
     assert staging_leftovers(tmp_path) == []
     if action == "sigkill" and step not in ("staged",):
         assert state == NEW  # the journal was written: the next run completes the set
-    if (
-        action in ("raise", "eacces")
-        and step in ("staged", "journal")
-        or step.startswith("rename-")
-        and action in ("raise", "eacces")
-    ):
+    errors = ("raise", "eacces")
+    if action in errors and (step in ("staged", "journal") or step.startswith("rename-")):
         assert state == OLD  # an error before or during the renames restores the old set
     if action in ("sigint", "sigterm") and step != "staged":
         assert state == NEW  # signals are held while the set is published

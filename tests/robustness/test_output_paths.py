@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.helpers import assert_one_line_error, run_cli, write_conversations
-
-WHATSAPP = Path(__file__).resolve().parents[2] / "fixtures/chat/whatsapp/android_dmy_24h_colin.txt"
+from tests.robustness.helpers import WHATSAPP, assert_one_line_error, run_cli, write_conversations
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Side files and error lines carry no personal data: file names become labels, no
+message text reaches stderr."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.robustness.helpers import WHATSAPP, assert_one_line_error, run_cli, snapshot
+
+
+@pytest.mark.model
+def test_a_contact_name_in_the_export_file_name_stays_out_of_side_files(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(WHATSAPP, exports / "WhatsApp Chat with Maya Lopez.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli("chat", exports, "--me", "Colin", "--out", out / "train.jsonl", timeout=300)
+    assert result.returncode == 0, result.stderr
+    sidecar = (out / "train.sources.jsonl").read_text()
+    assert "file-" in sidecar
+    for name, data in snapshot(out).items():
+        assert b"Maya" not in data and b"Lopez" not in data, name
+    assert "Maya" not in result.stderr
+
+
+def test_without_pii_scrubbing_traces_keep_the_file_names(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(WHATSAPP, exports / "chat.txt")
+    result = run_cli(
+        "chat", exports, "--me", "Colin", "--no-pii", "--out", tmp_path / "train.jsonl"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "exports/chat.txt:" in (tmp_path / "train.sources.jsonl").read_text()
+
+
+def test_a_csv_without_a_header_line_keeps_its_text_out_of_the_error(tmp_path):
+    data = tmp_path / "messages.csv"
+    data.write_text(
+        "Maya,I moved to 12 Rue Lepic last week,2024-01-01\nColin,nice,2024-01-01\n",
+        encoding="utf-8",
+    )
+    result = run_cli("chat", data, "--me", "Colin", "--no-pii", "--out", tmp_path / "o.jsonl")
+    line = assert_one_line_error(result)
+    assert "Rue Lepic" not in result.stderr and "Maya" not in result.stderr, line
