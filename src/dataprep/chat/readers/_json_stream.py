@@ -26,8 +26,23 @@ CHUNK_BYTES = 4 * 1024 * 1024
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_TAIL = re.compile(r"[0-9eE.+-]*\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
-# A chunk cut inside an escape ("\", "\x", "\x0") would hide it from the transform.
-_OPEN_ESCAPE = re.compile(r"\\+(?:x[0-9A-Fa-f]?)?\Z")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def open_escape_start(text: str) -> int | None:
+    """Where an escape cut by the chunk's end starts (``\\``, ``\\x``, ``\\x0``), or None.
+
+    A chunk cut inside an escape would hide it from the transform. Scanned from the end in
+    linear time: a regular expression searching for a backslash run anchored at the end is
+    quadratic in the run's length (a hostile file of backslashes took minutes).
+    """
+    end = len(text)
+    if end >= 2 and text[-1] in _HEX and text[-2] == "x":
+        end -= 2
+    elif end >= 1 and text[-1] == "x":
+        end -= 1
+    start = len(text[:end].rstrip("\\"))
+    return start if start < end else None
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -98,9 +113,9 @@ class TextSource:
             if self._transform is not None:
                 text = self._held + text
                 self._held = ""
-                match = None if final else _OPEN_ESCAPE.search(text)
-                if match is not None:
-                    text, self._held = text[: match.start()], text[match.start() :]
+                start = None if final else open_escape_start(text)
+                if start is not None:
+                    text, self._held = text[:start], text[start:]
                 text = self._transform(text)
             if text:
                 return text
