@@ -100,6 +100,11 @@ def _install_signal_handlers() -> None:
             signal.signal(sig, _on_terminate)
 
 
+def _printable(text: str) -> str:
+    """``text`` safe to print: lone surrogates (from non-UTF-8 names) become escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: runs the CLI and turns ``DataprepError`` into one line and an exit code.
 
@@ -126,14 +131,14 @@ def main(argv: list[str] | None = None) -> Any:
     except DataprepError as error:
         if debug:
             raise
-        click.echo(f"Error: {error}", err=True)
+        click.echo(_printable(f"Error: {error}"), err=True)
         sys.exit(error.exit_code)
     except OSError as error:
         # A file system failure no check caught (disk full, I/O error): one line, exit 2.
         if debug:
             raise
         where = f"{error.filename}: " if error.filename else ""
-        click.echo(f"Error: {where}{error.strerror or error}", err=True)
+        click.echo(_printable(f"Error: {where}{error.strerror or error}"), err=True)
         sys.exit(2)
     except KeyboardInterrupt as error:
         if debug:

@@ -6,6 +6,7 @@ and an exit code in one place (``dataprep.cli``). ``--debug`` re-raises instead.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = [
@@ -69,7 +70,9 @@ class InputError(DataprepError):
     ) -> None:
         location = ""
         if path is not None:
-            location = str(path) + (f":{line}" if line is not None else "") + ": "
+            # A name with bytes that are not UTF-8 must still print (as U+FFFD).
+            shown = os.fsencode(path).decode("utf-8", "replace")
+            location = shown + (f":{line}" if line is not None else "") + ": "
         super().__init__(location + message, hint=hint)
         self.path = None if path is None else str(path)
         self.line = line

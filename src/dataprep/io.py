@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dataprep import safejson
 from dataprep.errors import InputError
 from dataprep.outputs import OutputSet, atomic_write
 
@@ -103,7 +104,7 @@ def iter_jsonl(
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line), None
+            yield number, safejson.loads(line), None
         except json.JSONDecodeError as error:
             yield number, line, f"invalid JSON ({error.msg} at column {error.colno})"
 

@@ -52,7 +52,13 @@ class ReadChat(Stage):
             get_reader(self.params.input_format)  # unknown names list the valid ones
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        units = discover_inputs(list(ctx.inputs))
+        skipped: list[tuple[str, str]] = []
+        units = discover_inputs(list(ctx.inputs), skipped)
+        if skipped:
+            gone = _RejectBuffer()
+            for source, reason in skipped:
+                gone(source, None, reason, None)
+            ctx.reject(self.name, _reject_frame(gone.rows))
         options = ReaderOptions(**self.params.model_dump(include=set(ReaderOptions.model_fields)))
         ctx.progress.task("read", "Reading exports", total=len(units))
         formats: dict[str, int] = {}
@@ -60,11 +66,16 @@ class ReadChat(Stage):
             prefix = _location_prefix(unit, ctx.inputs)
             rejects = _RejectBuffer(prefix)
             try:
-                for batch in self._read_unit(unit, options, rejects, formats):
-                    yield batch.with_columns(
-                        pl.col("conversation").str.strip_prefix(prefix),
-                        pl.col("source_file").str.strip_prefix(prefix),
-                    )
+                try:
+                    for batch in self._read_unit(unit, options, rejects, formats):
+                        yield batch.with_columns(
+                            pl.col("conversation").str.strip_prefix(prefix),
+                            pl.col("source_file").str.strip_prefix(prefix),
+                        )
+                except OSError as error:  # unreadable file, I/O error
+                    raise InputError(
+                        f"cannot read ({error.strerror or error})", path=unit
+                    ) from None
             except InputError as error:
                 if self.params.on_unreadable == "fail":
                     raise

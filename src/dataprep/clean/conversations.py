@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import Field
 
+from dataprep import safejson
 from dataprep.chat.schema import SAMPLE_SCHEMA, TURN
 from dataprep.errors import ConfigError, InputError
 from dataprep.io import split_output_paths
@@ -240,7 +241,7 @@ class ReadConversations(Stage):
     @staticmethod
     def _decode(raw: bytes) -> tuple[str | None, str, Any]:
         try:
-            return None, "", json.loads(raw.decode("utf-8"))
+            return None, "", safejson.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
             return "invalid_utf8", f"byte {error.start}", None
         except json.JSONDecodeError as error:

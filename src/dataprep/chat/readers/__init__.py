@@ -7,7 +7,10 @@ counted rejects through ``Rejecter``; a unit that cannot be read at all raises `
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal, Protocol
@@ -25,6 +28,7 @@ __all__ = [
     "detect_format",
     "discover_inputs",
     "get_reader",
+    "printable_path",
     "reader_names",
 ]
 
@@ -139,39 +143,116 @@ def _is_media_folder(path: Path) -> bool:
     return any(p.is_file() and p.name.startswith(base) for p in path.parent.iterdir())
 
 
-def discover_inputs(paths: list[Path]) -> list[Path]:
+def _kind(path: Path) -> str:
+    """``file``, ``folder``, ``missing``, ``broken_link``, ``link_loop``, ``unreadable`` or
+    ``special`` (FIFO, socket, device: reading one could block forever)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "broken_link" if os.path.islink(path) else "missing"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "link_loop"
+        return "unreadable"
+    if stat.S_ISDIR(info.st_mode):
+        return "folder"
+    if stat.S_ISREG(info.st_mode):
+        return "file"
+    return "special"
+
+
+_EXPLICIT_ERRORS = {
+    "missing": "no such file or directory",
+    "broken_link": "a symbolic link to a file that does not exist",
+    "link_loop": "a symbolic link loop",
+    "unreadable": "cannot be examined (permission denied)",
+    "special": "not a regular file or folder (a FIFO, socket or device)",
+}
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def discover_inputs(paths: list[Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """Expand folders into readable units, sorted for a deterministic order.
 
     A folder holding ``channels.json`` and ``users.json`` is one Slack export unit.
-    Hidden files and our own outputs (``*.report.json``) are skipped.
+    Hidden files and our own outputs (``*.report.json``) are skipped. Inside folders, every
+    entry with a chat suffix that cannot be read is added to ``skipped`` as ``(path, reason)``
+    (broken links, link loops, FIFOs and devices, unreadable folders, file names that are not
+    UTF-8); each folder is visited once by its real identity, so links to parents cannot
+    make the walk loop or explode. A path given explicitly that cannot be read is an error.
     """
-    units: list[Path] = []
+    units: dict[tuple[int, int], Path] = {}
+    seen_folders: set[tuple[int, int]] = set()
+
+    def skip(path: Path, reason: str) -> None:
+        if skipped is not None:
+            skipped.append((printable_path(path), reason))
+
+    def add(path: Path) -> None:
+        info = os.stat(path)
+        units.setdefault((info.st_dev, info.st_ino), path)
+
     for path in paths:
-        if not path.exists():
-            raise InputError("no such file or directory", path=path)
-        if path.is_file() or _is_slack_folder(path):
-            units.append(path)
+        kind = _kind(path)
+        if kind not in ("file", "folder"):
+            raise InputError(_EXPLICIT_ERRORS[kind], path=path)
+        if not _utf8_name(path):
+            raise InputError(
+                "the name is not valid UTF-8", path=path, hint="Rename it to a UTF-8 name"
+            )
+        if kind == "file" or _is_slack_folder(path):
+            add(path)
             continue
         stack = [path]
         while stack:
             folder = stack.pop()
-            if _is_slack_folder(folder):
-                units.append(folder)
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen_folders:
                 continue
-            for child in sorted(folder.iterdir()):
+            seen_folders.add((info.st_dev, info.st_ino))
+            if _is_slack_folder(folder):
+                add(folder)
+                continue
+            try:
+                children = sorted(folder.iterdir())
+            except OSError:
+                skip(folder, "unreadable_folder")
+                continue
+            for child in children:
                 if child.name.startswith("."):
                     continue
-                if child.is_dir():
+                kind = _kind(child)
+                chat_name = child.suffix.lower() in _SUFFIXES
+                if not _utf8_name(child):
+                    if chat_name or kind == "folder":
+                        skip(child, "file_name_not_utf8")
+                elif kind == "folder":
                     if not _is_media_folder(child):
                         stack.append(child)
-                elif child.suffix.lower() in _SUFFIXES and not child.name.endswith(".report.json"):
-                    units.append(child)
+                elif not chat_name or child.name.endswith(".report.json"):
+                    continue
+                elif kind == "file":
+                    add(child)
+                else:
+                    skip(child, kind if kind != "special" else "not_a_regular_file")
     if not units:
-        shown = ", ".join(str(p) for p in paths)
+        shown = ", ".join(printable_path(p) for p in paths)
         raise InputError(
             f"{shown}: no chat exports found (looked for {', '.join(sorted(_SUFFIXES))} files and Slack export folders)"
         )
-    return sorted(set(units))
+    return sorted(units.values())
+
+
+def printable_path(path: str | Path) -> str:
+    """A path as text that can always be printed and written (bad bytes become U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def _head(path: Path, encoding: str | None) -> str:
@@ -199,6 +280,14 @@ def detect_format(path: Path, options: ReaderOptions | None = None) -> ChatReade
     for reader in _all_readers().values():
         if reader.sniff(path, head):
             return reader
+    if path.suffix.lower() == ".zip":
+        # Say what is wrong with the archive (corrupt, encrypted, a bomb) when that is why
+        # no reader recognised it.
+        from dataprep.chat.readers.archive import read_zip_members
+
+        read_zip_members(
+            path, suffixes=(".txt", ".json"), max_member_bytes=options.max_member_bytes
+        )
     raise InputError(
         "unknown chat export format",
         path=path,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from dataprep import safejson
 from dataprep.errors import InputError
 from dataprep.io import _BOMS, _sniff_utf16
 
@@ -239,7 +240,7 @@ class JsonCursor:
         self.pos += 1
 
     def value(self) -> Any:
-        """Decode the next value whole."""
+        """Decode the next value whole (depth-limited, lone surrogates repaired)."""
         self.peek()
         while True:
             try:
@@ -256,8 +257,11 @@ class JsonCursor:
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if number and _NUMBER_TAIL.match(self.text, end) and self._more(double=True):
                 continue
-            self.pos = end
-            return value
+            start, self.pos = self.pos, end
+            try:
+                return safejson.checked(value, self.text[start:end])
+            except json.JSONDecodeError as error:
+                raise InputError(error.msg, path=self.path, line=self._line(start)) from None
 
     def members(self) -> Iterator[str]:
         """Keys of the object at the cursor; the caller consumes each key's value."""

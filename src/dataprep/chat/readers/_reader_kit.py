@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from dataprep import safejson
 from dataprep.chat.schema import MESSAGE_SCHEMA, messages_frame
 from dataprep.errors import InputError
 from dataprep.io import decode_bytes, read_text
@@ -132,7 +133,7 @@ def parse_json_document(
     if text is None:
         text = read_text(path, encoding) if data is None else decode_bytes(data, path, encoding)
     try:
-        return json.loads(text, strict=False, object_pairs_hook=object_pairs_hook)
+        return safejson.loads(text, strict=False, object_pairs_hook=object_pairs_hook)
     except json.JSONDecodeError as error:
         raise _json_error(path, text, error) from None
     except RecursionError:
@@ -157,7 +158,7 @@ def first_json_line(head: str, whole: bool, max_lines: int = 20) -> Any:
         if not line.strip():
             continue
         try:
-            return json.loads(line)
+            return safejson.loads(line)
         except json.JSONDecodeError:
             continue
     return None

@@ -15,9 +15,16 @@ from pathlib import Path
 
 from dataprep.errors import InputError
 
-__all__ = ["read_zip_members"]
+__all__ = ["check_member", "read_zip_members"]
 
 _CHUNK = 1024 * 1024
+#: Chat text deflates about 3-10x; a member declaring far more is a bomb. Small members may
+#: compress better (a run of one character) and are bounded by their size anyway.
+MAX_RATIO = 100
+_RATIO_FLOOR = 8 * 1024 * 1024
+#: Only these methods stream with a bounded output per read; zipfile inflates a whole
+#: bzip2/lzma chunk at once, which a few KB can turn into gigabytes. No export uses them.
+SAFE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: Many members each under the limit are a bomb too: the members returned together may hold
 #: at most this many times ``max_member_bytes``.
 TOTAL_FACTOR = 4
@@ -37,6 +44,26 @@ def _check_name(path: Path, info: zipfile.ZipInfo) -> None:
         )
     if stat.S_ISLNK(info.external_attr >> 16):
         raise InputError(f"zip member {name!r} is a symbolic link; refusing the archive", path=path)
+
+
+def check_member(path: Path, info: zipfile.ZipInfo) -> None:
+    """Refuse a member before inflating it: encrypted, an unsafe method, a bomb's ratio."""
+    name = info.filename
+    if info.flag_bits & 0x1:
+        raise InputError(f"zip member {name!r} is encrypted", path=path)
+    if info.compress_type not in SAFE_METHODS:
+        raise InputError(
+            f"zip member {name!r} uses compression method {info.compress_type}, which chat "
+            "exports do not use (only stored and deflate are read)",
+            path=path,
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > _RATIO_FLOOR and ratio > MAX_RATIO:
+        raise InputError(
+            f"zip member {name!r} declares {info.file_size:,} bytes from {info.compress_size:,} "
+            f"compressed (ratio {ratio:,.0f}:1, the limit is {MAX_RATIO}:1); refusing a likely zip bomb",
+            path=path,
+        )
 
 
 def _read_limited(
@@ -86,8 +113,7 @@ def read_zip_members(
         for info in infos:
             if info.is_dir() or not info.filename.lower().endswith(lowered):
                 continue
-            if info.flag_bits & 0x1:
-                raise InputError(f"zip member {info.filename!r} is encrypted", path=path)
+            check_member(path, info)
             limit, limit_text = (
                 max_member_bytes,
                 f"the limit of {max_member_bytes:,} bytes uncompressed",

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from dataprep import safejson
 from dataprep.chat.readers import ReaderOptions, Rejecter
 from dataprep.chat.readers._json_stream import TextSource, iter_lines
 from dataprep.chat.readers._reader_kit import (
@@ -67,7 +68,7 @@ def _iter_objects(
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = safejson.loads(line)
         except json.JSONDecodeError:
             reject(source, number, "invalid_json", line.rstrip("\r\n")[:1000])
             continue

@@ -161,8 +161,12 @@ class WeChatReader:
     def sniff(self, path: Path, head: str) -> bool:
         if path.suffix.lower() != ".csv":
             return False
-        first_line = head.lstrip("\ufeff").split("\n", 1)[0]
-        return header_layout(next(csv.reader([first_line]), [])) is not None
+        # Old Mac exports end lines with a lone CR: split on every kind of line end.
+        first_line = re.split(r"\r\n|\r|\n", head.lstrip("\ufeff"), maxsplit=1)[0]
+        try:
+            return header_layout(next(csv.reader([first_line]), [])) is not None
+        except csv.Error:
+            return False
 
     @whole_input
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, Literal
 import polars as pl
 
 from dataprep.chat.readers import ReaderOptions, Rejecter
-from dataprep.chat.readers.archive import read_zip_members
+from dataprep.chat.readers.archive import check_member, read_zip_members
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
 from dataprep.io import _BOMS, _sniff_utf16, decode_bytes
@@ -433,6 +434,15 @@ def _decode_head(data: bytes) -> str:
     return data.decode(_sniff_utf16(data) or "utf-8", errors="replace")
 
 
+def _sniffable(path: Path, info: zipfile.ZipInfo) -> bool:
+    """Whether a member may be opened to look at its head (no bomb, no unsafe method)."""
+    try:
+        check_member(path, info)
+    except InputError:
+        return False
+    return True
+
+
 class WhatsAppReader:
     """Reads WhatsApp ``.txt`` exports and the ``.zip`` a phone produces."""
 
@@ -447,12 +457,13 @@ class WhatsAppReader:
         try:
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
-                    if info.filename.lower().endswith(".txt") and not info.flag_bits & 0x1:
+                    if info.filename.lower().endswith(".txt") and _sniffable(path, info):
                         with archive.open(info) as member:
                             if _looks_like_chat(_decode_head(member.read(8192))):
                                 return True
         except (
             zipfile.BadZipFile,
+            zlib.error,
             OSError,
             EOFError,
             ValueError,
