@@ -84,9 +84,8 @@ def test_zip_bomb_stops_at_the_limit(tmp_path: Path) -> None:
         for _ in range(200):
             member.write(zeros)
     assert path.stat().st_size < 2 * MB
-    with pytest.raises(
-        InputError, match=r"larger than the limit of 1,048,576 bytes.*declares 209,715,200"
-    ):
+    # The declared ratio (about 1000:1) refuses it before a byte is inflated.
+    with pytest.raises(InputError, match=r"declares 209,715,200 bytes .* likely zip bomb"):
         read_zip_members(path, suffixes=(".txt",), max_member_bytes=MB)
 
 
