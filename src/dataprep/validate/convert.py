@@ -16,6 +16,7 @@ from pydantic_core import from_json
 
 from dataprep.errors import ConfigError, InputError
 from dataprep.io import OutputSet
+from dataprep.textlines import capped_lines
 from dataprep.validate.fixes import Mapping, suggest_mapping
 from dataprep.validate.formats import FORMAT_LABELS, candidate_formats, check_profile
 
@@ -37,7 +38,11 @@ def _rows(path: str | Path) -> Any:
     except OSError as error:
         raise InputError(error.strerror or "cannot open", path=path) from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, line, size in capped_lines(handle):
+            if line is None:
+                yield number, b"", ValueError(f"row of {size:,} bytes is over the size limit")
+                continue
+            raw = line
             if raw.isspace():
                 continue
             try:

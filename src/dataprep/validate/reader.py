@@ -16,6 +16,7 @@ from typing import Any
 from pydantic_core import from_json
 
 from dataprep.errors import InputError
+from dataprep.textlines import capped_lines, max_row_bytes
 from dataprep.validate.engine import Report, Validator, normalize, prompt_text
 from dataprep.validate.formats import candidate_formats
 
@@ -97,7 +98,13 @@ def validate_file(
         gc.disable()
     try:
         with _open(path) as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, line, size in capped_lines(handle):
+                if line is None:
+                    locate(number)
+                    emit("J001", "", f"the row is {size:,} bytes, more than the limit of "
+                         f"{max_row_bytes():,} (DATAPREP_MAX_ROW_BYTES); not read")  # fmt: skip
+                    continue
+                raw = line
                 if number == 1:
                     validator.locate(1)
                     raw, go_on = _first_line_problem(raw, validator)

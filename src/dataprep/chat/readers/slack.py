@@ -9,6 +9,7 @@ channels, private groups, DMs and group DMs all come through; the conversation i
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -103,7 +104,7 @@ def user_names(users: Any) -> dict[str, str]:
 def _speaker(message: dict[str, Any], users: dict[str, str]) -> tuple[str | None, str | None]:
     """(name, id) of the author; a bot message keeps the bot's own username."""
     user_id = message.get("user") or message.get("bot_id")
-    if message.get("subtype") == "bot_message" or (
+    if message.get("subtype") == "bot_message" or (  # == on a list is just False
         not message.get("user") and message.get("bot_id")
     ):
         bot = as_object(message.get("bot_profile"))
@@ -129,6 +130,8 @@ def _media_text(message: dict[str, Any]) -> str | None:
 def message_row(message: dict[str, Any], users: dict[str, str]) -> dict[str, Any]:
     """One messages-table row (without conversation and source) for a Slack message."""
     subtype = message.get("subtype")
+    if not isinstance(subtype, str):  # hostile or broken exports: a list, a number
+        subtype = None
     text = render_markup(str(message.get("text") or ""), users)
     speaker, speaker_id = _speaker(message, users)
     kind = "text"
@@ -165,10 +168,20 @@ def _export_prefix(names: list[str]) -> str | None:
     return None
 
 
-def _folder_files(root: Path) -> ExportFiles:
+def _folder_files(root: Path, reject: Rejecter) -> ExportFiles:
+    """The export's JSON files; a channel folder that cannot be listed is a counted reject
+    (``glob`` would skip it silently)."""
     files: ExportFiles = {item.name: (str(item), item) for item in root.glob("*.json")}
-    for item in root.glob("*/*.json"):
-        files[f"{item.parent.name}/{item.name}"] = (str(item), item)
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        try:
+            items = sorted(folder.glob("*.json")) if os.access(folder, os.R_OK | os.X_OK) else None
+        except OSError:
+            items = None
+        if items is None:
+            reject(str(folder), None, "unreadable_folder", None)
+            continue
+        for item in items:
+            files[f"{folder.name}/{item.name}"] = (str(item), item)
     return files
 
 
@@ -251,7 +264,7 @@ class SlackReader:
         if path.is_file() and path.suffix.lower() == ".json":
             yield from self._read_loose_day(path, options, reject)
             return
-        files = _zip_files(path, options) if path.is_file() else _folder_files(path)
+        files = _zip_files(path, options) if path.is_file() else _folder_files(path, reject)
         users_entry = files.get("users.json") or files.get("org_users.json")
         users = user_names(_load(users_entry, options)) if users_entry else {}
         batcher = MessageBatcher()
