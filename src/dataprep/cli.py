@@ -10,6 +10,7 @@ Exit codes: 0 success, 1 the run finished but the data failed a check (``validat
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from typing import Any
@@ -100,6 +101,18 @@ def _install_signal_handlers() -> None:
             signal.signal(sig, _on_terminate)
 
 
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+def _describe_os_error(error: OSError) -> str:
+    """One line for a file system error; a full disk says the old outputs are intact."""
+    where = f"{error.filename}: " if error.filename else ""
+    reason = error.strerror or str(error)
+    if error.errno in _WRITE_ERRNOS or "os error 28" in str(error):
+        return f"{where}cannot write the outputs ({reason}); the previous outputs are unchanged"
+    return where + reason
+
+
 def _printable(text: str) -> str:
     """``text`` safe to print: lone surrogates (from non-UTF-8 names) become escapes."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -137,8 +150,7 @@ def main(argv: list[str] | None = None) -> Any:
         # A file system failure no check caught (disk full, I/O error): one line, exit 2.
         if debug:
             raise
-        where = f"{error.filename}: " if error.filename else ""
-        click.echo(_printable(f"Error: {where}{error.strerror or error}"), err=True)
+        click.echo(_printable(f"Error: {_describe_os_error(error)}"), err=True)
         sys.exit(2)
     except KeyboardInterrupt as error:
         if debug:

@@ -23,14 +23,53 @@ def env(**extra: str) -> dict[str, str]:
     return values
 
 
+#: Runs a child as root without the capabilities that bypass file permissions, so mode
+#: bits apply to it as to any unprivileged user (the venv's Python lives under /root, which
+#: user ``nobody`` cannot reach).
+UNPRIVILEGED = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
 def run_cli(
-    *args: str | Path, timeout: float = 120, cwd: Path | None = None, **extra: str
+    *args: str | Path,
+    timeout: float = 120,
+    cwd: Path | None = None,
+    prefix: list[str] | None = None,
+    **extra: str,
 ) -> subprocess.CompletedProcess[str]:
     """``dataprep ARGS`` in a child process (so signals and kills are real)."""
     command = [sys.executable, "-c", "from dataprep.cli import main; main()", *map(str, args)]
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, env=env(**extra), cwd=cwd
+        [*(prefix or []), *command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(**extra),
+        cwd=cwd,
     )
+
+
+_MEASURE = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+sys.stdout.write(f"{code} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+"""
+
+
+def peak_rss_mb(*args: str | Path, timeout: float = 120, **extra: str) -> tuple[int, float, str]:
+    """Run ``dataprep ARGS``; returns (exit code, its peak resident memory in MB, stderr).
+
+    A small wrapper process runs it, so the peak is this one child's, not the test's.
+    """
+    command = [sys.executable, "-c", "from dataprep.cli import main; main()", *map(str, args)]
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(**extra),
+    )
+    code, rss_kb = result.stdout.split()
+    return int(code), int(rss_kb) / 1024, result.stderr
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

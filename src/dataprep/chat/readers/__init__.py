@@ -131,8 +131,11 @@ _SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ".csv", ".zip"}
 
 def _is_slack_folder(path: Path) -> bool:
     # Enterprise Grid exports name the user list org_users.json.
-    users = (path / "users.json").is_file() or (path / "org_users.json").is_file()
-    return path.is_dir() and (path / "channels.json").is_file() and users
+    try:
+        users = (path / "users.json").is_file() or (path / "org_users.json").is_file()
+        return path.is_dir() and (path / "channels.json").is_file() and users
+    except OSError:  # a folder we may not look into: the walk rejects it
+        return False
 
 
 def _is_media_folder(path: Path) -> bool:
