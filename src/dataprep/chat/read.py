@@ -15,6 +15,7 @@ from dataprep.chat.readers import (
     detect_format,
     discover_inputs,
     get_reader,
+    read_unit,
 )
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.context import RunContext
@@ -97,7 +98,7 @@ class ReadChat(Stage):
         else:
             reader = get_reader(self.params.input_format)
         formats[reader.name] = formats.get(reader.name, 0) + 1
-        for batch in reader.read(unit, options, reject):
+        for batch in read_unit(reader, unit, options, reject):
             if batch.height:
                 yield batch.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])
 

@@ -111,6 +111,8 @@ def _probe_av(path: Path) -> AudioInfo:
             if not container.streams.audio:
                 raise InputError("no audio stream", path=path)
             stream = container.streams.audio[0]
+            if not stream.codec_context.sample_rate or stream.codec_context.sample_rate <= 0:
+                raise InputError("the audio stream has no sample rate", path=path)
             frames = None
             if stream.duration is not None and stream.time_base is not None:
                 frames = int(stream.duration * stream.time_base * stream.codec_context.sample_rate)
@@ -168,9 +170,9 @@ def iter_resampled(path: Path, rate: int, info: AudioInfo | None = None) -> Iter
         _blocks_soundfile(path, info) if info.backend == "soundfile" else _blocks_av(path, info)
     )
     stream: Any = None
-    if info.sample_rate != rate:
-        stream = soxr.ResampleStream(info.sample_rate, rate, 1, dtype="float32", quality="HQ")
     try:
+        if info.sample_rate != rate:
+            stream = soxr.ResampleStream(info.sample_rate, rate, 1, dtype="float32", quality="HQ")
         for block in blocks:
             if stream is None:
                 yield block

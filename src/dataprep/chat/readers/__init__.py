@@ -29,6 +29,7 @@ __all__ = [
     "discover_inputs",
     "get_reader",
     "printable_path",
+    "read_unit",
     "reader_names",
 ]
 
@@ -274,6 +275,29 @@ def _head(path: Path, encoding: str | None) -> str:
         else:
             guess = _sniff_utf16(data) or "utf-8"
     return data.decode(guess, errors="replace")
+
+
+#: What a reader raises when a hostile or broken export has an unexpected shape (a list
+#: where a name goes, ``true`` where a list goes): the file is unreadable, not a crash.
+_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError)
+
+
+def read_unit(
+    reader: ChatReader, path: Path, options: ReaderOptions, reject: Rejecter
+) -> Iterator[pl.DataFrame]:
+    """``reader.read`` with a shape error turned into ``InputError`` (one line, or a
+    counted ``unreadable_file`` with ``--skip-bad-files``). The message names the error
+    type only: its text could quote the file's content."""
+    try:
+        yield from reader.read(path, options, reject)
+    except InputError:
+        raise
+    except _SHAPE_ERRORS as error:
+        raise InputError(
+            f"unexpected structure for a {reader.name} export ({type(error).__name__})",
+            path=path,
+            hint="If this is a real export, please report it",
+        ) from None
 
 
 def detect_format(path: Path, options: ReaderOptions | None = None) -> ChatReader:

@@ -42,6 +42,31 @@ BATCH_ROWS = 50_000
 _COLUMNS = tuple(MESSAGE_SCHEMA)
 
 
+def _coerce_value(value: Any, kind: type) -> Any:
+    if value is None:
+        return None
+    if kind is str:
+        if isinstance(value, str):
+            return value.encode("utf-8", "replace").decode("utf-8")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return None
+    if kind is bool:
+        return value if isinstance(value, bool) else None
+    if kind is int:
+        fits = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+        return value if fits else None
+    return value if isinstance(value, datetime) else None
+
+
+_COLUMN_TYPES = {"is_me": bool, "time": datetime, "source_line": int}
+
+
+def _coerced(name: str, values: list[Any]) -> list[Any]:
+    kind = _COLUMN_TYPES.get(name, str)
+    return [_coerce_value(value, kind) for value in values]
+
+
 class MessageBatcher:
     """Collects message rows column-wise and yields a batch every ``BATCH_ROWS`` rows.
 
@@ -73,7 +98,14 @@ class MessageBatcher:
     def flush(self) -> pl.DataFrame | None:
         if not self._columns["text"]:
             return None
-        frame = messages_frame(self._columns)
+        try:
+            frame = messages_frame(self._columns)
+        except Exception:  # polars raises several kinds on a mistyped value
+            # A hostile export put a list where a name goes, a number where a flag goes...:
+            # values of the wrong type become null (only on this slow path).
+            frame = messages_frame(
+                {name: _coerced(name, values) for name, values in self._columns.items()}
+            )
         self._reset()
         return frame
 
