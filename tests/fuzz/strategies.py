@@ -26,7 +26,6 @@ HANG_SECONDS = 30
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    database=None,
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.function_scoped_fixture,
