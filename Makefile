@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint typecheck bench schemas clean
+.PHONY: setup demo test test-fast fuzz lint typecheck bench schemas clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not model"
+	$(BIN)/python -m pytest -m "not slow and not model and not fuzz"
+
+# The fuzz suite alone; nightly: DATAPREP_FUZZ_EXAMPLES=5000 make fuzz (CI runs 200 in `test`).
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -m fuzz tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
