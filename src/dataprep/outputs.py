@@ -110,8 +110,8 @@ def _signals_held() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        for sig in caught[:1]:
-            os.kill(os.getpid(), sig)
+        for number in caught[:1]:
+            os.kill(os.getpid(), number)
 
 
 def _write_journal(area: Path, entries: list[dict[str, str | None]]) -> None:

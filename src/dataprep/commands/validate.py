@@ -85,7 +85,7 @@ def command(
     Exit code 0 clean, 1 violations (errors, or warnings with --strict), 2 could not run.
     """
     from dataprep.errors import ConfigError, OutputError
-    from dataprep.guard import check_paths, prepare_outputs
+    from dataprep.guard import Labelled, check_paths, prepare_outputs
     from dataprep.io import atomic_write
     from dataprep.validate.output import render, step_summary
     from dataprep.validate.reader import validate_file
@@ -94,7 +94,7 @@ def command(
         raise ConfigError(
             "--max-length needs --tokenizer", hint="Pass a local tokenizer.json with --tokenizer"
         )
-    inputs = [("an input", p) for p in files]
+    inputs: list[Labelled] = [("an input", p) for p in files]
     inputs += [
         ("--against", against),
         ("--tokenizer", tokenizer),
