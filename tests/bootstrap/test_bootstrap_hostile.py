@@ -100,7 +100,7 @@ def test_every_request_failing_exits_2_and_writes_nothing(
     server: FakeOpenAIServer, tmp_path: Path, api_key: str
 ) -> None:
     server.inject("500", count=100)
-    code, out, err = bootstrap(
+    code, _, err = bootstrap(
         server, tmp_path, "--n", "3", "--max-retries", "1", "--concurrency", "1"
     )
     assert code == 2, err

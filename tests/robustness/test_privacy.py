@@ -7,7 +7,13 @@ import shutil
 
 import pytest
 
-from tests.robustness.helpers import WHATSAPP, assert_one_line_error, run_cli, snapshot
+from tests.robustness.helpers import (
+    WHATSAPP,
+    assert_one_line_error,
+    run_cli,
+    snapshot,
+    write_conversations,
+)
 
 
 @pytest.mark.model
@@ -46,3 +52,29 @@ def test_a_csv_without_a_header_line_keeps_its_text_out_of_the_error(tmp_path):
     result = run_cli("chat", data, "--me", "Colin", "--no-pii", "--out", tmp_path / "o.jsonl")
     line = assert_one_line_error(result)
     assert "Rue Lepic" not in result.stderr and "Maya" not in result.stderr, line
+
+
+def test_clean_rejects_name_the_file_not_the_path_as_typed(tmp_path):
+    home = tmp_path / "home" / "maya.lopez" / "data"
+    home.mkdir(parents=True)
+    data = write_conversations(home / "chats.jsonl", 5)
+    with data.open("a") as handle:
+        handle.write("not json\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli("clean", data.absolute(), "--no-pii", "--out", out / "t.jsonl",
+                     "--rejects", out / "rejects.jsonl", "-q")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rejects = (out / "rejects.jsonl").read_text()
+    assert "chats.jsonl:6" in rejects and "maya.lopez" not in rejects
+
+
+def test_clean_skips_a_row_over_the_size_limit(tmp_path):
+    data = write_conversations(tmp_path / "chats.jsonl", 5)
+    with data.open("a") as handle:
+        handle.write('{"messages": [{"role": "user", "content": "' + "a" * 5000 + '"}]}\n')
+    result = run_cli("clean", data, "--no-pii", "--out", tmp_path / "t.jsonl", "-q",
+                     DATAPREP_MAX_ROW_BYTES="1000")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "t.report.json").read_text()
+    assert "row_too_large" in report

@@ -22,6 +22,7 @@ from dataprep.errors import ConfigError, InputError
 from dataprep.io import split_output_paths
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
+from dataprep.textlines import capped_lines
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -205,8 +206,16 @@ class ReadConversations(Stage):
                 yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
 
     def _rows(self, path: Path, ctx: RunContext) -> Iterator[dict[str, Any]]:
+        # Rejects name the file, not the path as typed (which can hold a user's home folder).
+        where_file = ctx.path_label(path.name)
         with open(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, line, size in capped_lines(handle):
+                if line is None:
+                    where = pl.DataFrame({"source": [f"{where_file}:{number}"],
+                                          "detail": [f"{size:,} bytes"]})  # fmt: skip
+                    ctx.reject(self.name, where, "row_too_large")
+                    continue
+                raw = line
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 if not raw.strip():
@@ -218,7 +227,7 @@ class ReadConversations(Stage):
                     except NotAConversation as error:
                         reason, detail = "not_a_conversation", str(error)
                 if reason is not None:
-                    where = pl.DataFrame({"source": [f"{path}:{number}"], "detail": [detail]})
+                    where = pl.DataFrame({"source": [f"{where_file}:{number}"], "detail": [detail]})
                     ctx.reject(self.name, where, reason)
                     continue
                 ctx.progress.advance(self.name)
