@@ -354,3 +354,15 @@ def test_one_huge_line_in_validate_is_reported_not_held(tmp_path):
     assert code == 1 and "Traceback" not in err, err
     assert "more than the limit" in (tmp_path / "r.txt").read_text()
     assert rss < 300, rss  # the old reader held the line twice (over 400 MB here)
+
+
+def test_samples_of_different_telegram_chats_have_distinct_ids(tmp_path):
+    export = Path(__file__).resolve().parents[2] / "fixtures/chat/telegram/full_account_result.json"
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli("chat", export, "--me", "Colin", "--no-pii", "--no-dedupe", "--no-split",
+                     "--out", out / "t.jsonl", "-q")  # fmt: skip
+    _ok(result)
+    traces = [json.loads(line) for line in (out / "t.sources.jsonl").read_text().splitlines()]
+    assert len({trace["group"].split("#")[1] for trace in traces}) > 1  # several chats
+    assert len({trace["id"] for trace in traces}) == len(traces)

@@ -258,8 +258,10 @@ class _ExportWalk:
             return
         conversation = self.source if label is None else f"{self.source}#{label}"
         row = message_row(message)
+        # ``index`` counts messages within one chat: in a full-account export the source
+        # names the chat too, or samples of different chats would share ids and traces.
         full = self.batcher.add(
-            conversation=conversation, source_file=self.source, source_line=index, **row
+            conversation=conversation, source_file=conversation, source_line=index, **row
         )
         if full is not None:
             self.frames.append(full)
