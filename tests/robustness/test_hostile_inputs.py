@@ -366,3 +366,12 @@ def test_samples_of_different_telegram_chats_have_distinct_ids(tmp_path):
     traces = [json.loads(line) for line in (out / "t.sources.jsonl").read_text().splitlines()]
     assert len({trace["group"].split("#")[1] for trace in traces}) > 1  # several chats
     assert len({trace["id"] for trace in traces}) == len(traces)
+
+
+def test_a_zip_lying_about_its_size_says_what_is_wrong(tmp_path):
+    from tests.chat.test_archive import _patch_declared_size
+
+    liar = _whatsapp_zip(tmp_path / "liar.zip")
+    _patch_declared_size(liar, 10)
+    line = assert_one_line_error(_chat(liar, tmp_path / "out"))
+    assert "unknown chat export format" not in line and "corrupt" in line, line
