@@ -62,6 +62,11 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
     help="Jinja chat template file (default: the one in tokenizer_config.json beside the tokenizer).",
 )
 @click.option(
+    "--vision-model",
+    is_flag=True,
+    help="The model is a vision-language model, so image/images columns are expected (no V001).",
+)
+@click.option(
     "--max-per-rule",
     type=click.IntRange(min=1),
     default=5,
@@ -78,6 +83,7 @@ def command(
     tokenizer: Path | None,
     max_length: int | None,
     chat_template: Path | None,
+    vision_model: bool,
     max_per_rule: int,
 ) -> None:
     """Check every row of JSONL FILES against what a trainer (TRL) will do with it.
@@ -96,7 +102,9 @@ def command(
     reports = []
     for path in files:
         checker = _length_checker(tokenizer, max_length, chat_template)
-        report = validate_file(path, profile, against=against, row_hook=checker)
+        report = validate_file(
+            path, profile, against=against, row_hook=checker, vision_model=vision_model
+        )
         if checker is not None and (summary := checker.summary()):
             report.notes.append(summary)
         reports.append(report)

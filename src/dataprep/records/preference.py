@@ -7,6 +7,8 @@ are lists of ``{"role", "content"}`` messages. Their JSON Schemas are generated 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from dataprep.records.chat import ChatMessage
@@ -90,14 +92,18 @@ class GrpoPromptConversational(BaseModel):
     prompt: Turns = Field(min_length=1)
 
 
+#: A KTO label: true/false, or the integers 1/0 that TRL sums and casts to booleans.
+KtoLabel = StrictBool | Literal[0, 1]
+
+
 class Kto(BaseModel):
-    """Unpaired preference for KTO: ``label`` is a JSON boolean (``true`` = desirable)."""
+    """Unpaired preference for KTO: ``label`` is a JSON boolean (``true`` = desirable); TRL casts 1/0."""
 
     model_config = ConfigDict(extra="allow")
 
     prompt: str = Field(min_length=1)
     completion: str = Field(min_length=1)
-    label: StrictBool
+    label: KtoLabel
 
 
 class KtoConversational(BaseModel):
@@ -107,4 +113,4 @@ class KtoConversational(BaseModel):
 
     prompt: Turns = Field(min_length=1)
     completion: Turns = Field(min_length=1)
-    label: StrictBool
+    label: KtoLabel

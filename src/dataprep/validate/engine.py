@@ -21,7 +21,9 @@ from dataprep.validate.formats import (
     PROFILES,
     candidate_formats,
     check_profile,
+    wrong_profile_message,
 )
+from dataprep.validate.types import TypeTracker
 
 __all__ = ["MIN_ROWS", "Report", "Validator", "check_records"]
 
@@ -84,6 +86,7 @@ class Validator:
         max_findings_per_rule: int = 1000,
         dataset_checks: bool = True,
         eval_prompts: set[int] | None = None,
+        vision_model: bool = False,
     ) -> None:
         check_profile(profile)
         self.report = Report(profile=profile, requested=profile)
@@ -95,8 +98,9 @@ class Validator:
         self._raw: bytes | None = None
         #: The mapping ``dataprep convert`` would apply to rows matching no format.
         self.mapping: Mapping | None = None
+        self._vision_model = vision_model
         self._first: tuple[str, str | None, int | None] | None = None
-        self._types: dict[str, tuple[str, int | None]] = {}
+        self._types = TypeTracker(self._cap)
         self._seen: dict[int, int | None] = {}
         self._once: set[tuple[str, str]] = set()
         self._labels = Counter[bool]()
@@ -106,11 +110,16 @@ class Validator:
         """Set where the next findings are: the line, and its raw text for fingerprints."""
         self._line, self._raw = line, raw
 
+    def fingerprint(self) -> str | None:
+        """A stable id of the current row's text (a CRC and the length)."""
+        raw = self._raw
+        return None if raw is None else f"{zlib.crc32(raw):08x}{len(raw):x}"
+
     def emit(self, rule: str, pointer: str, message: str) -> None:
         """Record a finding at the current line (the ``Emit`` callback of the row checks)."""
-        raw = self._raw
-        fingerprint = None if raw is None else f"{zlib.crc32(raw):08x}{len(raw):x}"
-        self.add(Finding(rule, RULES[rule].severity, self._line, pointer, message, fingerprint))
+        self.add(
+            Finding(rule, RULES[rule].severity, self._line, pointer, message, self.fingerprint())
+        )
 
     def add(self, finding: Finding) -> None:
         counts = self.report.counts
@@ -142,11 +151,18 @@ class Validator:
         if profile == "auto":
             profile = self.report.profile = PROFILE_FOR_FORMAT[fmt]
         if fmt not in PROFILES[profile]:
-            accepted = ", ".join(sorted(FORMAT_LABELS[f] for f in PROFILES[profile]))
-            self.emit(
-                "F006", "", f"row is {FORMAT_LABELS[fmt]}; profile {profile} accepts {accepted}"
-            )
+            self.emit("F006", "", wrong_profile_message(row, fmt, profile))
             return
+        if not self._vision_model and profile in _VISION_CHECKED:
+            for column in _VISION_COLUMNS.intersection(row):
+                self.emit_once(
+                    "V001",
+                    column,
+                    f"/{column}",
+                    f"column {column!r}: TRL treats the dataset as vision data and raises "
+                    "'The dataset appears to be vision-related' with a text-only model "
+                    "(pass --vision-model if you train a vision-language model)",
+                )
         kind = self._check_format(row, fmt, profile)
         self._check_consistency(row, fmt, kind, line)
         if self._eval_prompts is not None:
@@ -171,8 +187,9 @@ class Validator:
             return row_checks.check_text_row(row, emit)
         if fmt in ("prompt_completion", "unpaired_preference"):
             kind = row_checks.check_prompt_completion_row(row, emit)
-            if fmt == "unpaired_preference" and type(row["label"]) is bool:
-                self._labels[row["label"]] += 1
+            label = row_checks.kto_label(row["label"]) if fmt == "unpaired_preference" else None
+            if label is not None:
+                self._labels[label] += 1
             return kind
         if fmt == "prompt_only":
             self._check_grpo_columns(row)
@@ -209,23 +226,7 @@ class Validator:
                 found, first = FORMAT_LABELS[fmt], FORMAT_LABELS[first_fmt]
             self.emit("F003", "", f"row is {found} but {where} is {first}")
             return
-        for key, value in row.items():
-            if value is None:
-                continue
-            name = _TYPE_NAMES.get(type(value), "other")
-            if name == "array" and value and type(value[0]) is dict:
-                content = value[0].get("content", value[0].get("value"))
-                if content is not None:
-                    self._check_type(f"{key}/0/content", _TYPE_NAMES.get(type(content), "other"))
-            self._check_type(key, name)
-
-    def _check_type(self, path: str, name: str) -> None:
-        seen = self._types.get(path)
-        if seen is None:
-            self._types[path] = (name, self._line)
-        elif seen[0] != name:
-            where = f"line {seen[1]}" if seen[1] is not None else "an earlier row"
-            self.emit("F004", "/" + path, f"{path} is {name} here but {seen[0]} on {where}")
+        self._types.observe(row, line, self.fingerprint)
 
     def _check_duplicate(self, row: dict[str, Any], line: int | None, key: int | None) -> None:
         if key is None:
@@ -264,6 +265,8 @@ class Validator:
         if report.profile == "auto" and report.format is None and self._first is None:
             report.notes.append("no row matched a known format, so no profile could be detected")
         self._line = None
+        for finding in self._types.findings(report.counts):
+            self.add(finding)
         if not self._dataset_checks:
             return report
         if report.rows == 0 and not report.counts:
@@ -298,14 +301,9 @@ class Validator:
             )
 
 
-_TYPE_NAMES = {
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    list: "array",
-    dict: "object",
-}
+_VISION_COLUMNS = frozenset({"image", "images"})
+#: Trainers that raise on image columns without a vision-language model (TRL 1.x).
+_VISION_CHECKED = frozenset({"sft", "dpo", "kto"})
 
 
 def _canonical(row: dict[str, Any]) -> str:

@@ -68,9 +68,15 @@ _CATALOG = [
     ),
     Rule(
         "J004",
-        "error",
+        "info",
         "json-array",
-        "The file is one JSON array, not JSON Lines (one object per line).",
+        "The file is one JSON array, not JSON Lines; datasets and LLaMA-Factory read it, line-based tools do not.",
+    ),
+    Rule(
+        "J007",
+        "error",
+        "lone-surrogate",
+        "A \\uD800-\\uDFFF escape without its pair is not Unicode text; Arrow's JSON reader rejects the file.",
     ),
     Rule(
         "J005",
@@ -123,7 +129,7 @@ _CATALOG = [
     ),
     Rule(
         "F007",
-        "warning",
+        "info",
         "few-rows",
         "Below about 50 examples, few-shot prompting usually beats fine-tuning.",
     ),
@@ -134,6 +140,18 @@ _CATALOG = [
         "A field has the wrong JSON type (e.g. a number where text is expected).",
     ),
     Rule("F009", "error", "empty-file", "The file has no rows."),
+    Rule(
+        "F010",
+        "error",
+        "json-decoded-string",
+        "A string such as \"42\" in a field whose type varies: datasets stores the field as Json and decodes it into a number, which templates render as nothing.",
+    ),
+    Rule(
+        "V001",
+        "error",
+        "vision-columns",
+        "An image/images column makes TRL treat the dataset as vision data and raise unless the model is a vision-language model.",
+    ),
     # Messages.
     Rule(
         "M001",
@@ -150,9 +168,9 @@ _CATALOG = [
     ),
     Rule(
         "M004",
-        "warning",
+        "error",
         "sharegpt-roles",
-        "ShareGPT roles (human/gpt) need mapping: TRL renames the keys but keeps the role names.",
+        "ShareGPT roles (human/gpt) need mapping: TRL renames the keys but keeps the role names, so the template renders 'human' and 'gpt' literally.",
     ),
     Rule(
         "M005",
@@ -188,10 +206,16 @@ _CATALOG = [
         "M010", "error", "bad-weight", "A message weight must be 0 or 1 (OpenAI chat fine-tuning)."
     ),
     Rule(
-        "S002",
+        "M011",
         "error",
+        "weight-zero",
+        "TRL has no per-message weights: a weight-0 turn (meant to be skipped by the loss) is trained on.",
+    ),
+    Rule(
+        "S002",
+        "warning",
         "prompt-ends-with-system",
-        "A conversational prompt ending with a system turn makes TRL raise 'Invalid role in the last message'.",
+        "A conversational prompt ends with a system turn: the trainers render it, but trl.apply_chat_template (GRPO reward models, older TRL) raises 'Invalid role in the last message'.",
     ),
     # Preference pairs.
     Rule(
@@ -230,6 +254,12 @@ _CATALOG = [
         "non-assistant-response",
         "With an explicit prompt, chosen/rejected should hold only assistant turns.",
     ),
+    Rule(
+        "P007",
+        "error",
+        "json-string-messages",
+        "A prompt/chosen/rejected/completion string that is json.dumps of a message list: TRL trains on the JSON text.",
+    ),
     Rule("R001", "error", "bad-margin", "The reward margin must be a number."),
     # GRPO.
     Rule(
@@ -239,7 +269,10 @@ _CATALOG = [
         "The column collides with an argument TRL passes to reward functions (TypeError or silently overwritten).",
     ),
     Rule(
-        "G002", "warning", "unreachable-column", "TRL never passes this column to reward functions."
+        "G002",
+        "error",
+        "unreachable-column",
+        "TRL never passes this column to reward functions, so rewards computed from it silently see nothing.",
     ),
     Rule(
         "G003",
@@ -252,7 +285,7 @@ _CATALOG = [
         "K001",
         "error",
         "label-not-boolean",
-        "KTO labels must be JSON true/false; strings and numbers are misread.",
+        "KTO labels must be JSON true/false (TRL also casts 1/0); strings and other numbers are misread.",
     ),
     Rule(
         "K002", "warning", "one-label-class", "KTO needs both desirable and undesirable examples."
@@ -279,9 +312,9 @@ _CATALOG = [
     # Token lengths (with --tokenizer).
     Rule(
         "L001",
-        "warning",
+        "error",
         "truncated",
-        "The row is longer than --max-length; the trainer truncates it.",
+        "The row, with the tokens the trainer adds (EOS, template tokens), is longer than --max-length; the trainer cuts its end (and the EOS) off.",
     ),
     Rule(
         "L002",
@@ -294,6 +327,12 @@ _CATALOG = [
         "error",
         "template-error",
         "The chat template raises on this row (e.g. strict templates on roles that do not alternate).",
+    ),
+    Rule(
+        "L004",
+        "error",
+        "no-loss-tokens",
+        "With assistant-only loss the row has no assistant token to learn (the template lacks {% generation %} markers, or the row has no assistant turn): TRL raises.",
     ),
 ]
 

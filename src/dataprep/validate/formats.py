@@ -16,6 +16,7 @@ __all__ = [
     "PROFILE_FOR_FORMAT",
     "candidate_formats",
     "check_profile",
+    "wrong_profile_message",
 ]
 
 #: format -> what the human summary calls it.
@@ -87,3 +88,33 @@ def candidate_formats(row: dict[str, Any], profile: str) -> list[str]:
     elif "prompt" in row:
         found.append("prompt_only")
     return found
+
+
+#: The keys each format needs, in the order a message should name them.
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "messages": ("messages",),
+    "text": ("text",),
+    "prompt_completion": ("prompt", "completion"),
+    "sharegpt": ("conversations",),
+    "preference_explicit": ("prompt", "chosen", "rejected"),
+    "preference_implicit": ("chosen", "rejected"),
+    "prompt_only": ("prompt",),
+    "unpaired_preference": ("prompt", "completion", "label"),
+}
+
+
+def wrong_profile_message(row: dict[str, Any], fmt: str, profile: str) -> str:
+    """Why ``row`` (of format ``fmt``) does not fit ``profile``: the keys it lacks, when few."""
+    def distance(name: str) -> tuple[int, int, str]:
+        needed = set(REQUIRED_KEYS[name])
+        return len(needed - set(row)), -len(needed & set(row)), name
+
+    accepted = sorted(PROFILES[profile], key=distance)
+    nearest = accepted[0]
+    missing = [key for key in REQUIRED_KEYS[nearest] if key not in row]
+    found = f"row is {FORMAT_LABELS[fmt]}"
+    if missing and len(missing) < len(REQUIRED_KEYS[nearest]):
+        keys = " and ".join(repr(key) for key in missing)
+        return f"{found}: missing {keys} for {FORMAT_LABELS[nearest]} ({profile} profile)"
+    names = ", ".join(sorted(FORMAT_LABELS[name] for name in PROFILES[profile]))
+    return f"{found}; profile {profile} accepts {names}"
