@@ -48,7 +48,7 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
 @click.option(
     "--tokenizer",
     type=click.Path(path_type=Path),
-    help="Local tokenizer.json (or its folder) to count tokens and predict truncated or dropped rows.",
+    help="Local tokenizer folder (or tokenizer.json) with a chat template: render every row as the trainer does and predict truncated, dropped and unlearnable rows.",
 )
 @click.option(
     "--max-length",
@@ -60,6 +60,11 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
     "--chat-template",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Jinja chat template file (default: the one in tokenizer_config.json beside the tokenizer).",
+)
+@click.option(
+    "--assistant-only-loss",
+    is_flag=True,
+    help="With --tokenizer: you train with assistant_only_loss=True; rows with no assistant token to learn fail (L004).",
 )
 @click.option(
     "--vision-model",
@@ -83,6 +88,7 @@ def command(
     tokenizer: Path | None,
     max_length: int | None,
     chat_template: Path | None,
+    assistant_only_loss: bool,
     vision_model: bool,
     max_per_rule: int,
 ) -> None:
@@ -95,13 +101,15 @@ def command(
     from dataprep.validate.output import render, step_summary
     from dataprep.validate.reader import validate_file
 
-    if max_length is not None and tokenizer is None:
+    if (max_length is not None or assistant_only_loss) and tokenizer is None:
         raise ConfigError(
-            "--max-length needs --tokenizer", hint="Pass a local tokenizer.json with --tokenizer"
+            "--max-length and --assistant-only-loss need --tokenizer",
+            hint="Pass a local tokenizer folder with --tokenizer",
         )
+    loaded = _load_tokenizer(tokenizer, chat_template)
     reports = []
     for path in files:
-        checker = _length_checker(tokenizer, max_length, chat_template)
+        checker = _length_checker(loaded, max_length, assistant_only_loss)
         report = validate_file(
             path, profile, against=against, row_hook=checker, vision_model=vision_model
         )
@@ -129,11 +137,21 @@ def command(
         raise SystemExit(1)
 
 
+def _load_tokenizer(tokenizer: Path | None, chat_template: Path | None) -> object | None:
+    if tokenizer is None:
+        return None
+    from dataprep.validate.lengths import load_tokenizer
+
+    return load_tokenizer(tokenizer, chat_template)
+
+
 def _length_checker(
-    tokenizer: Path | None, max_length: int | None, chat_template: Path | None
+    tokenizer: object | None, max_length: int | None, assistant_only_loss: bool
 ) -> LengthChecker | None:
     if tokenizer is None:
         return None
     from dataprep.validate.lengths import DEFAULT_MAX_LENGTH, LengthChecker
 
-    return LengthChecker(tokenizer, max_length or DEFAULT_MAX_LENGTH, chat_template)
+    return LengthChecker(
+        tokenizer, max_length or DEFAULT_MAX_LENGTH, assistant_only_loss=assistant_only_loss
+    )

@@ -144,7 +144,7 @@ _CATALOG = [
         "F010",
         "error",
         "json-decoded-string",
-        "A string such as \"42\" in a field whose type varies: datasets stores the field as Json and decodes it into a number, which templates render as nothing.",
+        'A string such as "42" in a field whose type varies: datasets stores the field as Json and decodes it into a number, which templates render as nothing.',
     ),
     Rule(
         "V001",

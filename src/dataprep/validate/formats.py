@@ -105,6 +105,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
 
 def wrong_profile_message(row: dict[str, Any], fmt: str, profile: str) -> str:
     """Why ``row`` (of format ``fmt``) does not fit ``profile``: the keys it lacks, when few."""
+
     def distance(name: str) -> tuple[int, int, str]:
         needed = set(REQUIRED_KEYS[name])
         return len(needed - set(row)), -len(needed & set(row)), name

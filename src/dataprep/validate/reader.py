@@ -134,6 +134,9 @@ def validate_file(
                 add_row(row, number, hash(raw if raw.endswith(b"\n") else raw + b"\n"))
                 if row_hook is not None and type(row) is dict:
                     row_hook(row, number, validator)
+        flush = getattr(row_hook, "flush", None)
+        if flush is not None:
+            flush(validator)
     finally:
         if collecting:
             gc.enable()

@@ -55,7 +55,9 @@ class TypeTracker:
         self._cap = cap
         self._paths: dict[str, _Path] = {}
 
-    def observe(self, row: dict[str, Any], line: int | None, fingerprint: Callable[[], str | None]) -> None:
+    def observe(
+        self, row: dict[str, Any], line: int | None, fingerprint: Callable[[], str | None]
+    ) -> None:
         for key, value in row.items():
             if value is None:
                 continue
