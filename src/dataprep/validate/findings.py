@@ -99,9 +99,9 @@ _CATALOG = [
     ),
     Rule(
         "F002",
-        "error",
+        "warning",
         "several-formats",
-        "The row matches two formats (e.g. text and messages); TRL picks one silently.",
+        "The row matches two formats (e.g. text and messages); TRL trains on one (messages) and ignores the other.",
     ),
     Rule(
         "F003",
