@@ -10,7 +10,6 @@ cleanly, except for the deliberate differences below (each stricter than TRL, ea
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
