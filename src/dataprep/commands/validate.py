@@ -11,6 +11,8 @@ import click
 from dataprep.validate.formats import PROFILES
 
 if TYPE_CHECKING:
+    from dataprep.validate.engine import Report
+    from dataprep.validate.estimate import Estimate
     from dataprep.validate.lengths import LengthChecker
 
 _FORMAT_CHOICES = ["auto", *PROFILES]
@@ -72,6 +74,32 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
     help="The model is a vision-language model, so image/images columns are expected (no V001).",
 )
 @click.option(
+    "--estimate",
+    "estimate_run",
+    is_flag=True,
+    help="Also estimate training tokens, GPU-hours per GPU type, peak memory and cost (needs --model-size).",
+)
+@click.option("--model-size", help="Parameters of the model to train, e.g. 8B, 1.5B, 500M.")
+@click.option(
+    "--epochs",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3,
+    show_default=True,
+    help="Epochs, for --estimate.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["lora", "qlora", "full"]),
+    default="lora",
+    show_default=True,
+    help="Fine-tuning method, for --estimate.",
+)
+@click.option(
+    "--prices",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='JSON file of USD per GPU-hour overriding the default table, e.g. {"A100-80GB": 1.2}.',
+)
+@click.option(
     "--max-per-rule",
     type=click.IntRange(min=1),
     default=5,
@@ -90,6 +118,11 @@ def command(
     chat_template: Path | None,
     assistant_only_loss: bool,
     vision_model: bool,
+    estimate_run: bool,
+    model_size: str | None,
+    epochs: float,
+    method: str,
+    prices: Path | None,
     max_per_rule: int,
 ) -> None:
     """Check every row of JSONL FILES against what a trainer (TRL) will do with it.
@@ -106,6 +139,8 @@ def command(
             "--max-length and --assistant-only-loss need --tokenizer",
             hint="Pass a local tokenizer folder with --tokenizer",
         )
+    if estimate_run and model_size is None:
+        raise ConfigError("--estimate needs --model-size", hint="Pass e.g. --model-size 8B")
     loaded = _load_tokenizer(tokenizer, chat_template)
     reports = []
     for path in files:
@@ -115,6 +150,8 @@ def command(
         )
         if checker is not None and (summary := checker.summary()):
             report.notes.append(summary)
+        if estimate_run and model_size is not None:
+            report.estimate = _estimate(path, report, checker, model_size, epochs, method, prices)
         reports.append(report)
     text = render(reports, output_format, strict=strict, per_rule=max_per_rule)
     if output_path is not None:
@@ -135,6 +172,36 @@ def command(
         # SystemExit, not click.exceptions.Exit: click returns Exit codes from main() in
         # non-standalone mode, which run_main and embedding callers would ignore.
         raise SystemExit(1)
+
+
+def _estimate(
+    path: Path,
+    report: Report,
+    checker: LengthChecker | None,
+    model_size: str,
+    epochs: float,
+    method: str,
+    prices: Path | None,
+) -> Estimate:
+    from dataprep.validate.estimate import estimate, load_prices, parse_model_size
+
+    if checker is not None:
+        tokens, exact = checker.stats.trained, True
+        longest = max(checker.lengths, default=checker.max_length)
+        sequence = min(checker.max_length, longest)
+    else:
+        tokens, exact, sequence = path.stat().st_size // 4, False, 1024
+    return estimate(
+        tokens_per_epoch=tokens,
+        parameters=parse_model_size(model_size),
+        epochs=epochs,
+        method=method,
+        profile=report.profile,
+        rows=report.rows,
+        sequence=sequence,
+        tokens_exact=exact,
+        gpus=load_prices(prices),
+    )
 
 
 def _load_tokenizer(tokenizer: Path | None, chat_template: Path | None) -> object | None:

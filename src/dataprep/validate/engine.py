@@ -59,6 +59,8 @@ class Report:
     mapping: Mapping | None = None
     #: The profile asked for (``auto`` when detected from the first row).
     requested: str = "auto"
+    #: ``--estimate``: an ``estimate.Estimate`` (kept untyped so this module stays light).
+    estimate: Any = None
 
     @property
     def format_label(self) -> str:

@@ -72,6 +72,8 @@ class TokenStats:
 
     lengths: array = field(default_factory=lambda: array("I"))
     roles: Counter[str] = field(default_factory=Counter)
+    #: Tokens the trainer trains on, summed over rows (truncated; dropped rows count 0).
+    trained: int = 0
 
 
 class LengthChecker:
@@ -134,6 +136,7 @@ class LengthChecker:
         if verdict.longest is not None:
             self.stats.lengths.append(verdict.longest)
         self.stats.roles.update(verdict.roles)
+        self.stats.trained += verdict.trained
         for rule, pointer, message in verdict.findings:
             emit(rule, pointer, message)
 

@@ -60,6 +60,8 @@ class Verdict:
     longest: int | None
     roles: Counter[str]
     findings: list[tuple[str, str, str]]
+    #: Tokens the model is trained on (after truncation; 0 when the row is dropped).
+    trained: int = 0
 
 
 def common_prefix_length(left: list[int], right: list[int]) -> int:
@@ -273,8 +275,9 @@ class Judge:
         longest = max(len(value) for value in ids.values())
         findings: list[tuple[str, str, str]] = []
         limit = self.max_length
+        trained = sum(min(len(v), limit) for name, v in ids.items() if name != "prompt")
         if self.profile == "grpo":
-            return Verdict(longest, roles, findings)
+            return Verdict(longest, roles, findings, len(ids["prompt"]))
         if self.profile == "reward":
             if longest > limit:
                 findings.append(
@@ -285,7 +288,7 @@ class Judge:
                         f"{limit}: RewardTrainer drops the row",
                     )
                 )
-            return Verdict(longest, roles, findings)
+            return Verdict(longest, roles, findings, 0 if findings else trained)
         mask = counts.masks.get(id(main))
         if (
             self.renderer.assistant_only_loss
@@ -307,7 +310,8 @@ class Judge:
             )
             return Verdict(longest, roles, findings)
         findings.extend(self._cut(ids, mask, limit))
-        return Verdict(longest, roles, findings)
+        dropped = any(rule == "L002" for rule, _, _ in findings)
+        return Verdict(longest, roles, findings, 0 if dropped else trained)
 
     def _cut(
         self, ids: dict[str, list[int]], mask: list[int] | None, limit: int
