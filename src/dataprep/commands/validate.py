@@ -11,7 +11,7 @@ import click
 from dataprep.validate.formats import PROFILES
 
 if TYPE_CHECKING:
-    from dataprep.validate.engine import Report
+    from dataprep.validate.engine import Report, TrainerRows
     from dataprep.validate.estimate import Estimate
     from dataprep.validate.lengths import LengthChecker
 
@@ -27,6 +27,29 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
     default="auto",
     show_default=True,
     help="Trainer profile to check against; auto detects it from the first row and says what it found.",
+)
+@click.option(
+    "--profile",
+    "trainer",
+    type=click.Choice(["trl", "llamafactory", "axolotl"]),
+    default="trl",
+    show_default=True,
+    help="Trainer whose loading rules apply. llamafactory reads --dataset-info, axolotl --axolotl-config.",
+)
+@click.option(
+    "--dataset-info",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="LLaMA-Factory dataset_info.json describing the file (columns, tags, formatting, ranking).",
+)
+@click.option(
+    "--axolotl-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Axolotl config YAML whose datasets: entry describes the file.",
+)
+@click.option(
+    "--dataset",
+    "dataset_name",
+    help="Which dataset_info.json entry (name) or Axolotl datasets: entry (position from 0) to use.",
 )
 @click.option(
     "--output-format",
@@ -109,6 +132,10 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
 def command(
     files: tuple[Path, ...],
     profile: str,
+    trainer: str,
+    dataset_info: Path | None,
+    axolotl_config: Path | None,
+    dataset_name: str | None,
     output_format: str,
     output_path: Path | None,
     strict: bool,
@@ -146,7 +173,12 @@ def command(
     for path in files:
         checker = _length_checker(loaded, max_length, assistant_only_loss)
         report = validate_file(
-            path, profile, against=against, row_hook=checker, vision_model=vision_model
+            path,
+            profile,
+            against=against,
+            row_hook=checker,
+            vision_model=vision_model,
+            trainer_rows=_trainer_rows(trainer, path, dataset_info, axolotl_config, dataset_name),
         )
         if checker is not None and (summary := checker.summary()):
             report.notes.append(summary)
@@ -202,6 +234,38 @@ def _estimate(
         tokens_exact=exact,
         gpus=load_prices(prices),
     )
+
+
+def _trainer_rows(
+    trainer: str,
+    path: Path,
+    dataset_info: Path | None,
+    axolotl_config: Path | None,
+    dataset_name: str | None,
+) -> TrainerRows | None:
+    from dataprep.errors import ConfigError
+
+    if trainer == "trl":
+        if dataset_info or axolotl_config:
+            raise ConfigError(
+                "--dataset-info and --axolotl-config need --profile llamafactory or axolotl"
+            )
+        return None
+    if trainer == "llamafactory":
+        from dataprep.validate.llamafactory import LlamaFactoryRows, load_dataset_info
+
+        attr = load_dataset_info(dataset_info, dataset_name, path) if dataset_info else None
+        return LlamaFactoryRows(attr)
+    from dataprep.validate.axolotl import AxolotlRows, load_axolotl_config
+
+    if axolotl_config is None:
+        raise ConfigError("--profile axolotl needs --axolotl-config", hint="Pass your Axolotl config YAML")
+    index = None
+    if dataset_name is not None:
+        if not dataset_name.isdigit():
+            raise ConfigError("--dataset for Axolotl is a position from 0", hint="e.g. --dataset 0")
+        index = int(dataset_name)
+    return AxolotlRows(load_axolotl_config(axolotl_config, path, index))
 
 
 def _load_tokenizer(tokenizer: Path | None, chat_template: Path | None) -> object | None:

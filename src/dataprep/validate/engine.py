@@ -10,7 +10,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dataprep.validate import rows as row_checks
 from dataprep.validate.findings import RULES, Finding
@@ -23,9 +23,21 @@ from dataprep.validate.formats import (
     check_profile,
     wrong_profile_message,
 )
+from dataprep.validate.llamafactory import LlamaFactoryRows
 from dataprep.validate.types import TypeTracker
 
-__all__ = ["MIN_ROWS", "Report", "Validator", "check_records"]
+__all__ = ["MIN_ROWS", "Report", "TrainerRows", "Validator", "check_records"]
+
+
+class TrainerRows(Protocol):
+    """Row checks of a trainer other than TRL (``llamafactory.LlamaFactoryRows``, ``axolotl.AxolotlRows``)."""
+
+    name: str
+
+    def check(self, row: dict[str, Any], emit: row_checks.Emit) -> str | None: ...
+
+    def finish(self, emit: row_checks.Emit) -> None: ...
+
 
 #: Below this many examples few-shot prompting is usually the better tool (OpenAI's guide
 #: suggests starting with 50-100 examples; 10 is its hard minimum).
@@ -89,9 +101,15 @@ class Validator:
         dataset_checks: bool = True,
         eval_prompts: set[int] | None = None,
         vision_model: bool = False,
+        trainer_rows: TrainerRows | None = None,
     ) -> None:
-        check_profile(profile)
+        """``trainer_rows``: another trainer's row checks (LLaMA-Factory, Axolotl) instead of TRL's."""
+        if trainer_rows is None:
+            check_profile(profile)
+        else:
+            profile = trainer_rows.name
         self.report = Report(profile=profile, requested=profile)
+        self._trainer = trainer_rows
         self._cap = max_findings_per_rule
         self._dataset_checks = dataset_checks
         self._eval_prompts = eval_prompts
@@ -145,6 +163,16 @@ class Validator:
         if self._dataset_checks or duplicate_key is not None:
             self._check_duplicate(row, line, duplicate_key)
         profile = self.report.profile
+        if profile == "auto" and "conversations" in row and self._trainer is None:
+            # ShareGPT is LLaMA-Factory's format (TRL renders its role names literally).
+            self._trainer = LlamaFactoryRows()
+            self.report.profile = self._trainer.name
+        if self._trainer is not None:
+            kind = self._trainer.check(row, self.emit)
+            if self.report.format is None:
+                self.report.format = "sharegpt" if kind in ("sharegpt", "openai") else kind
+            self._types.observe(row, line, self.fingerprint)
+            return
         formats = candidate_formats(row, profile)
         if len(formats) != 1:
             self._format_problem(row, formats)
@@ -267,6 +295,9 @@ class Validator:
         if report.profile == "auto" and report.format is None and self._first is None:
             report.notes.append("no row matched a known format, so no profile could be detected")
         self._line = None
+        if self._trainer is not None:
+            self._raw = None
+            self._trainer.finish(self.emit)
         for finding in self._types.findings(report.counts):
             self.add(finding)
         if not self._dataset_checks:

@@ -309,6 +309,89 @@ _CATALOG = [
         "eval-overlap",
         "The row's prompt also appears in the evaluation file, so the evaluation is contaminated.",
     ),
+    # LLaMA-Factory (--profile llamafactory).
+    Rule(
+        "Y001",
+        "error",
+        "lf-invalid-role-tag",
+        "A turn's role is not the tag LLaMA-Factory expects at that position (user/observation odd, assistant/function even): it skips the row ('Invalid role tag').",
+    ),
+    Rule(
+        "Y002",
+        "error",
+        "lf-invalid-message-count",
+        "An odd number of turns (even for ranking rows): LLaMA-Factory skips the row ('Invalid message count').",
+    ),
+    Rule(
+        "Y003",
+        "error",
+        "lf-missing-column",
+        "A column or message key named in dataset_info.json is missing: LLaMA-Factory raises KeyError.",
+    ),
+    Rule(
+        "Y004",
+        "error",
+        "lf-dropped",
+        "The row has no usable response (or pair) for its stage: LLaMA-Factory drops it ('Dropped invalid example').",
+    ),
+    Rule(
+        "Y005",
+        "error",
+        "lf-kto-tag",
+        "kto_tag is not a JSON boolean, so the row is no KTO example and LLaMA-Factory's KTO stage drops it.",
+    ),
+    Rule(
+        "Y006",
+        "error",
+        "lf-no-valid-samples",
+        "Every row would be skipped: LLaMA-Factory stops with 'Cannot find valid samples'.",
+    ),
+    Rule(
+        "Y007",
+        "warning",
+        "lf-ignored-field",
+        "An empty instruction or a malformed history that LLaMA-Factory silently ignores.",
+    ),
+    Rule(
+        "Y008",
+        "error",
+        "lf-pair-role",
+        "A ranking row's chosen/rejected message does not have the assistant tag; LLaMA-Factory logs 'Invalid role tag' but keeps the pair.",
+    ),
+    # Axolotl (--profile axolotl).
+    Rule(
+        "X002",
+        "error",
+        "ax-no-messages",
+        "field_messages is missing or not a list of messages: Axolotl raises 'Messages is null'.",
+    ),
+    Rule(
+        "X003",
+        "error",
+        "ax-bad-message",
+        "A message lacks the keys message_property_mappings names, or (DPO) has a role the roles map lacks: Axolotl raises.",
+    ),
+    Rule(
+        "X004",
+        "warning",
+        "ax-unmapped-role",
+        "A role the roles mapping does not know passes through unchanged to the chat template.",
+    ),
+    Rule(
+        "X005",
+        "error",
+        "ax-nothing-to-train",
+        "No turn has a role in roles_to_train, so every label is masked.",
+    ),
+    Rule(
+        "X006", "warning", "ax-last-not-trainable", "The last turn is not trainable; Axolotl warns."
+    ),
+    Rule(
+        "X007",
+        "info",
+        "ax-unchecked-type",
+        "This Axolotl dataset type is not one the profile checks (chat_template, chat_template.default).",
+    ),
     # Token lengths (with --tokenizer).
     Rule(
         "L001",

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic_core import from_json
 
 from dataprep.errors import InputError
-from dataprep.validate.engine import Report, Validator, normalize, prompt_text
+from dataprep.validate.engine import Report, TrainerRows, Validator, normalize, prompt_text
 from dataprep.validate.formats import candidate_formats
 from dataprep.validate.jsonarray import is_json_array as _is_json_array
 from dataprep.validate.jsonarray import iter_array, lone_surrogate
@@ -80,6 +80,7 @@ def validate_file(
     row_hook: RowHook | None = None,
     max_findings_per_rule: int = 1000,
     vision_model: bool = False,
+    trainer_rows: TrainerRows | None = None,
 ) -> Report:
     """Check every line of a JSONL file; ``row_hook`` sees each parsed object row (length checks)."""
     eval_prompts = load_eval_prompts(against, profile) if against is not None else None
@@ -88,6 +89,7 @@ def validate_file(
         max_findings_per_rule=max_findings_per_rule,
         eval_prompts=eval_prompts,
         vision_model=vision_model,
+        trainer_rows=trainer_rows,
     )
     validator.report.path = str(path)
     add_row, emit, locate = validator.add_row, validator.emit, validator.locate
