@@ -48,6 +48,8 @@ def load_tokenizer(path: str | Path, chat_template: str | Path | None = None) ->
             path=source,
             hint="Pass a local tokenizer folder (tokenizer.json + tokenizer_config.json)",
         ) from None
+    # Rows are counted, never fed to a model: silence the "longer than the maximum" warning.
+    tokenizer.model_max_length = 1 << 62
     if chat_template is not None:
         try:
             tokenizer.chat_template = Path(chat_template).read_text(encoding="utf-8")

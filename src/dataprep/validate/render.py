@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -131,9 +130,8 @@ class Renderer:
         encoded = self.tokenizer(rendered, add_special_tokens=False)
         for index, (seq, text) in enumerate(zip(live, rendered, strict=True)):
             counts.ids[id(seq)] = encoded["input_ids"][index]
-            if seq.main:
-                offsets = encoded.encodings[index].offsets if encoded.encodings else None
-                counts.roles[id(seq)] = _role_tokens(seq.value, text, offsets)
+            if seq.main and encoded.encodings:
+                counts.roles[id(seq)] = _role_tokens(seq.value, text, encoded.encodings[index])
         if self.assistant_only_loss and self.has_generation_markers:
             mains = [seq for seq in live if seq.main]
             if mains:
@@ -168,13 +166,14 @@ def _content_text(content: Any) -> str:
     return ""
 
 
-def _role_tokens(messages: list[Any], text: str, offsets: Any) -> Counter[str]:
-    """Tokens of each message's content in the rendered text; the rest counts as ``template``."""
+def _role_tokens(messages: list[Any], text: str, encoding: Any) -> Counter[str]:
+    """Tokens of each message's content in the rendered text; the rest counts as ``template``.
+
+    Each content is found in the rendered text in order and mapped to its first and last token
+    with the tokenizer's own character-to-token map (no per-token work in Python).
+    """
     roles: Counter[str] = Counter()
-    if not offsets:
-        return roles
-    starts = [start for start, _ in offsets]
-    ends = [end for _, end in offsets]
+    total = len(encoding.ids)
     cursor = 0
     for message in messages:
         if not isinstance(message, dict):
@@ -186,10 +185,11 @@ def _role_tokens(messages: list[Any], text: str, offsets: Any) -> Counter[str]:
         if where < 0:
             continue
         cursor = where + len(content)
-        first = bisect_right(ends, where)
-        last = bisect_left(starts, cursor)
-        roles[str(message.get("role"))] += max(0, last - first)
-    roles["template"] = len(offsets) - sum(roles.values())
+        first = encoding.char_to_token(where)
+        last = encoding.char_to_token(cursor - 1)
+        if first is not None and last is not None:
+            roles[str(message.get("role"))] += last - first + 1
+    roles["template"] = total - sum(roles.values())
     return roles
 
 
