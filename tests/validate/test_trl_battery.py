@@ -19,6 +19,13 @@ pytest.importorskip("transformers")
 
 VALIDATE = FIXTURES / "validate"
 RECORDED = json.loads((VALIDATE / "trl_outcomes.json").read_text())
+#: The installed TRL's record, and the oldest TRL the docs claim (1.0.0, recorded with
+#: ``PYTHONPATH=<trl 1.0.0> record_trl.py "*" fixtures/validate/trl_outcomes-1.0.0.json``).
+RECORDS = {
+    "installed": RECORDED,
+    "1.0.0": json.loads((VALIDATE / "trl_outcomes-1.0.0.json").read_text()),
+}
+CASES = [(version, name) for version, record in RECORDS.items() for name in sorted(record["files"])]
 OPTIONS = json.loads((VALIDATE / "conformance" / "options.json").read_text())
 
 #: Files where validate is deliberately stricter than TRL (documented in docs/validate.md).
@@ -47,9 +54,9 @@ def _validate(name: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
-@pytest.mark.parametrize("name", sorted(RECORDED["files"]), ids=str)
-def test_validate_agrees_with_the_recorded_trl_outcome(name: str) -> None:
-    outcome = RECORDED["files"][name]
+@pytest.mark.parametrize(("version", "name"), CASES, ids=[f"{v}:{n}" for v, n in CASES])
+def test_validate_agrees_with_the_recorded_trl_outcome(version: str, name: str) -> None:
+    outcome = RECORDS[version]["files"][name]
     code, report = _validate(name)
     trl_clean = outcome["outcome"] == "trains"
     if name in STRICTER:
@@ -74,6 +81,8 @@ def test_battery_covers_every_profile_and_outcome() -> None:
 def test_recorded_with_the_installed_trl() -> None:
     trl = pytest.importorskip("trl")
     assert RECORDED["versions"]["trl"] == trl.__version__
+    assert RECORDS["1.0.0"]["versions"]["trl"] == "1.0.0"
+    assert set(RECORDS["1.0.0"]["files"]) == set(RECORDED["files"])
 
 
 @pytest.mark.slow

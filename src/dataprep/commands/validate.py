@@ -100,7 +100,7 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
     "--estimate",
     "estimate_run",
     is_flag=True,
-    help="Also estimate training tokens, GPU-hours per GPU type, peak memory and cost (needs --model-size).",
+    help="Also estimate training tokens, GPU-hours per GPU type, peak memory and cost.",
 )
 @click.option("--model-size", help="Parameters of the model to train, e.g. 8B, 1.5B, 500M.")
 @click.option(
@@ -259,7 +259,9 @@ def _trainer_rows(
     from dataprep.validate.axolotl import AxolotlRows, load_axolotl_config
 
     if axolotl_config is None:
-        raise ConfigError("--profile axolotl needs --axolotl-config", hint="Pass your Axolotl config YAML")
+        raise ConfigError(
+            "--profile axolotl needs --axolotl-config", hint="Pass your Axolotl config YAML"
+        )
     index = None
     if dataset_name is not None:
         if not dataset_name.isdigit():
