@@ -344,3 +344,23 @@ def test_convert_to_llamafactory_round_trip(fixture: str, tmp_path: Path) -> Non
     stage = "kto" if "kto_tag" in entry["columns"] else "rm" if entry.get("ranking") else "sft"
     if "text" not in entry["columns"].values():
         assert all(_kept_by_llamafactory(out, entry, stage).values())
+
+
+def test_tokenizer_preflight_is_skipped_for_other_trainers() -> None:
+    pytest.importorskip("transformers")
+    path = LF / "dpo_en_demo.json"
+    code, out, _ = run_main(
+        "validate",
+        path,
+        "--profile",
+        "llamafactory",
+        "--dataset-info",
+        LF / "dataset_info.json",
+        "--tokenizer",
+        FIXTURES / "validate" / "tokenizer",
+        "--output-format",
+        "json",
+    )
+    assert code == 0 and not any(
+        rule.startswith("L") for rule in json.loads(out)["summary"]["by_rule"]
+    )

@@ -217,7 +217,7 @@ def _estimate(
 ) -> Estimate:
     from dataprep.validate.estimate import estimate, load_prices, parse_model_size
 
-    if checker is not None:
+    if checker is not None and checker.lengths:
         tokens, exact = checker.stats.trained, True
         longest = max(checker.lengths, default=checker.max_length)
         sequence = min(checker.max_length, longest)

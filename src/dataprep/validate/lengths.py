@@ -21,7 +21,7 @@ from dataprep.deps import require
 from dataprep.errors import InputError
 from dataprep.validate.engine import Validator
 from dataprep.validate.findings import RULES, Finding
-from dataprep.validate.formats import candidate_formats
+from dataprep.validate.formats import PROFILES, candidate_formats
 from dataprep.validate.render import Judge, Renderer, TokenCounts
 
 __all__ = ["DEFAULT_MAX_LENGTH", "LengthChecker", "load_tokenizer", "percentiles"]
@@ -103,8 +103,10 @@ class LengthChecker:
 
     def __call__(self, row: dict[str, Any], line: int, validator: Validator) -> None:
         profile = validator.report.profile
+        if profile not in PROFILES:  # auto before detection, or another trainer's profile
+            return
         formats = candidate_formats(row, profile)
-        if len(formats) != 1 or profile == "auto":
+        if len(formats) != 1:
             return
         self._pending.append(_Pending(row, formats[0], line, validator.fingerprint()))
         if len(self._pending) >= _BATCH:

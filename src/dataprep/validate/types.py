@@ -9,6 +9,7 @@ is seen; memory stays bounded because only the first ``cap`` lines per type are 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ _TYPE_NAMES = {
 }
 # First characters of a string that JSON could decode into something that is not a string.
 _SCALAR_STARTS = frozenset("-0123456789tfn[{")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 Where = tuple[int | None, str, str | None]  # line, JSON Pointer, fingerprint
 
@@ -69,17 +71,36 @@ class TypeTracker:
     def _observe_turns(
         self, key: str, turns: list[Any], line: int | None, fingerprint: Callable[[], str | None]
     ) -> None:
+        # Fast path, nearly every row: every content a string that cannot decode as JSON.
+        for turn in turns:
+            if type(turn) is not dict:
+                break
+            content = turn.get("content")
+            if type(content) is not str or (content and content[0] in _SCALAR_STARTS):
+                break
+        else:
+            entry = self._paths.get(f"{key}/*/content") if turns else None
+            only = entry.types.get("string") if entry and len(entry.types) == 1 else None
+            if only is not None:
+                only.count += 1
+                return
         seen: set[str] = set()
         for index, turn in enumerate(turns):
             if type(turn) is not dict:
                 continue
             content_key = "content" if "content" in turn else "value"
             content = turn.get(content_key)
-            if content is None:
+            kind = type(content)
+            if kind is str:
+                if "string" in seen and (not content or content[0] not in _SCALAR_STARTS):
+                    continue  # the common case: one observation per type per row is enough
+                name = "string"
+            elif content is None:
                 continue
-            name = _TYPE_NAMES.get(type(content), "other")
-            if name in seen and not (name == "string" and content[:1] in _SCALAR_STARTS):
-                continue  # one observation per type per row is enough
+            else:
+                name = _TYPE_NAMES.get(kind, "other")
+                if name in seen:
+                    continue
             seen.add(name)
             path = f"{key}/*/{content_key}"
             self._record(path, f"/{key}/{index}/{content_key}", name, content, line, fingerprint)
@@ -102,7 +123,12 @@ class TypeTracker:
         seen.count += 1
         if len(seen.where) < self._cap:
             seen.where.append((line, pointer, fingerprint()))
-        if name == "string" and value[:1] in _SCALAR_STARTS and _decodes_to_non_string(value):
+        if (
+            name == "string"
+            and value
+            and value[0] in _SCALAR_STARTS
+            and _decodes_to_non_string(value)
+        ):
             entry.decoded.count += 1
             if len(entry.decoded.where) < self._cap:
                 entry.decoded.where.append((line, pointer, fingerprint()))
@@ -139,7 +165,16 @@ def _emit(rule: str, seen: _Seen, message: str, counts: Counter[str]) -> Iterato
 
 
 def _decodes_to_non_string(text: str) -> bool:
-    try:
-        return type(from_json(text)) is not str
-    except ValueError:
-        return False
+    """Whether ``json.loads(text)`` would give a number, boolean, null, list or object.
+
+    Cheap for ordinary text, which reaches here when it starts with t, f, n or a digit.
+    """
+    first = text[0]
+    if first in "tfn":
+        return text in ("true", "false", "null")
+    if first in "[{":
+        try:
+            return type(from_json(text)) is not str
+        except ValueError:
+            return False
+    return _NUMBER.fullmatch(text) is not None
