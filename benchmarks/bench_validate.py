@@ -292,6 +292,8 @@ def main() -> None:
         for _, line in zip(range(args.tokenizer_rows), source, strict=False):
             sink.write(line)
     template = run_template(rows_path, args.tokenizer, args.repeats)
+    with contextlib.suppress(ValueError):
+        template["tokenizer"] = str(args.tokenizer.resolve().relative_to(REPO))
     template["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     template["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     (RESULTS / f"{TEMPLATE_SECTION}.json").write_text(json.dumps(template, indent=2) + "\n")
