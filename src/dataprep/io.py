@@ -18,6 +18,7 @@ from typing import IO, Any
 from dataprep.errors import InputError, OutputError
 
 __all__ = [
+    "SPLITS",
     "OutputSet",
     "atomic_write",
     "beside",
@@ -25,6 +26,11 @@ __all__ = [
     "iter_jsonl",
     "read_text",
 ]
+
+
+#: Names of the splits, in the order their files are written; the first holds everything
+#: when a run has no split stage.
+SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 
 def _current_umask() -> int:

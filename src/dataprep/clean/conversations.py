@@ -1,7 +1,8 @@
 """Conversation JSONL in and out for ``dataprep clean``.
 
-``read_conversations`` turns ShareGPT, OpenAI messages, TRL preference and OpenAI DPO
-records into the samples table and keeps each original record as JSON text.
+``read_conversations`` turns records of every readable format (ShareGPT, OpenAI messages,
+TRL preference, OpenAI DPO, alpaca; see ``dataprep.formats``) into the samples table and
+keeps each original record as JSON text.
 ``write_records`` writes every record back in its own format with only the turn contents
 replaced (what ``scrub_pii`` changed), so fields we do not touch come out unchanged.
 """
@@ -16,17 +17,19 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import Field
 
-from dataprep.chat.schema import SAMPLE_SCHEMA, TURN
 from dataprep.errors import ConfigError, InputError
-from dataprep.io import split_output_paths
+from dataprep.formats import Conversation, NotAConversation, detect_readable, get_format
+from dataprep.io import SPLITS, split_output_paths
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
+from dataprep.tables import SAMPLE_SCHEMA, TURN
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
 
 __all__ = [
     "CONVERSATION_SCHEMA",
+    "NotAConversation",
     "ReadConversations",
     "WriteRecords",
     "parse_record",
@@ -40,129 +43,25 @@ CONVERSATION_SCHEMA: dict[str, pl.DataType] = {
     "format": pl.Utf8(),
     "record": pl.Utf8(),
 }
-_SHAREGPT_ROLES = {
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "system": "system",
-}
-_SPLIT_ORDER = ("train", "val", "test")
 
 Turns = list[dict[str, str]]
 
 
-class NotAConversation(ValueError):
-    """A JSON value that is none of the supported conversation shapes."""
-
-
-def _openai_turns(messages: Any, field: str) -> Turns:
-    if not isinstance(messages, list) or not messages:
-        raise NotAConversation(f"{field} is not a non-empty list of messages")
-    turns = []
-    for message in messages:
-        if not isinstance(message, dict) or "role" not in message:
-            raise NotAConversation(f"{field} holds an entry without a role")
-        content = message.get("content")
-        if content is not None and not isinstance(content, str):
-            raise NotAConversation(
-                f"{field} has non-text content (only text conversations are supported)"
-            )
-        turns.append({"role": str(message["role"]), "content": content or ""})
-    return turns
-
-
-def _sharegpt_turns(messages: Any, field: str) -> Turns:
-    if isinstance(messages, dict):
-        messages = [messages]
-    if not isinstance(messages, list) or not messages:
-        raise NotAConversation(f"{field} is not a non-empty list of turns")
-    turns = []
-    for message in messages:
-        if (
-            not isinstance(message, dict)
-            or "from" not in message
-            or not isinstance(message.get("value"), str | None)
-        ):
-            raise NotAConversation(f"{field} holds a turn without from/value text")
-        role = _SHAREGPT_ROLES.get(str(message["from"]), str(message["from"]))
-        turns.append({"role": role, "content": message.get("value") or ""})
-    return turns
-
-
-def _trl_turns(value: Any, field: str, role: str) -> Turns:
-    if isinstance(value, str):
-        return [{"role": role, "content": value}]
-    return _openai_turns(value, field)
-
-
 def parse_record(record: Any) -> tuple[str, Turns, Turns | None, Turns | None]:
     """``(format, messages, chosen, rejected)`` of one JSON record, or NotAConversation."""
-    if not isinstance(record, dict):
-        raise NotAConversation("the line is not a JSON object")
-    if "conversations" in record:
-        chosen = record.get("chosen")
-        return (
-            "sharegpt",
-            _sharegpt_turns(record["conversations"], "conversations"),
-            _sharegpt_turns(chosen, "chosen") if chosen is not None else None,
-            _sharegpt_turns(record["rejected"], "rejected") if "rejected" in record else None,
-        )
-    if "input" in record and "preferred_output" in record:
-        source = record["input"].get("messages") if isinstance(record["input"], dict) else None
-        return (
-            "openai_dpo",
-            _openai_turns(source, "input.messages"),
-            _openai_turns(record["preferred_output"], "preferred_output"),
-            _openai_turns(record.get("non_preferred_output"), "non_preferred_output"),
-        )
-    if "chosen" in record and "rejected" in record:
-        prompt = record.get("prompt")
-        return (
-            "trl",
-            _trl_turns(prompt, "prompt", "user") if prompt is not None else [],
-            _trl_turns(record["chosen"], "chosen", "assistant"),
-            _trl_turns(record["rejected"], "rejected", "assistant"),
-        )
-    if "messages" in record:
-        return "openai", _openai_turns(record["messages"], "messages"), None, None
-    raise NotAConversation("no conversations, messages or prompt/chosen/rejected field")
-
-
-def _put(target: Any, key: str, turns: Turns, text_key: str) -> None:
-    """Write turn contents back into ``target[key]`` where they changed."""
-    value = target[key]
-    if isinstance(value, str):
-        if turns and turns[0]["content"] != value:
-            target[key] = turns[0]["content"]
-        return
-    entries = [value] if isinstance(value, dict) else value
-    for entry, turn in zip(entries, turns, strict=False):
-        if (entry.get(text_key) or "") != turn["content"]:
-            entry[text_key] = turn["content"]
+    fmt = detect_readable(record)
+    assert fmt.read is not None
+    conversation = fmt.read(record)
+    return fmt.name, conversation.messages, conversation.chosen, conversation.rejected
 
 
 def restore_record(
     record: dict[str, Any], fmt: str, messages: Turns, chosen: Turns | None, rejected: Turns | None
 ) -> dict[str, Any]:
     """``record`` with the (possibly scrubbed) turn contents put back in place."""
-    if fmt == "sharegpt":
-        _put(record, "conversations", messages, "value")
-        for key, turns in (("chosen", chosen), ("rejected", rejected)):
-            if turns is not None and key in record:
-                _put(record, key, turns, "value")
-    elif fmt == "openai":
-        _put(record, "messages", messages, "content")
-    elif fmt == "openai_dpo":
-        _put(record["input"], "messages", messages, "content")
-        _put(record, "preferred_output", chosen or [], "content")
-        _put(record, "non_preferred_output", rejected or [], "content")
-    elif fmt == "trl":
-        if record.get("prompt") is not None:
-            _put(record, "prompt", messages, "content")
-        _put(record, "chosen", chosen or [], "content")
-        _put(record, "rejected", rejected or [], "content")
-    return record
+    restore = get_format(fmt).restore
+    assert restore is not None
+    return restore(record, Conversation(messages, chosen, rejected))
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -179,9 +78,7 @@ class ReadConversations(Stage):
 
     name = "read_conversations"
     kind = "source"
-    description = (
-        "Read ShareGPT, OpenAI messages, TRL or OpenAI DPO JSONL into samples, keeping each record."
-    )
+    description = "Read conversation JSONL of any readable record format (dataprep.formats) into samples, keeping each record."
     Params = ReadConversationsParams
     params: ReadConversationsParams
 
@@ -270,9 +167,7 @@ class WriteRecords(Stage):
             has_split = "split" in batch.columns
             if not self.paths:
                 self.paths = (
-                    split_output_paths(ctx.output, _SPLIT_ORDER)
-                    if has_split
-                    else {"train": ctx.output}
+                    split_output_paths(ctx.output, SPLITS) if has_split else {"train": ctx.output}
                 )
                 for split, path in self.paths.items():
                     handles[split] = ctx.outputs.open(path)

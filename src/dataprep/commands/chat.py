@@ -15,6 +15,7 @@ from dataprep.commands._common import (
     run_pipeline,
 )
 from dataprep.commands._safety import apply_safety_options, safety_options
+from dataprep.formats import output_format_names
 
 
 @click.command("chat")
@@ -39,9 +40,9 @@ from dataprep.commands._safety import apply_safety_options, safety_options
 )
 @click.option(
     "--output-format",
-    type=click.Choice(["sharegpt", "openai", "trl"]),
+    type=click.Choice(output_format_names()),
     default=None,
-    help="ShareGPT (LLaMA-Factory), OpenAI messages, or TRL preference shape. Default: the recipe's (sharegpt).",
+    help="Record shape: ShareGPT (LLaMA-Factory), OpenAI messages, TRL, LLaMA-Factory alpaca. Default: the recipe's (sharegpt).",
 )
 @click.option("--system", default=None, help="System prompt put first in every sample.")
 @click.option(
