@@ -42,8 +42,12 @@ Preference samples add ``chosen`` and ``rejected`` (same list type as ``messages
 then holds the prompt). Samples read back from a file add ``format`` (the record format's
 name) and ``record`` (the original JSON) so a writer can put every record back in its own shape.
 
-Clips (one row per audio segment, what ``dataprep voice`` stages pass on): source file,
-start and end in seconds, clip path, text, language and the transcriber's scores.
+Records: samples read back from a dataset file (``read_conversations``), with ``format`` and
+``record`` columns; every stage that takes samples takes records, and ``write_records`` needs them.
+
+Audio files (one row per recording: source, relative path, speaker) and clips (one row per
+audio segment, what ``dataprep voice`` stages pass on: source file, start and end in seconds,
+clip path, text, language and the transcriber's scores).
 """
 
 from __future__ import annotations
@@ -57,23 +61,40 @@ __all__ = [
     "MESSAGE_KINDS",
     "MESSAGE_SCHEMA",
     "SAMPLE_SCHEMA",
+    "SUBTABLES",
     "TABLES",
     "TURN",
     "Table",
+    "accepts",
     "empty_messages",
     "messages_frame",
     "samples_frame",
 ]
 
-#: The tables a stage can consume or produce; ``none`` is what a source consumes and a sink produces.
-Table = Literal["none", "messages", "samples", "clips", "any"]
+#: The tables a stage can consume or produce; ``none`` is what a source consumes and a sink
+#: produces, ``any`` what a stage that takes every table consumes.
+Table = Literal["none", "messages", "samples", "records", "audio", "clips", "any"]
 
-#: One sentence per table, used in the error naming a misordered recipe.
+#: What each table is, for the error naming a misordered recipe.
 TABLES: dict[str, str] = {
+    "none": "no rows",
     "messages": "messages (one row per chat message)",
     "samples": "samples (one row per training conversation)",
+    "records": "records (samples read from a dataset file, each keeping its original record)",
+    "audio": "audio files (one row per recording)",
     "clips": "clips (one row per audio segment)",
 }
+
+#: A table that is a kind of another: records are samples that also keep their source record.
+SUBTABLES: dict[str, str] = {"records": "samples"}
+
+
+def accepts(needed: str, given: str) -> bool:
+    """Whether a stage consuming ``needed`` can take the ``given`` table."""
+    if needed == "any":
+        return given != "none"
+    return needed == given or SUBTABLES.get(given) == needed
+
 
 MESSAGE_KINDS = ("text", "system", "media", "deleted", "prompt")
 

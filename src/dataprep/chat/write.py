@@ -70,6 +70,8 @@ class WriteConversations(Stage):
     """Writes samples (or preference pairs) as JSONL, one file per split."""
 
     name = "write_conversations"
+    consumes = "samples"
+    produces = "none"
     description = "Write samples as ShareGPT, OpenAI-messages or TRL JSONL (one file per split) with a source-trace sidecar."
     kind = "sink"
     Params = WriteConversationsParams

@@ -77,12 +77,14 @@ class ReadConversations(Stage):
     """Reads conversation JSONL files line by line (memory stays flat on huge files)."""
 
     name = "read_conversations"
+    consumes = "none"
+    produces = "records"
     kind = "source"
     description = "Read conversation JSONL of any readable record format (dataprep.formats) into samples, keeping each record."
     Params = ReadConversationsParams
     params: ReadConversationsParams
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
         if not ctx.inputs:
             raise ConfigError("read_conversations needs at least one input file")
         for path in ctx.inputs:
@@ -149,6 +151,8 @@ class WriteRecords(Stage):
     """Writes records back in their input format; one file per split beside ``--out``."""
 
     name = "write_records"
+    consumes = "records"
+    produces = "none"
     kind = "sink"
     description = (
         "Write conversation records back in their own format (train/val/test files beside --out)."

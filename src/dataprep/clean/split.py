@@ -82,6 +82,7 @@ class SplitStage(Stage):
     """Adds a ``split`` column (train/val/test) assigned per leakage-safe group."""
 
     name = "split"
+    consumes = "samples"
     description = "Assign train/val/test per group (session + exact/near-duplicate clusters), hash-based and stable."
     Params = SplitParams
     params: SplitParams

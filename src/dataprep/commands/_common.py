@@ -17,6 +17,7 @@ from dataprep.runner import RunResult, run_recipe
 __all__ = [
     "RichProgress",
     "apply_overrides",
+    "param_help",
     "pipeline_options",
     "print_summary",
     "run_pipeline",
@@ -64,6 +65,21 @@ def pipeline_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def param_help(stage: str, field: str) -> str:
+    """A command-line option's help: the stage parameter's description and its default.
+
+    The parameter model is the one place both are written; the option only points at it.
+    """
+    from dataprep.registry import get_stage
+
+    info = get_stage(stage).Params.model_fields[field]
+    default = info.get_default(call_default_factory=True)
+    if default is None or default == []:
+        return info.description or ""
+    shown = ",".join(map(str, default)) if isinstance(default, list) else default
+    return f"{(info.description or '').rstrip('.')} (default: {shown})."
 
 
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:

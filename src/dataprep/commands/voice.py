@@ -130,19 +130,21 @@ def command(
     """
     out = out if out is not None else default_output(paths)
     recipe = resolve_recipe("voice", recipe_path)
-    recipe = recipe.with_params("audio_files", speaker=speaker)
-    recipe = recipe.with_params("detect_speech", min_seconds=min_seconds, max_seconds=max_seconds)
-    recipe = recipe.with_params(
-        "transcribe",
-        model=model,
-        language=language,
-        initial_prompt=initial_prompt,
-        beam_size=beam_size,
-        compute_type=compute_type,
-    )
-    recipe = recipe.with_params("filter_clips", language=language)
-    recipe = recipe.with_params("write_clips", sample_rate=sample_rate, loudness=loudness)
-    recipe = recipe.with_params("write_lists", formats=parse_formats(formats))
+    for option, capability, param, value in (
+        ("--speaker", "audio_files", "speaker", speaker),
+        ("--min-seconds", "detect_speech", "min_seconds", min_seconds),
+        ("--max-seconds", "detect_speech", "max_seconds", max_seconds),
+        ("--model", "transcribe", "model", model),
+        ("--language", "transcribe", "language", language),
+        ("--initial-prompt", "transcribe", "initial_prompt", initial_prompt),
+        ("--beam-size", "transcribe", "beam_size", beam_size),
+        ("--compute-type", "transcribe", "compute_type", compute_type),
+        ("--language", "filter_clips", "language", language),
+        ("--sample-rate", "write_clips", "sample_rate", sample_rate),
+        ("--loudness", "write_clips", "loudness", loudness),
+        ("--format", "write_lists", "formats", parse_formats(formats)),
+    ):
+        recipe = recipe.configure(capability, option, **{param: value})
     recipe = apply_overrides(recipe, overrides)
     prepare_output(out)
     run_pipeline(
