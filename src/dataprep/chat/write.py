@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError
 from dataprep.formats import output_format_names, output_writer
-from dataprep.io import SPLITS, beside, split_output_paths
+from dataprep.io import SPLITS, SplitWriter, beside, split_parts
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
 
@@ -52,8 +52,12 @@ class WriteConversationsParams(StageParams):
         return value
 
 
+#: The companion file tracing each output line to its source: ``train.sources.jsonl``.
+SIDECAR_TAG = "sources.jsonl"
+
+
 def sidecar_path(path: Path) -> Path:
-    return beside(path, "sources.jsonl")
+    return beside(path, SIDECAR_TAG)
 
 
 def to_records_frame(samples: pl.DataFrame, output_format: str, trace_fields: bool) -> pl.DataFrame:
@@ -72,47 +76,35 @@ class WriteConversations(Stage):
     name = "write_conversations"
     consumes = "samples"
     produces = "none"
-    description = "Write samples as ShareGPT, OpenAI-messages or TRL JSONL (one file per split) with a source-trace sidecar."
+    description = "Write samples as JSONL in a record format of dataprep.formats (ShareGPT, OpenAI messages, TRL, alpaca), one file per split, with a source-trace sidecar."
     kind = "sink"
     Params = WriteConversationsParams
     params: WriteConversationsParams
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
         if ctx.output is None:
             raise ConfigError("no output path given", hint="Pass --out FILE.jsonl")
-        self._written: dict[str, int] = {}
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
-        paths = split_output_paths(ctx.output, SPLITS)
+        self._records = SplitWriter(ctx.outputs, ctx.output)
+        sidecar = SplitWriter(ctx.outputs, ctx.output, tag=SIDECAR_TAG)
         # The train (or only) file always exists, even when nothing survived.
-        ctx.outputs.open(paths["train"]).close()
+        self._records.touch(SPLITS[0])
+        trace_fields = self.params.trace == "field"
         for batch in batches:
-            if "split" in batch.columns:
-                for (split,), part in batch.group_by("split", maintain_order=True):
-                    self._write(part, str(split), paths, ctx)
-            else:
-                self._write(batch, "train", paths, ctx)
+            for split, samples in split_parts(batch):
+                records = to_records_frame(samples, self.params.output_format, trace_fields)
+                self._records.write_frame(split, records)
+                if self.params.trace == "sidecar":
+                    sidecar.write_frame(split, samples.select("id", "group", "source"))
         yield from ()
 
-    def _write(
-        self, samples: pl.DataFrame, split: str, paths: dict[str, Path], ctx: RunContext
-    ) -> None:
-        if split not in paths:
-            paths[split] = split_output_paths(paths["train"], [split])[split]
-        target = paths[split]
-        records = to_records_frame(samples, self.params.output_format, self.params.trace == "field")
-        with ctx.outputs.open(target, "a") as handle:
-            records.write_ndjson(handle)
-        if self.params.trace == "sidecar":
-            with ctx.outputs.open(sidecar_path(target), "a") as handle:
-                samples.select("id", "group", "source").write_ndjson(handle)
-        self._written[split] = self._written.get(split, 0) + samples.height
-
     def finish(self, ctx: RunContext) -> None:
-        total = sum(self._written.values())
+        written = self._records.counts
+        total = sum(written.values())
         ctx.report[self.name] = {
-            "samples": dict(sorted(self._written.items())),
+            "samples": dict(sorted(written.items())),
             "format": self.params.output_format,
         }
         if total < self.params.min_samples_warning:

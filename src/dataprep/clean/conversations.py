@@ -19,7 +19,7 @@ from pydantic import Field
 
 from dataprep.errors import ConfigError, InputError
 from dataprep.formats import Conversation, NotAConversation, detect_readable, get_format
-from dataprep.io import SPLITS, split_output_paths
+from dataprep.io import SPLITS, SplitWriter, read_jsonl, split_parts
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
 from dataprep.tables import SAMPLE_SCHEMA, TURN
@@ -103,47 +103,32 @@ class ReadConversations(Stage):
                 yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
 
     def _rows(self, path: Path, ctx: RunContext) -> Iterator[dict[str, Any]]:
-        with open(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                if not raw.strip():
-                    continue
-                reason, detail, record = self._decode(raw)
-                if reason is None:
-                    try:
-                        fmt, messages, chosen, rejected = parse_record(record)
-                    except NotAConversation as error:
-                        reason, detail = "not_a_conversation", str(error)
-                if reason is not None:
-                    where = pl.DataFrame({"source": [f"{path}:{number}"], "detail": [detail]})
-                    ctx.reject(self.name, where, reason)
-                    continue
-                ctx.progress.advance(self.name)
-                yield {
-                    "id": _text_or_none(record.get("id")) or f"{path.name}:{number}",
-                    "group": _text_or_none(
-                        record.get("group")
-                        or record.get("conversation_id")
-                        or record.get("session_id")
-                    ),
-                    "messages": messages,
-                    "speakers": [str(s) for s in record.get("speakers") or [] if s],
-                    "source": f"{path}:{number}",
-                    "chosen": chosen,
-                    "rejected": rejected,
-                    "format": fmt,
-                    "record": raw.decode("utf-8").strip(),
-                }
-
-    @staticmethod
-    def _decode(raw: bytes) -> tuple[str | None, str, Any]:
-        try:
-            return None, "", json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            return "invalid_utf8", f"byte {error.start}", None
-        except json.JSONDecodeError as error:
-            return "invalid_json", f"{error.msg} at column {error.colno}", None
+        for line in read_jsonl(path):
+            number, record = line.number, line.value
+            reason, detail = line.reason, line.detail
+            if reason is None:
+                try:
+                    fmt, messages, chosen, rejected = parse_record(record)
+                except NotAConversation as error:
+                    reason, detail = "not_a_conversation", str(error)
+            if reason is not None:
+                where = pl.DataFrame({"source": [f"{path}:{number}"], "detail": [detail]})
+                ctx.reject(self.name, where, reason)
+                continue
+            ctx.progress.advance(self.name)
+            yield {
+                "id": _text_or_none(record.get("id")) or f"{path.name}:{number}",
+                "group": _text_or_none(
+                    record.get("group") or record.get("conversation_id") or record.get("session_id")
+                ),
+                "messages": messages,
+                "speakers": [str(s) for s in record.get("speakers") or [] if s],
+                "source": f"{path}:{number}",
+                "chosen": chosen,
+                "rejected": rejected,
+                "format": fmt,
+                "record": line.text.strip(),
+            }
 
 
 @register
@@ -158,40 +143,32 @@ class WriteRecords(Stage):
         "Write conversation records back in their own format (train/val/test files beside --out)."
     )
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
         if ctx.output is None:
             raise ConfigError("write_records needs --out")
-        self.paths: dict[str, Path] = {}
-        self.written: dict[str, int] = {}
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
-        handles: dict[str, Any] = {}
+        writer = SplitWriter(ctx.outputs, ctx.output)
+        splits: tuple[str, ...] = SPLITS[:1]
         for batch in batches:
-            has_split = "split" in batch.columns
-            if not self.paths:
-                self.paths = (
-                    split_output_paths(ctx.output, SPLITS) if has_split else {"train": ctx.output}
-                )
-                for split, path in self.paths.items():
-                    handles[split] = ctx.outputs.open(path)
-                    self.written[split] = 0
-            for row in batch.iter_rows(named=True):
-                split = (row.get("split") or "train") if has_split else "train"
-                record = restore_record(
-                    json.loads(row["record"]),
-                    row["format"],
-                    row["messages"],
-                    row.get("chosen"),
-                    row.get("rejected"),
-                )
-                handles[split].write(json.dumps(record, ensure_ascii=False) + "\n")
-                self.written[split] += 1
-        if not self.paths:
-            handles["train"] = ctx.outputs.open(ctx.output)
-            self.written["train"] = 0
-        for handle in handles.values():
-            handle.close()
-        ctx.report[self.name] = {"records_written": dict(self.written)}
-        return
-        yield
+            if "split" in batch.columns and len(splits) == 1:
+                splits = SPLITS
+                writer.touch(*splits)
+            for split, rows in split_parts(batch):
+                writer.write_lines(split, map(_restored_line, rows.iter_rows(named=True)))
+        writer.touch(*splits)
+        ctx.report[self.name] = {"records_written": {s: writer.counts.get(s, 0) for s in splits}}
+        yield from ()
+
+
+def _restored_line(row: dict[str, Any]) -> str:
+    """One record back in its own format, with the turn contents the stages changed."""
+    record = restore_record(
+        json.loads(row["record"]),
+        row["format"],
+        row["messages"],
+        row.get("chosen"),
+        row.get("rejected"),
+    )
+    return json.dumps(record, ensure_ascii=False)

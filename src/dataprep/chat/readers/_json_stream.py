@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dataprep.errors import InputError
-from dataprep.io import _BOMS, _sniff_utf16
+from dataprep.io import sniff_encoding
 
 __all__ = ["CHUNK_BYTES", "JsonCursor", "TextSource", "iter_lines"]
 
@@ -63,12 +63,8 @@ class TextSource:
         # Sniff the encoding on a fair sample, then hand the bytes on chunk by chunk.
         first = self._handle.read(max(chunk_bytes, 4096))
         if encoding is None:
-            for bom, name in _BOMS:
-                if first.startswith(bom):
-                    first, encoding = first[len(bom) :], name
-                    break
-            else:
-                encoding = _sniff_utf16(first) or "utf-8"
+            encoding, skip = sniff_encoding(first)
+            first = first[skip:]
         try:
             self._decoder = codecs.getincrementaldecoder(encoding)()
         except LookupError:
