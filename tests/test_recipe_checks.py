@@ -163,3 +163,27 @@ def test_parameters_are_parsed_once() -> None:
     edited = recipe.with_params("sessionize", gap_minutes=5)
     assert edited.spec("sessionize").params["gap_minutes"] == 5
     assert dict(build_stages(edited))["sessionize"].params.gap_minutes == 5  # type: ignore[attr-defined]
+
+
+def test_spool_files_live_in_the_run_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--cache-dir`` means caches a rerun reuses; spools go beside the output and are removed."""
+    from dataprep.clean import spool
+
+    folders: list[Path | None] = []
+    original = spool.Spool.__init__
+
+    def record(self: spool.Spool, folder: Path | None = None) -> None:
+        folders.append(folder)
+        original(self, folder)
+
+    monkeypatch.setattr(spool.Spool, "__init__", record)
+    out = tmp_path / "train.jsonl"
+    sharegpt = FIXTURES / "chat" / "generic" / "sharegpt.jsonl"
+    code, _, err = run_main("clean", sharegpt, "--out", out, "--no-pii", "-q")
+    assert code == 0, err
+    assert folders and all(f is not None and f.parent == tmp_path for f in folders)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    code, _, err = run_main("clean", sharegpt, "--out", out, "--cache-dir", tmp_path)
+    assert code == 2 and "--cache-dir" in err

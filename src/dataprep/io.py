@@ -32,6 +32,7 @@ __all__ = [
     "decode_bytes",
     "decode_head",
     "iter_jsonl",
+    "open_input",
     "read_jsonl",
     "read_text",
     "sniff_encoding",
@@ -211,7 +212,8 @@ def decode_bytes(data: bytes, path: str | Path, encoding: str | None = None) -> 
         raise InputError(f"unknown encoding {encoding!r}", path=path) from None
 
 
-def _open_input(path: str | Path) -> IO[bytes]:
+def open_input(path: str | Path) -> IO[bytes]:
+    """Open an input file for binary reading; a missing or unreadable file is one clear error."""
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -224,7 +226,7 @@ def _open_input(path: str | Path) -> IO[bytes]:
 
 def read_text(path: str | Path, encoding: str | None = None) -> str:
     """Read a text file with BOM/UTF-16 detection and a clear error on bad bytes."""
-    with _open_input(path) as handle:
+    with open_input(path) as handle:
         data = handle.read()
     return decode_bytes(data, path, encoding)
 
@@ -271,7 +273,7 @@ def read_jsonl(path: str | Path, encoding: str | None = None) -> Iterator[JsonLi
     is not valid UTF-8 or not valid JSON comes back with its ``reason``, and callers decide
     whether that is a counted reject or a hard error.
     """
-    handle = _open_input(path)
+    handle = open_input(path)
     try:
         lines = _text_lines(handle, path, encoding)
         for number, line in enumerate(lines, start=1):

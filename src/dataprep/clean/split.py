@@ -92,9 +92,11 @@ class SplitStage(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
-        index = p.near_duplicate_index(threshold=p.threshold, verify=True, spool_dir=ctx.cache_dir)
+        index = p.near_duplicate_index(
+            threshold=p.threshold, verify=True, spool_dir=ctx.staging_dir
+        )
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.cache_dir) as spool, contextlib.closing(index):
+        with Spool(ctx.staging_dir) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)

@@ -13,7 +13,28 @@ from dataprep.commands._common import param_help
 from dataprep.errors import ConfigError
 from dataprep.recipe import Recipe
 
-__all__ = ["apply_safety_options", "parse_ratios", "safety_options"]
+__all__ = ["apply_safety_options", "parse_ratios", "pop_safety_options", "safety_options"]
+
+#: Parameter names of the options ``safety_options`` adds.
+SAFETY_KEYS = (
+    "split_ratios",
+    "no_split",
+    "no_dedupe",
+    "no_pii",
+    "pii_strategy",
+    "pii_entities",
+    "allow_list",
+    "names_file",
+    "threshold",
+    "max_reply_repeats",
+    "eval_files",
+)
+
+
+def pop_safety_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Take the safety options out of a command's keyword arguments."""
+    return {key: options.pop(key) for key in SAFETY_KEYS}
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,12 +113,6 @@ def safety_options(func: F) -> F:
             type=click.Path(dir_okay=False, path_type=Path),
             help="Evaluation file to decontaminate against; repeatable.",
         ),
-        click.option(
-            "--cache-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="Where dedupe and split spool rows while they wait (default: the system temp folder).",
-        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -118,10 +133,8 @@ def apply_safety_options(
     threshold: float | None,
     max_reply_repeats: int | None,
     eval_files: tuple[Path, ...],
-    cache_dir: Path | None = None,
 ) -> Recipe:
-    """Turn the safety options into stage parameters of ``recipe`` (``cache_dir`` is a run
-    setting, not a parameter, and is ignored here)."""
+    """Turn the safety options into stage parameters of ``recipe``."""
     if split_ratios is not None:
         train, val, test = parse_ratios(split_ratios)
         recipe = recipe.configure("split", "--split", train=train, val=val, test=test)

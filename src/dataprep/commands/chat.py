@@ -8,14 +8,12 @@ from typing import Any
 import click
 
 from dataprep.commands._common import (
-    apply_overrides,
-    default_report_path,
     param_help,
     pipeline_options,
     resolve_recipe,
-    run_pipeline,
+    run_file_pipeline,
 )
-from dataprep.commands._safety import apply_safety_options, safety_options
+from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 from dataprep.formats import output_format_names
 
 
@@ -107,13 +105,7 @@ def command(
     encoding: str | None,
     skip_bad_files: bool,
     trace: str | None,
-    recipe_path: Path | None,
-    overrides: tuple[str, ...],
-    rejects_path: Path | None,
-    report_path: Path | None,
-    seed: int | None,
-    quiet: bool,
-    **safety: Any,
+    **options: Any,
 ) -> None:
     """Turn chat exports into multi-turn conversations for SFT.
 
@@ -125,7 +117,8 @@ def command(
 
     Example: dataprep chat exports/ --me "Colin" --out data/train.jsonl
     """
-    recipe = resolve_recipe("chat", recipe_path)
+    safety = pop_safety_options(options)
+    recipe = resolve_recipe("chat", options.pop("recipe_path"))
     recipe = recipe.configure("read_chat", "--input-format", input_format=input_format)
     recipe = recipe.configure("read_chat", "--date-order", date_order=date_order)
     recipe = recipe.configure("read_chat", "--encoding", encoding=encoding)
@@ -141,15 +134,4 @@ def command(
     recipe = recipe.configure("build_samples", "--system", system=system)
     recipe = recipe.configure("write_conversations", "--output-format", output_format=output_format)
     recipe = recipe.configure("write_conversations", "--trace", trace=trace)
-    recipe = apply_safety_options(recipe, **safety)
-    recipe = apply_overrides(recipe, overrides)
-    run_pipeline(
-        recipe,
-        inputs=list(paths),
-        output=out,
-        report_path=report_path or default_report_path(out),
-        rejects_path=rejects_path,
-        seed=seed,
-        quiet=quiet,
-        cache_dir=safety.pop("cache_dir"),
-    )
+    run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, **options)

@@ -96,6 +96,12 @@ def prepare_output(out: Path) -> None:
     help="Clip normalization: -23 LUFS with a -1 dBFS ceiling (default), -1 dBFS peak, or none.",
 )
 @click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache of VAD and transcription results a rerun reuses (default: OUT/.dataprep-cache).",
+)
+@click.option(
     "--no-cache", is_flag=True, help="Do not reuse or store VAD and transcription results."
 )
 @pipeline_options
@@ -113,6 +119,7 @@ def command(
     min_seconds: float | None,
     max_seconds: float | None,
     loudness: str | None,
+    cache_dir: Path | None,
     no_cache: bool,
     recipe_path: Path | None,
     overrides: tuple[str, ...],
@@ -155,5 +162,5 @@ def command(
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
-        cache_dir=None if no_cache else out / ".dataprep-cache",
+        cache_dir=None if no_cache else cache_dir or out / ".dataprep-cache",
     )
