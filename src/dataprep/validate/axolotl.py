@@ -27,14 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.errors import ConfigError, InputError
+from dataprep.formats.sharegpt import FROM_CHAT_ROLE
 
 __all__ = ["AxolotlDataset", "AxolotlRows", "load_axolotl_config", "to_axolotl"]
 
 Emit = Callable[[str, str, str], None]
 
+# Axolotl's default roles map: user and assistant also under their ShareGPT names (human, gpt).
 _DEFAULT_ROLES = {
-    "user": ["human", "user"],
-    "assistant": ["gpt", "assistant"],
+    **{role: [FROM_CHAT_ROLE[role], role] for role in ("user", "assistant")},
     "system": ["system"],
     "tool": ["tool"],
 }

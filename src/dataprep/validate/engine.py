@@ -171,7 +171,7 @@ class Validator:
         if self._trainer is not None:
             kind = self._trainer.check(row, self.emit)
             if self.report.format is None:
-                self.report.format = "sharegpt" if kind in ("sharegpt", "openai") else kind
+                self.report.format = kind
             self._types.observe(row, line, self.fingerprint)
             return
         formats = candidate_formats(row, profile)

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
+from dataprep.io import sniff_encoding
+
 __all__ = ["is_json_array", "iter_array", "lone_surrogate"]
 
 _CHUNK = 1 << 20
@@ -46,7 +48,8 @@ def is_json_array(handle: IO[bytes]) -> bool:
     """Whether the file's first non-blank byte (after a BOM) opens an array; rewinds the handle."""
     head = handle.read(4096)
     handle.seek(0)
-    return head.removeprefix(codecs.BOM_UTF8).lstrip()[:1] == b"["
+    encoding, skip = sniff_encoding(head)
+    return encoding.startswith("utf-8") and head[skip:].lstrip()[:1] == b"["
 
 
 class _Buffer:

@@ -33,6 +33,8 @@ __all__ = ["DatasetAttr", "LlamaFactoryRows", "load_dataset_info", "to_llamafact
 
 Emit = Callable[[str, str, str], None]
 
+# LLaMA-Factory's own ``formatting`` values (data/parser.py), not dataprep output formats.
+_FORMATTINGS = frozenset({"alpaca", "sharegpt", "openai"})
 _COLUMNS = (
     "prompt",
     "query",
@@ -93,7 +95,7 @@ class DatasetAttr:
         attr = cls(name=name)
         attr.formatting = entry.get("formatting", "alpaca")
         attr.ranking = bool(entry.get("ranking", False))
-        if attr.formatting not in ("alpaca", "sharegpt", "openai"):
+        if attr.formatting not in _FORMATTINGS:
             raise ConfigError(
                 f"dataset_info.json entry {name!r}: unknown formatting {attr.formatting!r}",
                 hint="LLaMA-Factory knows alpaca, sharegpt and openai",
@@ -187,7 +189,8 @@ class LlamaFactoryRows:
             self._conversation(row, before)
         if before.skipped:
             self.skipped += 1
-        return self.attr.formatting
+        # The registry format of the rows (openai-formatted rows are ShareGPT-shaped messages).
+        return "alpaca" if self.attr.formatting == "alpaca" else "sharegpt"
 
     # -- alpaca -------------------------------------------------------------------------
     def _alpaca(self, row: dict[str, Any], emit: _Counting) -> None:
