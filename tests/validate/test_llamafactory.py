@@ -364,3 +364,14 @@ def test_tokenizer_preflight_is_skipped_for_other_trainers() -> None:
     assert code == 0 and not any(
         rule.startswith("L") for rule in json.loads(out)["summary"]["by_rule"]
     )
+
+
+def test_without_dataset_info_the_first_row_decides_the_shape() -> None:
+    code, out, _ = run_main(
+        "validate", LF / "dpo_en_demo.json", "--profile", "llamafactory", "--output-format", "json"
+    )
+    report = json.loads(out)
+    assert code == 0 and report["format"] == "sharegpt", report["findings"][:3]
+    code, out, _ = run_main("validate", LF / "alpaca_en_demo.json", "--output-format", "json")
+    # Under auto, alpaca rows are TRL data that needs mapping (F001 with the convert command).
+    assert code == 1 and "F001" in json.loads(out)["summary"]["by_rule"]

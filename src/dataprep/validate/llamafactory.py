@@ -164,8 +164,9 @@ def load_dataset_info(path: str | Path, name: str | None, data_file: str | Path)
 class LlamaFactoryRows:
     """Row checks for one dataset_info entry; counts the rows LLaMA-Factory would skip.
 
-    Without an entry, the defaults apply with the formatting of the first row (ShareGPT when it
-    has ``conversations``, else alpaca), as LLaMA-Factory's data/README.md describes them.
+    Without an entry, the defaults apply with the shape of the first row (ShareGPT when it has
+    ``conversations``, else alpaca; ranking when it has ``chosen`` and ``rejected``), as
+    LLaMA-Factory's data/README.md describes them.
     """
 
     name = "llamafactory"
@@ -178,8 +179,8 @@ class LlamaFactoryRows:
         self.seen_columns: set[str] = set()
 
     def check(self, row: dict[str, Any], emit: Emit) -> str | None:
-        if self.rows == 0 and self._given is None and "conversations" in row:
-            self.attr = DatasetAttr(formatting="sharegpt")
+        if self.rows == 0 and self._given is None:
+            self.attr = _guess_attr(row)
         self.rows += 1
         self.seen_columns.update(row)
         before = _Counting(emit)
@@ -360,6 +361,14 @@ class LlamaFactoryRows:
                 "",
                 "LLaMA-Factory would skip every row and stop with 'Cannot find valid samples'",
             )
+
+
+def _guess_attr(row: dict[str, Any]) -> DatasetAttr:
+    """Defaults for a file without a dataset_info.json entry, shaped by its first row."""
+    attr = DatasetAttr(formatting="sharegpt" if "conversations" in row else "alpaca")
+    if "chosen" in row and "rejected" in row:
+        attr.ranking, attr.chosen, attr.rejected = True, "chosen", "rejected"
+    return attr
 
 
 class _Counting:
