@@ -77,7 +77,11 @@ class RunContext:
     progress: Progress = field(default_factory=NullProgress)
     outputs: OutputSet = field(default_factory=OutputSet)
     rejects_path: Path | None = None
+    #: Caches a rerun reuses (voice decodes and transcripts); None: no cache.
     cache_dir: Path | None = None
+    #: Where stages spool rows while they wait (dedupe, split); None (the default): a folder
+    #: in the output's staging area (``spool_dir``).
+    staging_dir: Path | None = None
     counts: dict[str, StageCounts] = field(default_factory=lambda: defaultdict(StageCounts))
     #: Stage-specific report sections (e.g. PII findings per type). Never raw values.
     report: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -119,10 +123,11 @@ class RunContext:
         return file_label(str(path)) if self.shared.get("private_sources") else str(path)
 
     def spool_dir(self) -> Path:
-        """Where stages spool rows: ``--cache-dir`` when given, else the output's staging area
-        (removed with it on every exit, and by the next run after a kill)."""
-        if self.cache_dir is not None:
-            return self.cache_dir
+        """Where stages spool rows: ``staging_dir`` when a caller set one, else a folder in
+        the output's staging area (removed with it on every exit, and by the next run after
+        a kill)."""
+        if self.staging_dir is not None:
+            return self.staging_dir
         near = self.output if self.output is None or self.output.is_dir() else self.output.parent
         return self.outputs.scratch(near)
 

@@ -41,23 +41,27 @@ class ReadChat(Stage):
     """Reads WhatsApp, Telegram, Discord, Slack, WeChat and generic exports into messages."""
 
     name = "read_chat"
+    consumes = "none"
+    produces = "messages"
     description = "Read chat exports (auto-detected per file) into a table of messages."
     kind = "source"
     Params = ReadChatParams
     params: ReadChatParams
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
+        """Find every input unit now, so a mistyped path fails before any model loads."""
         if not ctx.inputs:
             raise ConfigError("no input paths given")
         if self.params.input_format != "auto":
             get_reader(self.params.input_format)  # unknown names list the valid ones
+        self._skipped: list[tuple[str, str]] = []
+        self._units = discover_inputs(list(ctx.inputs), self._skipped)
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        skipped: list[tuple[str, str]] = []
-        units = discover_inputs(list(ctx.inputs), skipped)
-        if skipped:
+        units = self._units
+        if self._skipped:  # entries of input folders that cannot be read: counted, not lost
             gone = _RejectBuffer()
-            for source, reason in skipped:
+            for source, reason in self._skipped:
                 gone(source, None, reason, None)
             ctx.reject(self.name, _reject_frame(gone.rows))
         options = ReaderOptions(**self.params.model_dump(include=set(ReaderOptions.model_fields)))

@@ -19,6 +19,7 @@ __all__ = [
     "RichProgress",
     "apply_overrides",
     "guard_pipeline",
+    "param_help",
     "pipeline_options",
     "print_summary",
     "run_pipeline",
@@ -66,6 +67,21 @@ def pipeline_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def param_help(stage: str, field: str) -> str:
+    """A command-line option's help: the stage parameter's description and its default.
+
+    The parameter model is the one place both are written; the option only points at it.
+    """
+    from dataprep.registry import get_stage
+
+    info = get_stage(stage).Params.model_fields[field]
+    default = info.get_default(call_default_factory=True)
+    if default is None or default == []:
+        return info.description or ""
+    shown = ",".join(map(str, default)) if isinstance(default, list) else default
+    return f"{(info.description or '').rstrip('.')} (default: {shown})."
 
 
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:
@@ -144,17 +160,23 @@ def run_pipeline(
     cache_dir: Path | None = None,
     output_folder: bool = False,
 ) -> RunResult:
+    """Run ``recipe``; ``cache_dir`` holds caches a rerun reuses (voice decodes and transcripts).
+
+    Outputs that are inputs (or each other) are refused first. Spool files (dedupe and split
+    waiting for every row) go to the output's staging folder (``ctx.spool_dir()``), removed
+    with it on every exit Python sees, and by the next run after a kill.
+    """
     guard_pipeline(recipe, inputs, output, report_path, rejects_path, output_folder=output_folder)
+    if seed is not None:
+        recipe = recipe.model_copy(update={"seed": seed})
     ctx = RunContext(
         inputs=inputs,
         output=output,
-        seed=recipe.seed if seed is None else seed,
+        seed=recipe.seed,
         progress=RichProgress(enabled=not quiet),
         rejects_path=rejects_path,
         cache_dir=cache_dir,
     )
-    if seed is not None:
-        recipe = recipe.model_copy(update={"seed": seed})
     result = run_recipe(recipe, ctx, report_path=report_path)
     if not quiet:
         print_summary(result, report_path)
@@ -213,6 +235,29 @@ def planned_outputs(
         if writes_sidecars:
             found.append((f"the sources sidecar of {label}", beside(path, "sources.jsonl")))
     return found
+
+
+def run_file_pipeline(
+    recipe: Recipe,
+    paths: tuple[Path, ...],
+    out: Path,
+    *,
+    overrides: tuple[str, ...],
+    report_path: Path | None,
+    rejects_path: Path | None,
+    seed: int | None,
+    quiet: bool,
+) -> RunResult:
+    """The end of ``chat`` and ``clean``: ``--set`` overrides, then the run, reported beside --out."""
+    return run_pipeline(
+        apply_overrides(recipe, overrides),
+        inputs=list(paths),
+        output=out,
+        report_path=report_path or default_report_path(out),
+        rejects_path=rejects_path,
+        seed=seed,
+        quiet=quiet,
+    )
 
 
 def print_summary(result: RunResult, report_path: Path | None) -> None:
