@@ -183,7 +183,13 @@ def test_spool_files_live_in_the_run_staging_folder(
     sharegpt = FIXTURES / "chat" / "generic" / "sharegpt.jsonl"
     code, _, err = run_main("clean", sharegpt, "--out", out, "--no-pii", "-q")
     assert code == 0, err
-    assert folders and all(f is not None and f.parent == tmp_path for f in folders)
+    # In the output folder's staging area (dataprep.outputs), which goes with the run.
+    assert folders and all(
+        f is not None
+        and f.parent.parent == tmp_path
+        and f.parent.name.startswith(".dataprep-staging-")
+        for f in folders
+    )
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     code, _, err = run_main("clean", sharegpt, "--out", out, "--cache-dir", tmp_path)
     assert code == 2 and "--cache-dir" in err

@@ -11,7 +11,7 @@ import click
 
 from dataprep.context import RunContext
 from dataprep.guard import Labelled, check_paths, prepare_outputs
-from dataprep.io import beside, split_output_paths
+from dataprep.io import SPLITS, beside, split_output_paths
 from dataprep.recipe import Recipe, load_recipe, parse_override
 from dataprep.runner import RunResult, run_recipe
 
@@ -227,10 +227,8 @@ def planned_outputs(
         return found
     split = recipe.has("split") and recipe.spec("split").enabled
     writes_sidecars = recipe.has("write_conversations")
-    for name, path in split_output_paths(
-        output, ["train", "val", "test"] if split else ["train"]
-    ).items():
-        label = "--out" if name == "train" else f"the {name} split of --out"
+    for name, path in split_output_paths(output, SPLITS if split else SPLITS[:1]).items():
+        label = "--out" if name == SPLITS[0] else f"the {name} split of --out"
         found.append((label, path))
         if writes_sidecars:
             found.append((f"the sources sidecar of {label}", beside(path, "sources.jsonl")))
