@@ -158,10 +158,18 @@ def _text_or_file(value: str | None) -> str | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON report (default: OUT with .report.json).",
 )
+@click.option(
+    "--recipe",
+    "recipe_name",
+    metavar="NAME_OR_FILE",
+    help="Run the generated rows through a recipe: bootstrap (pipelines/bootstrap.yaml: PII "
+    "scrubbing and train/val/test splits) or your copy of it; the generate stage takes these options.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display or summary.")
 def command(
     seeds: Path,
     out: Path | None,
+    recipe_name: str | None,
     dry_run: bool,
     quiet: bool,
     prices: str | None,
@@ -198,6 +206,9 @@ def command(
         return
     if out is None:
         raise ConfigError("--out is required (or pass --dry-run)")
+    if recipe_name is not None:
+        _run_recipe(recipe_name, config, seeds, out, rejects, report, quiet)
+        return
     progress = RichProgress(enabled=not quiet)
     try:
         result = run_bootstrap(
@@ -211,6 +222,31 @@ def command(
         raise
     if not quiet:
         _print_summary(result.report)
+
+
+def _run_recipe(
+    name: str,
+    config: Any,
+    seeds: Path,
+    out: Path,
+    rejects: Path | None,
+    report: Path | None,
+    quiet: bool,
+) -> None:
+    """Generate inside a recipe (``generate`` -> ... -> ``write_records``), with the shared report."""
+    from dataprep.commands._common import default_report_path, run_pipeline
+    from dataprep.recipe import load_recipe
+
+    recipe = load_recipe(name).configure("generate", "--recipe", **config.model_dump(mode="json"))
+    run_pipeline(
+        recipe,
+        inputs=[seeds],
+        output=out,
+        report_path=report or default_report_path(out),
+        rejects_path=rejects,
+        seed=config.seed,
+        quiet=quiet,
+    )
 
 
 def _print_estimate(estimate: dict[str, Any]) -> None:
