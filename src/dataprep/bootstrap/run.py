@@ -66,7 +66,8 @@ class BootstrapConfig(BaseModel):
         default=None, description="OpenAI-compatible endpoint (default: the SDK's)."
     )
     api_key_env: str = Field(
-        default="OPENAI_API_KEY", description="Environment variable holding the API key."
+        default="OPENAI_API_KEY",
+        description="Environment variable holding the API key (the key itself is never a flag).",
     )
     temperature: float = Field(default=1.0, ge=0, le=2, description="Sampling temperature.")
     max_tokens: int = Field(default=1024, ge=1, description="Completion tokens per request.")
@@ -99,7 +100,10 @@ class BootstrapConfig(BaseModel):
     examples: int = Field(default=3, ge=1, description="Seed examples shown per request.")
     generated_examples: int = Field(default=2, ge=0, description="Accepted rows shown per request.")
     window: int = Field(
-        default=64, ge=0, description="Accepted rows feed prompts only this many requests later."
+        default=64,
+        ge=0,
+        description="Accepted rows are shown in prompts this many requests later, which keeps the "
+        "rows the same at any concurrency; keep it >= concurrency, as it also caps the requests in flight.",
     )
     dedupe_threshold: float = Field(
         default=0.7, gt=0, le=1, description="Jaccard at which a row is too close to a seed or row."
@@ -112,9 +116,9 @@ class BootstrapConfig(BaseModel):
 
     @classmethod
     def make(cls, **values: Any) -> BootstrapConfig:
-        """Build from keyword values, turning validation errors into one ``ConfigError``."""
+        """Build from keyword values (None: the default), turning validation errors into one ``ConfigError``."""
         try:
-            config = cls(**values)
+            config = cls(**{key: value for key, value in values.items() if value is not None})
         except ValidationError as error:
             raise ConfigError(format_validation_error("bootstrap", error)) from None
         if config.task != "dpo-from-sft" and config.n is None:
