@@ -131,10 +131,18 @@ def _spacy_stop_words(language: str) -> set[str]:
 
 
 def is_common(text: str, language: str) -> bool:
-    """Every word of ``text`` is a common word of ``language`` or of English."""
+    """Every word of ``text`` is a common word of ``language`` or, for a single word, of
+    any language we know (chat switches languages: "Danke" in an English message)."""
     words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text.lower())
     vocab = common_words(language) | common_words("en")
+    if len(words) == 1:
+        vocab = vocab | _every_common_word()
     return bool(words) and all(w in vocab for w in words)
+
+
+@functools.lru_cache(maxsize=1)
+def _every_common_word() -> frozenset[str]:
+    return frozenset().union(*(common_words(code) for code in _CHAT_WORDS))
 
 
 def _provider_names(attribute: str) -> set[str]:

@@ -28,6 +28,7 @@ from typing import Any
 import spacy
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerRegistry
 
+from dataprep.clean.langid import DEFAULT_LANGUAGES
 from dataprep.clean.lexicon import is_common
 from dataprep.clean.person_names import ChineseNames, find_gazetteer_names, protected_spans
 from dataprep.clean.recognizers import ParticipantNames, custom_recognizers
@@ -42,8 +43,6 @@ __all__ = [
     "load_spacy",
 ]
 
-#: Languages identified by default (ISO 639-1); others are read as the closest of these.
-DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "ru", "zh")
 #: spaCy pipelines used by default where installed (the ``models`` extra ships both).
 DEFAULT_NER_MODELS = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
 _NAME_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP"})
@@ -205,13 +204,23 @@ class BatchAnalyzer:
             return "jieba"
         return "gazetteer"
 
-    def identify(self, texts: Sequence[str], samples: Sequence[int] | None = None) -> list[str]:
-        """The language of each text (see ``langid``); each text is its own sample by default."""
+    def identify(
+        self,
+        texts: Sequence[str],
+        samples: Sequence[int] | None = None,
+        names: ParticipantNames | None = None,
+    ) -> list[str]:
+        """The language of each text (see ``langid``), speakers' names left out; each text
+        is its own sample by default."""
         if self._identifier is None:
             from dataprep.clean.langid import LanguageIdentifier
 
             self._identifier = LanguageIdentifier(self.languages)
-        return self._identifier.detect(texts, samples if samples is not None else range(len(texts)))
+        return self._identifier.detect(
+            texts,
+            samples if samples is not None else range(len(texts)),
+            masks=names.find if names is not None and len(names) else None,
+        )
 
     def _pattern_recognizers(self, regions: Sequence[str]) -> list[EntityRecognizer]:
         from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
@@ -256,7 +265,7 @@ class BatchAnalyzer:
         """
         raw: list[list[Finding]] = [[] for _ in texts]
         if ner and languages is None:
-            languages = self.identify(texts)
+            languages = self.identify(texts, names=names)
         if patterns:
             for finding in self._patterns(texts):
                 raw[finding.index].append(finding)
