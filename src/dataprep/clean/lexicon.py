@@ -29,6 +29,7 @@ __all__ = [
     "given_names",
     "is_common",
     "is_given_name",
+    "is_known_name",
     "surnames",
 ]
 
@@ -191,3 +192,8 @@ def is_given_name(word: str, language: str) -> bool:
                 if any(stem + base in names for base in _RU_BASE_ENDINGS):
                     return True
     return False
+
+
+def is_known_name(word: str, language: str) -> bool:
+    """``word`` is a known given name or surname."""
+    return is_given_name(word, language) or word in surnames()

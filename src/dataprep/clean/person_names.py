@@ -26,9 +26,12 @@ from dataprep.clean.lexicon import (
     surnames,
 )
 
-__all__ = ["ChineseNames", "find_gazetteer_names", "protected_spans"]
+__all__ = ["ChineseNames", "find_gazetteer_names", "opens_sentence", "protected_spans"]
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Letters of alphabetic scripts (CJK runs are not words here: "Ken中午" holds the word "Ken").
+_LETTERS = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+_WORD = re.compile(rf"{_LETTERS}+(?:['’-]{_LETTERS}+)*")
+_POSSESSIVE = re.compile(r"(?:['’]s|s)$")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-ZА-Я]\.\s?){2,3}[A-ZА-Я][a-zа-яё]{2,}")
 _TITLES = frozenset(
     "herr frau mr mrs ms miss dr prof m mme mlle monsieur madame sr sra srta señor señora "
@@ -64,7 +67,8 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and not (len(word) > 3 and word.isupper())
 
 
-def _opens_sentence(text: str, start: int) -> bool:
+def opens_sentence(text: str, start: int) -> bool:
+    """The word at ``start`` is the first of the message or of a sentence."""
     return bool(_SENTENCE_END.search(text[max(0, start - 3) : start]))
 
 
@@ -86,8 +90,8 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         cued = (before in _TITLES and before not in common) or bool(
             _INTRODUCTION.search(text[max(0, start - 20) : start])
         )
-        known = is_given_name(word, language) and not (
-            lower in common and (_opens_sentence(text, start) or language == "de")
+        known = _is_name(word, language) and not (
+            lower in common and (opens_sentence(text, start) or language == "de")
         )
         if not (known or (cued and lower not in common)):
             index += 1
@@ -104,6 +108,14 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         spans.append((start, words[last].end()))
         index = last + 1
     return sorted(spans)
+
+
+def _is_name(word: str, language: str) -> bool:
+    """A given name, also with a possessive "s" ("Lisas", "Tom's")."""
+    if is_given_name(word, language):
+        return True
+    bare = _POSSESSIVE.sub("", word)
+    return bare != word and len(bare) >= 3 and is_given_name(bare, language)
 
 
 class ChineseNames:
@@ -129,8 +141,8 @@ class ChineseNames:
             start, position = position, position + len(word)
             if flag not in self._FLAGS or not 2 <= len(word) <= 4:
                 continue
-            if not self._HAN_ONLY.match(word) or word in common_words("zh"):
-                continue
+            if not self._HAN_ONLY.match(word) or word in common_words("zh") or word.endswith("人"):
+                continue  # 瑞士人 "a Swiss": nationalities end in 人
             following = pairs[number + 1].word[:1] if number + 1 < len(pairs) else ""
             if len(word) == 3 and self._known_word(word[-1] + following):
                 word = word[:2]  # 张伟|明天: the segmenter glued the next word's first character

@@ -29,8 +29,13 @@ import spacy
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerRegistry
 
 from dataprep.clean.langid import DEFAULT_LANGUAGES
-from dataprep.clean.lexicon import is_common
-from dataprep.clean.person_names import ChineseNames, find_gazetteer_names, protected_spans
+from dataprep.clean.lexicon import is_common, is_known_name
+from dataprep.clean.person_names import (
+    ChineseNames,
+    find_gazetteer_names,
+    opens_sentence,
+    protected_spans,
+)
 from dataprep.clean.recognizers import ParticipantNames, custom_recognizers
 from dataprep.errors import ConfigError, ModelLoadError
 
@@ -293,7 +298,7 @@ class BatchAnalyzer:
             if language in self.pipelines:
                 for finding in self._ner([texts[i] for i in indexes], self.pipelines[language]):
                     found.append(replace(finding, index=indexes[finding.index]))
-            elif "PERSON" not in self.entities:
+            if "PERSON" not in self.entities:
                 continue
             elif language == "zh" and self.chinese is not None:
                 for i in indexes:
@@ -301,10 +306,14 @@ class BatchAnalyzer:
                         Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
                         for s, e in self.chinese.find(texts[i])
                     )
-            else:
+                    found.extend(  # Latin names inside Chinese text ("Ken中午以前會在家")
+                        Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
+                        for s, e in find_gazetteer_names(texts[i], "en")
+                    )
+            else:  # also beside a model: small models miss "Tom" in French
                 for i in indexes:
                     found.extend(
-                        Finding(i, s, e, "PERSON", _NER_SCORE, "gazetteer")
+                        Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
                         for s, e in find_gazetteer_names(texts[i], language)
                     )
         return found
@@ -312,7 +321,8 @@ class BatchAnalyzer:
     @staticmethod
     def _plausible(text: str, found: list[Finding], language: str) -> list[Finding]:
         """Drop name findings inside URLs, e-mail addresses, code or emoji, and model
-        findings that are lower case, hold digits or are only common words."""
+        findings that are lower case, hold digits, are only common words, or are one
+        unknown word opening a sentence (a capitalised verb: "Demande", "Donnez")."""
         if not any(f.entity in _NAME_ENTITIES for f in found):
             return found
         guarded = protected_spans(text)
@@ -324,10 +334,8 @@ class BatchAnalyzer:
                 spans = loose if finding.source == "names" else guarded
                 if any(finding.start < e and s < finding.end for s, e in spans):
                     continue
-                if finding.source != "names" and (
-                    any(c.isdigit() for c in value)
-                    or (value[:1].islower() and value[:1].upper() != value[:1])
-                    or is_common(value, language)
+                if finding.source == "spacy" and _implausible_model_name(
+                    text, finding.start, value, language
                 ):
                     continue
             kept.append(finding)
@@ -471,6 +479,15 @@ class BatchAnalyzer:
             if all(finding.end <= k.start or finding.start >= k.end for k in kept):
                 kept.append(finding)
         return sorted(kept)
+
+
+def _implausible_model_name(text: str, start: int, value: str, language: str) -> bool:
+    if any(c.isdigit() for c in value) or is_common(value, language):
+        return True
+    if value[:1].islower() and value[:1].upper() != value[:1]:
+        return True
+    single = len(value.split()) == 1
+    return single and opens_sentence(text, start) and not is_known_name(value, language)
 
 
 def _outside(finding: Finding, protected: list[tuple[int, int]], text: str) -> list[Finding]:

@@ -242,6 +242,8 @@ class ParticipantNames:
                     self._cjk.setdefault(alias.strip()[1:], first)
             return
         forms = [" ".join(fold(alias.strip()).lstrip("@").split()) for alias in aliases]
+        # Handles people build from a full name: dana_whitfield, dana.whitfield, danawhitfield.
+        forms += [sep.join(f.split()) for f in forms if " " in f for sep in ("_", ".", "")]
         parts = {p for form in forms for p in _PARTS.split(form) if len(p) >= self.min_part}
         person = self._same_person(parts) or forms[0]
         self._parts_of.setdefault(person, set()).update(parts)

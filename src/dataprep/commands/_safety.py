@@ -67,10 +67,18 @@ def safety_options(func: F) -> F:
             help="A value never scrubbed; repeatable.",
         ),
         click.option(
+            "--names",
             "--names-file",
+            "names_file",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
-            help="Extra names to scrub, one per line.",
+            help="Extra names and nicknames to scrub, one person per line (aliases of one person separated by commas).",
+        ),
+        click.option(
+            "--pii-audit",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Write every replaced value with its type, language and count to FILE (readable by you only; holds personal data).",
         ),
         click.option(
             "--threshold",
@@ -114,6 +122,7 @@ def apply_safety_options(
     pii_entities: str | None,
     allow_list: tuple[str, ...],
     names_file: Path | None,
+    pii_audit: Path | None,
     threshold: float | None,
     max_reply_repeats: int | None,
     eval_files: tuple[Path, ...],
@@ -132,6 +141,7 @@ def apply_safety_options(
         entities=entities,
         allow_list=list(allow_list) or None,
         names_file=str(names_file) if names_file else None,
+        audit_path=str(pii_audit) if pii_audit else None,
     )
     if eval_files:
         recipe = recipe.with_params("decontaminate", eval_files=[str(p) for p in eval_files])

@@ -15,6 +15,8 @@ from dataprep.commands._common import (
     run_pipeline,
 )
 from dataprep.commands._safety import apply_safety_options, safety_options
+from dataprep.errors import ConfigError
+from dataprep.recipe import Recipe
 
 
 @click.command("clean")
@@ -25,6 +27,12 @@ from dataprep.commands._safety import apply_safety_options, safety_options
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output JSONL (train split). val/test files are written beside it.",
+)
+@click.option(
+    "--pii-preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Dry run: write the table --pii-audit would write to FILE and nothing else (no data outputs).",
 )
 @safety_options
 @pipeline_options
@@ -37,6 +45,7 @@ def command(
     report_path: Path | None,
     seed: int | None,
     quiet: bool,
+    pii_preview: Path | None,
     **safety: Any,
 ) -> None:
     """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO).
@@ -49,13 +58,28 @@ def command(
     """
     recipe = apply_safety_options(resolve_recipe("clean", recipe_path), **safety)
     recipe = apply_overrides(recipe, overrides)
+    if pii_preview is not None:
+        recipe = preview_recipe(recipe, pii_preview)
     run_pipeline(
         recipe,
         inputs=list(paths),
-        output=out,
-        report_path=report_path or default_report_path(out),
+        output=None if pii_preview else out,
+        report_path=None if pii_preview else report_path or default_report_path(out),
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
         cache_dir=safety.pop("cache_dir"),
     )
+
+
+def preview_recipe(recipe: Recipe, audit: Path) -> Recipe:
+    """The recipe up to ``scrub_pii``, writing only its audit table: a dry run."""
+    keys = [spec.key for spec in recipe.stages if spec.enabled]
+    if "scrub_pii" not in keys:
+        raise ConfigError(
+            "--pii-preview needs the scrub_pii stage", hint="Remove --no-pii or add scrub_pii"
+        )
+    recipe = recipe.with_params("scrub_pii", audit_path=str(audit))
+    for key in keys[keys.index("scrub_pii") + 1 :]:
+        recipe = recipe.with_enabled(key, False)
+    return recipe
