@@ -225,7 +225,8 @@ def chat_end_to_end(analyzer, engine, count: int, baseline_count: int) -> dict:
         export = Path(folder) / "chat.txt"
         texts = chat_export(export, count)
         env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-        command = [sys.executable, "-m", "dataprep.cli", "chat", str(export), "--me", "Colin"]
+        command = [sys.executable, "-c", "from dataprep.cli import main; main()", "chat"]
+        command += [str(export), "--me", "Colin"]
         command += ["--out", str(Path(folder) / "out.jsonl"), "--quiet"]
         start = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True)

@@ -71,7 +71,7 @@ _CONTEXT_BOOST, _CONTEXT_FLOOR, _CONTEXT_WORDS_BEFORE = 0.35, 0.4, 5
 _SEPARATOR = "\n\n"
 _JOIN_CHARS = 200_000
 _WORD = re.compile(r"\w+")
-_NOT_DIGIT = re.compile(r"\D+")
+_DIGIT_RUN = re.compile(r"\d(?:[ \t.()/\-]{0,2}\d){4,}")
 _PRONOUN_I = re.compile(r"\bI\b")
 # CJK characters count as \w, so "电话1380..." has no word boundary before the digits and
 # presidio's \b patterns miss it. Pattern recognizers see CJK as NUL (same offsets).
@@ -344,11 +344,13 @@ class BatchAnalyzer:
     def _patterns(self, texts: Sequence[str]) -> list[Finding]:
         """Run every pattern recognizer once per ~200k characters of joined messages.
 
-        phonenumbers' matcher is by far the slowest recognizer, so it only sees messages
-        with at least five digits (no valid number in any region is shorter).
+        phonenumbers' matcher is by far the slowest recognizer (one pass per region), so
+        it only sees messages with a run of at least five digits that only spaces,
+        dots, dashes, slashes or brackets separate (no valid number in any region is
+        shorter, and every format keeps its digits together like that).
         """
         found: list[Finding] = []
-        with_digits = [i for i, text in enumerate(texts) if len(_NOT_DIGIT.sub("", text)) >= 5]
+        with_digits = [i for i, text in enumerate(texts) if _DIGIT_RUN.search(text)]
         for recognizer in self.recognizers:
             gated = not isinstance(recognizer, PatternRecognizer)
             indexes = with_digits if gated else list(range(len(texts)))
