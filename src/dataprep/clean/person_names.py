@@ -27,7 +27,13 @@ from dataprep.clean.lexicon import (
     surnames,
 )
 
-__all__ = ["ChineseNames", "find_gazetteer_names", "opens_sentence", "protected_spans"]
+__all__ = [
+    "ChineseNames",
+    "find_gazetteer_names",
+    "opens_sentence",
+    "protected_spans",
+    "widen_name",
+]
 
 # Letters of alphabetic scripts (CJK runs are not words here: "Ken中午" holds the word "Ken").
 _LETTERS = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
@@ -109,6 +115,27 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         spans.append((start, words[last].end()))
         index = last + 1
     return sorted(spans)
+
+
+def widen_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a speaker-name span over an adjacent capitalised known name: "Lucía" in
+    "Lucía García" (another Lucía) or "Whitfield" in "Mark Whitfield" goes whole."""
+    after = _WORD.match(text, end + 1) if text[end : end + 1] == " " else None
+    if after and _capitalised(after.group()) and _known(after.group()):
+        end = after.end()
+    before = None
+    if start >= 2 and text[start - 1] == " ":
+        for match in _WORD.finditer(text, max(0, start - 40), start - 1):
+            before = match if match.end() == start - 1 else before
+    if before and _capitalised(before.group()) and _known(before.group()):
+        start = before.start()
+    return start, end
+
+
+def _known(word: str) -> bool:
+    return (word in given_names() or word in surnames()) and not any(
+        word.lower() in common_words(code) for code in ("en", "de", "fr", "es", "pt", "it", "ru")
+    )
 
 
 def _is_name(word: str, language: str) -> bool:

@@ -35,6 +35,7 @@ from dataprep.clean.person_names import (
     find_gazetteer_names,
     opens_sentence,
     protected_spans,
+    widen_name,
 )
 from dataprep.clean.recognizers import ParticipantNames, custom_recognizers
 from dataprep.errors import ConfigError, ModelLoadError
@@ -277,7 +278,8 @@ class BatchAnalyzer:
             if names is not None and len(names) and "PERSON" in self.entities:
                 for index, text in enumerate(texts):
                     raw[index].extend(
-                        Finding(index, s, e, "PERSON", 1.0, "names") for s, e in names.find(text)
+                        Finding(index, *widen_name(text, s, e), "PERSON", 1.0, "names")
+                        for s, e in names.find(text)
                     )
         if ner and languages is not None:
             for finding in self._names_by_language(texts, languages):
@@ -475,12 +477,27 @@ class BatchAnalyzer:
             for piece in _outside(finding, protected, text):
                 if text[piece.start : piece.end].strip().lower() not in self.allow:
                     candidates.append(piece)
-        candidates.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
+        candidates.sort(key=lambda f: (-_rank(f, candidates), -(f.end - f.start), f.start))
         kept: list[Finding] = []
         for finding in candidates:
             if all(finding.end <= k.start or finding.start >= k.end for k in kept):
                 kept.append(finding)
         return sorted(kept)
+
+
+def _rank(finding: Finding, others: list[Finding]) -> float:
+    """A name span that holds a speaker's name ("Lucía García" around speaker "Lucía")
+    ranks like the speaker's name, so the whole name goes, not its first word."""
+    if finding.entity == "PERSON" and finding.source != "names":
+        for other in others:
+            if (
+                other.source == "names"
+                and finding.start <= other.start
+                and other.end <= finding.end
+                and (other.start, other.end) != (finding.start, finding.end)
+            ):
+                return max(finding.score, other.score)
+    return finding.score
 
 
 def _implausible_model_name(text: str, start: int, value: str, language: str) -> bool:
