@@ -201,7 +201,11 @@ def chat_export(path: Path, count: int, seed: int = 3) -> list[str]:
     clean = {lang: pm.CLEAN[lang] for lang in pm.LANGUAGES}
     named = {
         lang: [t.replace("{P}", n) for t in pm.NAME_TEMPLATES[lang] for n in pm.NAMES[lang]]
-        + [t.replace("{S}", v) for t in pm.SPEAKER_TEMPLATES[lang] for v in ("Maya", "lucia", "ravi")]
+        + [
+            t.replace("{S}", v)
+            for t in pm.SPEAKER_TEMPLATES[lang]
+            for v in ("Maya", "lucia", "ravi")
+        ]
         for lang in pm.LANGUAGES
     }
     when = datetime(2024, 3, 1, 9, 0)

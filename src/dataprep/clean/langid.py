@@ -51,7 +51,8 @@ class LanguageIdentifier:
     """Detects one language per message among ``languages`` (ISO 639-1 codes)."""
 
     def __init__(self, languages: Sequence[str]) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier as _Model
+        from py3langid.langid import MODEL_FILE
+        from py3langid.langid import LanguageIdentifier as _Model
 
         self.languages = list(dict.fromkeys(languages))
         self._model = _Model.from_model_file(MODEL_FILE, norm_probs=True)
@@ -74,9 +75,9 @@ class LanguageIdentifier:
         if letters == 0:
             return UNDETERMINED, 0.0, 0
         # Script rules are sure at any length; they report _MIN_LETTERS letters at least.
-        if "zh" in self.languages and _HAN.search(text) and not _KANA_HANGUL.search(text):
-            if not _LATIN_WORD.search(text) or len(_HAN.findall(text)) * 2 >= letters:
-                return "zh", 1.0, max(letters, _MIN_LETTERS)
+        chinese = "zh" in self.languages and _HAN.search(text) and not _KANA_HANGUL.search(text)
+        if chinese and (not _LATIN_WORD.search(text) or len(_HAN.findall(text)) * 2 >= letters):
+            return "zh", 1.0, max(letters, _MIN_LETTERS)
         if "ru" in self.languages and len(_CYRILLIC.findall(text)) * 2 > letters:
             return "ru", 1.0, max(letters, _MIN_LETTERS)
         rest = _CAPITALISED.sub(" ", text)

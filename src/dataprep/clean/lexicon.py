@@ -110,7 +110,7 @@ def _fold_char(char: str) -> str:
     return base if len(base) == 1 else char
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def common_words(language: str) -> frozenset[str]:
     """Lower-case stop words and chat words of ``language`` (empty for unknown codes)."""
     words = set(_CHAT_WORDS.get(language, "").split())

@@ -41,9 +41,40 @@ _WORD = re.compile(rf"{_LETTERS}+(?:['’-]{_LETTERS}+)*")
 _POSSESSIVE = re.compile(r"(?:['’]s|s)$")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-ZА-Я]\.\s?){2,3}[A-ZА-Я][a-zа-яё]{2,}")
 _TITLES = frozenset(
-    "herr frau mr mrs ms miss dr prof m mme mlle monsieur madame sr sra srta señor señora "
-    "don doña sig signor signora signorina sor senhor senhora dona г-н г-жа господин "
-    "госпожа".split()
+    [
+        "herr",
+        "frau",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "m",
+        "mme",
+        "mlle",
+        "monsieur",
+        "madame",
+        "sr",
+        "sra",
+        "srta",
+        "señor",
+        "señora",
+        "don",
+        "doña",
+        "sig",
+        "signor",
+        "signora",
+        "signorina",
+        "sor",
+        "senhor",
+        "senhora",
+        "dona",
+        "г-н",
+        "г-жа",
+        "господин",
+        "госпожа",
+    ]
 )
 _INTRODUCTION = re.compile(
     r"(?:my name is|call me|ich heiße|mein name ist|je m'appelle|me llamo|mi chiamo|"
@@ -148,7 +179,9 @@ def _is_name(word: str, language: str) -> bool:
 
 
 # First characters of common transliterated given names (汤姆, 玛丽, 比尔, 艾美, 杰克...).
-_TRANSLITERATION = frozenset("汤湯玛瑪麦麥迈邁艾爱愛安比杰傑鲍鮑莫露丽麗娜妮凯凱卡克肯乔喬约約詹维維威")
+_TRANSLITERATION = frozenset(
+    "汤湯玛瑪麦麥迈邁艾爱愛安比杰傑鲍鮑莫露丽麗娜妮凯凱卡克肯乔喬约約詹维維威"
+)
 
 
 class ChineseNames:

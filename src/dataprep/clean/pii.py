@@ -171,7 +171,9 @@ class BatchAnalyzer:
         if wants_ner:
             self._load_pipelines(spacy_model, dict(ner_models or {}), nlp)
         self.nlp = self.pipelines.get("en")
-        self.chinese = ChineseNames() if "PERSON" in self.entities and "zh" in self.languages else None
+        self.chinese = (
+            ChineseNames() if "PERSON" in self.entities and "zh" in self.languages else None
+        )
         self._identifier: Any = None
 
     def _load_pipelines(self, english: str, named: dict[str, str], nlp: Any) -> None:

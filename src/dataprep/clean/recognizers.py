@@ -173,7 +173,11 @@ class InternationalPhoneRecognizer(PatternRecognizer):
         digits = "".join(c for c in pattern_text if c.isdigit())
         if not 8 <= len(digits) <= 15:
             return False
-        text = "+" + pattern_text.lstrip()[2:] if pattern_text.lstrip().startswith("00") else pattern_text
+        text = (
+            "+" + pattern_text.lstrip()[2:]
+            if pattern_text.lstrip().startswith("00")
+            else pattern_text
+        )
         try:
             number = phonenumbers.parse(text, None)
         except phonenumbers.NumberParseException:
