@@ -24,6 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "CHINESE_SURNAMES",
+    "chat_words",
     "common_words",
     "fold",
     "given_names",
@@ -139,6 +140,12 @@ def is_common(text: str, language: str) -> bool:
     if len(words) == 1:
         vocab = vocab | _every_common_word()
     return bool(words) and all(w in vocab for w in words)
+
+
+@functools.lru_cache(maxsize=1)
+def chat_words() -> frozenset[str]:
+    """Greetings, chat words, weekdays and months of every language we know."""
+    return frozenset(word for words in _CHAT_WORDS.values() for word in words.split())
 
 
 @functools.lru_cache(maxsize=1)

@@ -2,7 +2,8 @@
 
 Languages without a spaCy pipeline (German, Spanish, Portuguese, Italian, Russian out of the
 box) get the gazetteer of ``lexicon``: a capitalised word that is a known given name is a
-name unless it opens a sentence and is also a common word there ("Rosa", "Mark"); a
+name unless it is also a common word there and opens a sentence, is German (where
+nouns are capitalised) or is a greeting, weekday or month ("June", "Mark"); a
 following capitalised surname or given name joins it ("Lucía García"); a capitalised word
 after a title ("Herr", "Sra.", "M.") or an introduction ("me llamo", "меня зовут") is a
 name even when the list does not know it. Chinese names come from jieba: its dictionary's
@@ -21,6 +22,7 @@ from typing import Any
 
 from dataprep.clean.lexicon import (
     CHINESE_SURNAMES,
+    chat_words,
     common_words,
     given_names,
     is_given_name,
@@ -130,7 +132,8 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
             _INTRODUCTION.search(text[max(0, start - 20) : start])
         )
         known = _is_name(word, language) and not (
-            lower in common and (opens_sentence(text, start) or language == "de")
+            lower in common
+            and (opens_sentence(text, start) or language == "de" or lower in chat_words())
         )
         if not (known or (cued and lower not in common)):
             index += 1
@@ -224,8 +227,8 @@ class ChineseNames:
             following = words[number + 1][:1] if number + 1 < len(words) else ""
             if len(word) == 3 and self._known_word(word[-1] + following):
                 word = word[:2]  # 张伟|明天: the segmenter glued the next word's first character
-            if flag == "nr" and len(word) > 2 and not self._has_surname(word):
-                continue
+            if flag == "nr" and not (self._has_surname(word) or word[0] in _TRANSLITERATION):
+                continue  # 大吉 "good luck" is nr in jieba's dictionary
             spans.append((start, start + len(word)))
         return spans
 

@@ -489,8 +489,11 @@ class BatchAnalyzer:
 
 def _rank(finding: Finding, others: list[Finding]) -> float:
     """A name span that holds a speaker's name ("Lucía García" around speaker "Lucía")
-    ranks like the speaker's name, so the whole name goes, not its first word."""
-    if finding.entity == "PERSON" and finding.source != "names":
+    ranks like the speaker's name, so the whole name goes, not its first word; a speaker's
+    name beats any other type on the same span (a phone number as a WhatsApp name)."""
+    if finding.source == "names":
+        return finding.score + 0.01
+    if finding.entity == "PERSON":
         for other in others:
             if (
                 other.source == "names"
