@@ -7,7 +7,7 @@ languages (en, de, fr, es, pt, it, ru, zh). A candidate that is not installed is
 as such; only py3langid is a dataprep dependency.
 
 Sets: the hand-labelled Tatoeba sentences of fixtures/clean/pii_real (whole, and cut to
-their first two words / four characters), 160 short chat messages (20 per language, from
+their first two words / four characters), 152 short chat messages (19 per language, from
 fixtures/clean/pii_multilingual.py's CLEAN lists plus one-word replies) and 6
 code-switched messages (language of the frame). Accuracy per set, ms per message and the
 memory the loaded detector adds (ru_maxrss).
