@@ -118,7 +118,14 @@ def test_shortcuts_find_stages_by_kind_not_by_id(tmp_path: Path) -> None:
     from dataprep.commands._safety import apply_safety_options
 
     options = dict.fromkeys(
-        ["pii_strategy", "pii_entities", "names_file", "threshold", "max_reply_repeats"]
+        [
+            "pii_strategy",
+            "pii_entities",
+            "names_file",
+            "threshold",
+            "max_reply_repeats",
+            "pii_audit",
+        ]
     )
     changed = apply_safety_options(
         recipe.configure("assign_roles", "--me", me=["Colin"]),
