@@ -1,0 +1,63 @@
+"""What the page takes from a run's JSON report: the funnel, PII counts, duplicates removed.
+
+The run report holds counts only (never row content), so nothing here can leak a record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["funnel", "pii_from_run", "duplicates_removed", "reject_bars"]
+
+
+def funnel(report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Rows in and out of each stage, with rejects by reason."""
+    if not report:
+        return []
+    return [
+        {
+            "stage": key,
+            "rows_in": counts.get("rows_in", 0),
+            "rows_out": counts.get("rows_out", 0),
+            "rejected": counts.get("rejected", {}),
+        }
+        for key, counts in report.get("stages", {}).items()
+    ]
+
+
+def reject_bars(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Rejects by ``stage.reason`` as a bar chart."""
+    reasons = (report or {}).get("rejects_by_reason") or {}
+    if not reasons:
+        return None
+    ordered = sorted(reasons.items(), key=lambda kv: -kv[1])
+    return bars("rejects_by_reason", "Rejected rows by reason", ordered)
+
+
+def bars(chart_id: str, title: str, items: list[tuple[str, int]]) -> dict[str, Any]:
+    return {
+        "id": chart_id,
+        "title": title,
+        "kind": "bars",
+        "labels": [label for label, _ in items],
+        "series": [{"label": "count", "counts": [count for _, count in items]}],
+    }
+
+
+def pii_from_run(report: dict[str, Any] | None) -> dict[str, int]:
+    """PII findings per entity type as the scrubbing stage counted them."""
+    found: dict[str, int] = {}
+    for section in ((report or {}).get("details") or {}).values():
+        if isinstance(section, dict) and isinstance(section.get("findings_by_entity"), dict):
+            for entity, n in section["findings_by_entity"].items():
+                found[entity] = found.get(entity, 0) + int(n)
+    return found
+
+
+def duplicates_removed(report: dict[str, Any] | None) -> int:
+    """Rows dropped by every dedupe stage (exact and near duplicates)."""
+    total = 0
+    for key, counts in ((report or {}).get("stages") or {}).items():
+        if "dedupe" in key or "dedup" in key:
+            total += int(counts.get("rejected_total", 0))
+    return total

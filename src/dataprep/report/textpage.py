@@ -1,0 +1,145 @@
+"""The data behind a text dataset's page: validate findings, then one statistics pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dataprep.report import runinfo
+from dataprep.report.dataset import TextDataset
+from dataprep.report.text import TextStats
+from dataprep.validate.findings import RULES
+from dataprep.validate.formats import FORMAT_LABELS
+
+__all__ = ["text_page_data"]
+
+#: Rows per rule whose finding links into the sample browser.
+EXAMPLES_PER_RULE = 5
+
+
+def _validate(dataset: TextDataset, tokenizer: Path | None) -> tuple[list[dict[str, Any]], Any]:
+    from dataprep.validate.reader import validate_file
+
+    checker = None
+    if tokenizer is not None:
+        from dataprep.validate.lengths import LengthChecker
+
+        checker = LengthChecker(tokenizer)
+    by_rule: dict[str, dict[str, Any]] = {}
+    for split in dataset.splits:
+        report = validate_file(split.read_path, row_hook=checker)
+        for rule, count in report.counts.items():
+            entry = by_rule.setdefault(
+                rule,
+                {
+                    "rule": rule,
+                    "severity": RULES[rule].severity,
+                    "title": RULES[rule].title,
+                    "count": 0,
+                    "examples": [],
+                },
+            )
+            entry["count"] += count
+        for finding in report.findings:
+            entry = by_rule[finding.rule]
+            if finding.line is not None and len(entry["examples"]) < EXAMPLES_PER_RULE:
+                entry["examples"].append(
+                    {
+                        "row": f"{split.name}:{finding.line}",
+                        "split": split.name,
+                        "line": finding.line,
+                        "message": finding.message,
+                    }
+                )
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(by_rule.values(), key=lambda e: (order.get(e["severity"], 3), e["rule"]))
+    return findings, checker
+
+
+def detect_languages(texts: list[list[str]]) -> dict[str, int]:
+    """Language of each sampled row with py3langid (the ``report`` extra); empty without it."""
+    try:
+        import py3langid
+    except ImportError:
+        return {}
+    found: dict[str, int] = {}
+    for parts in texts:
+        text = " ".join(parts)[:1000].strip()
+        if len(text) < 3:
+            continue
+        code = str(py3langid.classify(text)[0])
+        found[code] = found.get(code, 0) + 1
+    return dict(sorted(found.items(), key=lambda kv: -kv[1]))
+
+
+def text_page_data(
+    dataset: TextDataset,
+    run_report: dict[str, Any] | None,
+    *,
+    tokenizer: Path | None = None,
+    seed: int = 0,
+    title: str = "",
+) -> dict[str, Any]:
+    findings, checker = _validate(dataset, tokenizer)
+    keep = {(e["split"], e["line"]) for entry in findings for e in entry["examples"]}
+    stats = TextStats(seed=seed, keep=keep, count_tokens=checker.count if checker else None)
+    for split in dataset.splits:
+        stats.add_file(split)
+    sampled = [parts for _, parts in stats.language_texts.sample()]
+    languages = detect_languages(sampled)
+    pii = runinfo.pii_from_run(run_report) or dict(stats.pii.most_common())
+    charts = stats.charts()
+    extra = [
+        runinfo.reject_bars(run_report),
+        runinfo.bars("pii_by_type", "PII findings by type", sorted(pii.items(), key=lambda kv: -kv[1]))
+        if pii
+        else None,
+        runinfo.bars(
+            "findings_by_rule",
+            "Validate findings by rule",
+            [(entry["rule"], entry["count"]) for entry in findings],
+        )
+        if findings
+        else None,
+    ]
+    charts += [chart for chart in extra if chart is not None]
+    return {
+        "kind": "text",
+        "title": title or dataset.root.name,
+        "overview": {
+            "rows_total": sum(stats.rows.values()),
+            "splits": [
+                {"name": s.name, "file": s.path.name, "rows": stats.rows[s.name]}
+                for s in dataset.splits
+            ],
+            "formats": {FORMAT_LABELS.get(k, k): v for k, v in stats.formats.most_common()},
+            "languages": languages,
+            "languages_sampled": len(sampled),
+            "sources": dict(stats.sources.most_common(20)),
+            "sources_total": len(stats.sources),
+            "unreadable_rows": stats.unreadable,
+            "duplicates_removed": runinfo.duplicates_removed(run_report),
+            "labels": dict(stats.labels),
+            "pii_by_type": pii,
+            "pii_from": "run report" if runinfo.pii_from_run(run_report) else "placeholders",
+            "tokenizer": str(tokenizer) if tokenizer else None,
+        },
+        "funnel": runinfo.funnel(run_report),
+        "charts": charts,
+        "tables": [
+            {
+                "id": "repeated_replies",
+                "title": "Most repeated assistant replies",
+                "columns": ["reply", "times"],
+                "rows": [[text, n] for text, n in stats.repeated_replies()],
+            },
+            {
+                "id": "top_ngrams",
+                "title": "Top word 3-grams" + (" (approximate)" if stats.ngrams.pruned else ""),
+                "columns": ["3-gram", "count"],
+                "rows": [[gram, n] for gram, n in stats.ngrams.most_common(20)],
+            },
+        ],
+        "findings": findings,
+        "samples": {"total": sum(stats.rows.values()), "rows": stats.samples()},
+    }
