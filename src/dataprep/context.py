@@ -145,14 +145,16 @@ class RunContext:
 
     def _write_companions(self, report: dict[str, Any], report_path: Path) -> None:
         """The HTML page and the dataset card, staged with the other outputs."""
+        if not (self.html_report or self.dataset_card) or self.output is None:
+            return
+        from dataprep.report import run_page_data, write_run_page
+        from dataprep.report.card import write_run_card
+
+        data = run_page_data(self, report, report_path)
         if self.html_report:
-            from dataprep.report import write_run_page
-
-            write_run_page(self, report, report_path)
+            write_run_page(self, data, report_path)
         if self.dataset_card:
-            from dataprep.report.card import write_run_card
-
-            write_run_card(self, report)
+            write_run_card(self, data, report)
 
     def abort(self) -> None:
         """Finish a failed run: no output, partial or complete, is left behind."""

@@ -63,7 +63,42 @@ def pipeline_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return report_page_options(func)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[f"dataprep.{param.name}"] = value
+    return value
+
+
+def report_page_options(func: F) -> F:
+    """``--no-html-report`` and ``--no-card``, read back with ``report_page_choices``."""
+    func = click.option(
+        "--card/--no-card",
+        "dataset_card",
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Write or merge a Hugging Face dataset card (README.md) in the output folder.",
+    )(func)
+    return click.option(
+        "--html-report/--no-html-report",
+        "html_report",
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Write an offline HTML report page beside the JSON report (OUT.report.html).",
+    )(func)
+
+
+def report_page_choices() -> dict[str, bool]:
+    """What the running command's page options asked for (both off outside the CLI)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return {
+        "html_report": bool(meta.get("dataprep.html_report", False)),
+        "dataset_card": bool(meta.get("dataprep.dataset_card", False)),
+    }
 
 
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:
@@ -140,6 +175,7 @@ def run_pipeline(
     seed: int | None,
     quiet: bool,
     cache_dir: Path | None = None,
+    reject_sample_limit: int = 0,
 ) -> RunResult:
     ctx = RunContext(
         inputs=inputs,
@@ -148,6 +184,8 @@ def run_pipeline(
         progress=RichProgress(enabled=not quiet),
         rejects_path=rejects_path,
         cache_dir=cache_dir,
+        reject_sample_limit=reject_sample_limit,
+        **report_page_choices(),
     )
     if seed is not None:
         recipe = recipe.model_copy(update={"seed": seed})

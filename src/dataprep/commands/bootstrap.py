@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dataprep.commands._common import RichProgress
+from dataprep.commands._common import RichProgress, report_page_choices, report_page_options
 
 _TASKS = ("sft", "dpo", "kto", "dpo-from-sft")
 
@@ -159,6 +159,7 @@ def _text_or_file(value: str | None) -> str | None:
     help="JSON report (default: OUT with .report.json).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display or summary.")
+@report_page_options
 def command(
     seeds: Path,
     out: Path | None,
@@ -201,7 +202,13 @@ def command(
     progress = RichProgress(enabled=not quiet)
     try:
         result = run_bootstrap(
-            config, seeds, out, rejects=rejects, report=report, progress=progress
+            config,
+            seeds,
+            out,
+            rejects=rejects,
+            report=report,
+            progress=progress,
+            **report_page_choices(),
         )
     except KeyboardInterrupt:
         if config.use_cache:

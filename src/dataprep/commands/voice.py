@@ -154,4 +154,6 @@ def command(
         seed=seed,
         quiet=quiet,
         cache_dir=None if no_cache else out / ".dataprep-cache",
+        # Rejected clips listed (with players) on the report page.
+        reject_sample_limit=50,
     )

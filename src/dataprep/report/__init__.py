@@ -18,7 +18,13 @@ from dataprep.report.voice import VoiceFolder, is_voice_folder, voice_page_data
 if TYPE_CHECKING:
     from dataprep.context import RunContext
 
-__all__ = ["build_report", "default_page_path", "page_data", "write_run_page"]
+__all__ = [
+    "build_report",
+    "default_page_path",
+    "page_data",
+    "run_page_data",
+    "write_run_page",
+]
 
 
 def default_page_path(path: Path) -> Path:
@@ -72,34 +78,39 @@ def build_report(
     return out, out.stat().st_size
 
 
-def write_run_page(ctx: RunContext, report: dict[str, Any], report_path: Path) -> Path | None:
-    """The page of a run's staged outputs, written through ``ctx.outputs`` (committed with them)."""
-    page_path = report_path.with_name(report_path.name.rsplit(".", 1)[0] + ".html")
+def run_page_path(report_path: Path) -> Path:
+    """``data/train.report.json`` -> ``data/train.report.html``."""
+    return report_path.with_name(report_path.name.rsplit(".", 1)[0] + ".html")
+
+
+def run_page_data(ctx: RunContext, report: dict[str, Any], report_path: Path) -> dict[str, Any]:
+    """The page data of a run's staged outputs (read from their temporary files)."""
+    assert ctx.output is not None
     staged = set(ctx.outputs.targets)
 
     def resolve(path: Path) -> Path:
         target = path.absolute()
         return ctx.outputs.temp_path(target) if target in staged else path
 
-    if ctx.output is None:
-        return None
     output = ctx.output.absolute()
-    if ctx.output.is_dir():
+    if output.is_dir():
         paths = [output]
     else:
-        paths = [p for p in staged if p.parent == output.parent and p.suffix == ".jsonl"]
-    rejects = [row for rows in ctx.reject_sample.values() for row in rows]
-    exclude = ctx.rejects_path.absolute() if ctx.rejects_path else None
-    data = page_data(
-        sorted(paths),
-        page_path,
+        paths = sorted(p for p in staged if p.parent == output.parent and p.suffix == ".jsonl")
+    return page_data(
+        paths,
+        run_page_path(report_path),
         report,
         resolve=resolve,
-        rejects=rejects,
-        exclude=exclude,
+        rejects=[row for rows in ctx.reject_sample.values() for row in rows],
+        exclude=ctx.rejects_path.absolute() if ctx.rejects_path else None,
         seed=ctx.seed,
     )
+
+
+def write_run_page(ctx: RunContext, data: dict[str, Any], report_path: Path) -> Path:
+    """Stage the page beside the JSON report; it is committed with the run's other outputs."""
+    page_path = run_page_path(report_path)
     with ctx.outputs.open(page_path) as handle:
         write_page(data, handle)
     return page_path
-
