@@ -147,10 +147,16 @@ class RunContext:
         """The HTML page and the dataset card, staged with the other outputs."""
         if not (self.html_report or self.dataset_card) or self.output is None:
             return
+        from dataprep.errors import DataprepError
         from dataprep.report import run_page_data, write_run_page
         from dataprep.report.card import write_run_card
 
-        data = run_page_data(self, report, report_path)
+        try:
+            data = run_page_data(self, report, report_path)
+        except DataprepError as error:
+            # The data itself is fine; a page that cannot be built must not cost the run.
+            self.warn(f"the HTML report and dataset card were not written: {error}")
+            return
         if self.html_report:
             write_run_page(self, data, report_path)
         if self.dataset_card:

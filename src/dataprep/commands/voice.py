@@ -157,3 +157,9 @@ def command(
         # Rejected clips listed (with players) on the report page.
         reject_sample_limit=50,
     )
+
+
+# `dataprep voice apply-edits OUT edits.json` beside the pipeline command itself.
+from dataprep.commands.voice_edits import with_apply_edits  # noqa: E402
+
+command = with_apply_edits(command)

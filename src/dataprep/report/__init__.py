@@ -49,11 +49,12 @@ def page_data(
     rejects: Iterable[dict[str, Any]] = (),
     exclude: Path | None = None,
     seed: int = 0,
+    voice: bool = False,
 ) -> dict[str, Any]:
     """The page's data for a voice folder or a text dataset (files or a folder of splits)."""
     from dataprep.report.textpage import text_page_data
 
-    if len(paths) == 1 and (is_voice_folder(paths[0]) or resolve(paths[0] / "clips.jsonl").is_file()):
+    if voice or (len(paths) == 1 and is_voice_folder(paths[0])):
         folder = VoiceFolder(paths[0], resolve)
         return voice_page_data(folder, page_path.parent, run_report, rejects)
     dataset = locate_text_dataset(paths, resolve, exclude)
@@ -93,7 +94,8 @@ def run_page_data(ctx: RunContext, report: dict[str, Any], report_path: Path) ->
         return ctx.outputs.temp_path(target) if target in staged else path
 
     output = ctx.output.absolute()
-    if output.is_dir():
+    voice = output.is_dir()
+    if voice:
         paths = [output]
     else:
         paths = sorted(p for p in staged if p.parent == output.parent and p.suffix == ".jsonl")
@@ -105,6 +107,7 @@ def run_page_data(ctx: RunContext, report: dict[str, Any], report_path: Path) ->
         rejects=[row for rows in ctx.reject_sample.values() for row in rows],
         exclude=ctx.rejects_path.absolute() if ctx.rejects_path else None,
         seed=ctx.seed,
+        voice=voice,
     )
 
 

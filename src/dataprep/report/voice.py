@@ -48,8 +48,11 @@ class VoiceFolder:
     def clip_table(self) -> Path:
         return self.root / CLIP_TABLE
 
-    def read_clips(self) -> list[dict[str, Any]]:
+    def read_clips(self, missing_ok: bool = False) -> list[dict[str, Any]]:
+        """Rows of the clip table; a run that kept no clip has none (``missing_ok``)."""
         path = self.resolve(self.clip_table)
+        if missing_ok and not path.exists():
+            return []
         if not path.is_file():
             raise InputError(
                 f"no {CLIP_TABLE} in the folder", path=self.root, hint="Pass a dataprep voice output folder"
@@ -66,11 +69,12 @@ class VoiceFolder:
         return rows
 
     def clip_file(self, row: dict[str, Any]) -> Path:
-        """The clip's audio file: its recorded path, or the same name under wavs/ if moved."""
+        """The clip's audio file under this folder's wavs/ (the folder may have moved)."""
         recorded = Path(str(row.get("clip_path") or ""))
-        if recorded.is_absolute() and recorded.exists():
-            return recorded
-        return self.root / "wavs" / recorded.name
+        local = self.root / "wavs" / recorded.name
+        if local.exists() or not recorded.is_absolute():
+            return local
+        return recorded
 
     def clip_id(self, row: dict[str, Any]) -> str:
         """A clip's name in edits files: its path relative to the dataset folder."""
@@ -179,7 +183,7 @@ def voice_page_data(
     *,
     rejects_per_reason: int = 50,
 ) -> dict[str, Any]:
-    rows = folder.read_clips()
+    rows = folder.read_clips(missing_ok=run_report is not None)
     kept = [r for r in rows if not r.get("excluded")]
     clips = [_clip_entry(folder, r, page_dir) for r in kept]
     rejected: list[dict[str, Any]] = []
