@@ -156,11 +156,14 @@ class RunContext:
         except DataprepError as error:
             # The data itself is fine; a page that cannot be built must not cost the run.
             self.warn(f"the HTML report and dataset card were not written: {error}")
+            report["warnings"] = list(self.warnings)
             return
         if self.html_report:
             write_run_page(self, data, report_path)
         if self.dataset_card:
             write_run_card(self, data, report)
+        if "warnings" in report:
+            report["warnings"] = list(self.warnings)
 
     def abort(self) -> None:
         """Finish a failed run: no output, partial or complete, is left behind."""

@@ -24,7 +24,9 @@ def find_browser() -> tuple[str, str] | None:
 
 
 @contextmanager
-def open_browser(width: int = 1280, height: int = 900, downloads: Path | None = None) -> Iterator[Any]:
+def open_browser(
+    width: int = 1280, height: int = 900, downloads: Path | None = None
+) -> Iterator[Any]:
     """A headless chromium with no network: a dead proxy, no DNS, offline emulation."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -76,9 +78,7 @@ def open_browser(width: int = 1280, height: int = 900, downloads: Path | None = 
 
 
 def console_errors(driver: Any) -> list[str]:
-    return [
-        entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
-    ]
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 #: For every chart: bins with a count, marks the page says it drew, and how many of those bins

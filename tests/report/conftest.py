@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import FIXTURES, REPO, run_main
 
+from tests.conftest import FIXTURES, REPO, run_main
 from tests.report.browser import find_browser
 
 #: Screenshots and exported files the browser tests keep (CI uploads this folder).
@@ -17,13 +17,34 @@ ARTIFACTS = Path(os.environ.get("DATAPREP_TEST_ARTIFACTS", REPO / "test-artifact
 
 #: One sentence per language the report must measure (languages, n-grams incl. CJK).
 MULTILINGUAL = {
-    "en": ("How do I reset my password?", "Open settings, choose account and press reset password."),
-    "de": ("Wie setze ich mein Passwort zurück?", "Öffne die Einstellungen, wähle Konto und drücke auf Passwort zurücksetzen."),
-    "fr": ("Comment réinitialiser mon mot de passe ?", "Ouvrez les paramètres, choisissez le compte et appuyez sur réinitialiser."),
-    "es": ("¿Cómo restablezco mi contraseña?", "Abre la configuración, elige la cuenta y pulsa restablecer la contraseña."),
-    "pt": ("Como redefino a minha senha?", "Abra as configurações, escolha a conta e toque em redefinir a senha."),
-    "it": ("Come reimposto la mia password?", "Apri le impostazioni, scegli l'account e premi reimposta la password."),
-    "ru": ("Как сбросить мой пароль?", "Откройте настройки, выберите учётную запись и нажмите сбросить пароль."),
+    "en": (
+        "How do I reset my password?",
+        "Open settings, choose account and press reset password.",
+    ),
+    "de": (
+        "Wie setze ich mein Passwort zurück?",
+        "Öffne die Einstellungen, wähle Konto und drücke auf Passwort zurücksetzen.",
+    ),
+    "fr": (
+        "Comment réinitialiser mon mot de passe ?",
+        "Ouvrez les paramètres, choisissez le compte et appuyez sur réinitialiser.",
+    ),
+    "es": (
+        "¿Cómo restablezco mi contraseña?",
+        "Abre la configuración, elige la cuenta y pulsa restablecer la contraseña.",
+    ),
+    "pt": (
+        "Como redefino a minha senha?",
+        "Abra as configurações, escolha a conta e toque em redefinir a senha.",
+    ),
+    "it": (
+        "Come reimposto la mia password?",
+        "Apri le impostazioni, scegli l'account e premi reimposta la password.",
+    ),
+    "ru": (
+        "Как сбросить мой пароль?",
+        "Откройте настройки, выберите учётную запись и нажмите сбросить пароль.",
+    ),
     "zh": ("我怎么重置我的密码？", "打开设置，选择账户，然后点击重置密码。"),
 }
 
@@ -55,7 +76,9 @@ def write_multilingual(folder: Path, copies: int = 6) -> Path:
 def chat_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``dataprep chat`` on the bundled and the third-party exports, with the page and card."""
     out = tmp_path_factory.mktemp("chat") / "train.jsonl"
-    code, _, err = run_main("chat", FIXTURES / "chat", "--me", "Colin", "--out", out, "--no-pii", "-q")
+    code, _, err = run_main(
+        "chat", FIXTURES / "chat", "--me", "Colin", "--out", out, "--no-pii", "-q"
+    )
     assert code == 0, err
     return out
 
@@ -89,5 +112,7 @@ def voice_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser_paths() -> tuple[str, str]:
     found = find_browser()
     if found is None:
-        pytest.skip("chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
+        pytest.skip(
+            "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        )
     return found

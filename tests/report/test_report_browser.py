@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import FIXTURES, run_main
 
+from tests.conftest import FIXTURES, run_main
 from tests.report.browser import CHART_CHECK_JS, console_errors, open_browser
 from tests.report.conftest import ARTIFACTS
 
@@ -71,7 +71,10 @@ def no_horizontal_scroll_at_phone_width(driver: Any, page: Path, name: str) -> N
 
 def sample_page_state(driver: Any) -> tuple[str, list[str]]:
     info = driver.find_element("id", "sample-page").text
-    rows = [e.get_attribute("data-row") for e in driver.find_elements("css selector", "#sample-list article")]
+    rows = [
+        e.get_attribute("data-row")
+        for e in driver.find_elements("css selector", "#sample-list article")
+    ]
     return info, rows
 
 
@@ -85,7 +88,12 @@ def test_chat_page_plots_pages_searches_and_fits_a_phone(
         load(driver, page)
         data = driver.execute_script("return window.dataprepReport.data")
         charts = check_charts(driver)
-        assert {"chars_per_sample", "turns_per_sample", "chars_per_role", "rejects_by_reason"} <= set(charts)
+        assert {
+            "chars_per_sample",
+            "turns_per_sample",
+            "chars_per_role",
+            "rejects_by_reason",
+        } <= set(charts)
         # Paging: 10 rows a page, the next page shows the next rows.
         info, first = sample_page_state(driver)
         assert info.startswith("page 1 of 3") and len(first) == 10
@@ -97,7 +105,8 @@ def test_chat_page_plots_pages_searches_and_fits_a_phone(
         search.send_keys("Porto")
         info, found = sample_page_state(driver)
         assert found and all(
-            "porto" in driver.find_element("css selector", f'article[data-row="{row}"]').text.lower()
+            "porto"
+            in driver.find_element("css selector", f'article[data-row="{row}"]').text.lower()
             for row in found
         )
         search.clear()
@@ -110,7 +119,9 @@ def test_chat_page_plots_pages_searches_and_fits_a_phone(
         link.click()
         info, shown = sample_page_state(driver)
         assert shown == [target]
-        assert "highlight" in driver.find_element("css selector", f'article[data-row="{target}"]').get_attribute("class")
+        assert "highlight" in driver.find_element(
+            "css selector", f'article[data-row="{target}"]'
+        ).get_attribute("class")
         assert console_errors(driver) == []
         screenshot(driver, "text-chat-laptop", 1280)
         no_horizontal_scroll_at_phone_width(driver, page, "text-chat")
@@ -119,7 +130,9 @@ def test_chat_page_plots_pages_searches_and_fits_a_phone(
     assert all(row["source"] for row in data["samples"]["rows"])
 
 
-def test_dpo_page_compares_chosen_and_rejected(tmp_path: Path, browser_paths: tuple[str, str]) -> None:
+def test_dpo_page_compares_chosen_and_rejected(
+    tmp_path: Path, browser_paths: tuple[str, str]
+) -> None:
     source = FIXTURES / "validate" / "good" / "dpo" / "explicit_conversational.jsonl"
     page = tmp_path / "dpo.html"
     code, _, err = run_main("report", source, "--out", page)
@@ -140,7 +153,9 @@ def read_lists(folder: Path) -> dict[str, str]:
     names = ["metadata.csv", "manifest.jsonl", "wavs/metadata.csv"]
     found = {name: (folder / name).read_text(encoding="utf-8") for name in names}
     # GPT-SoVITS: one list per speaker, read as one.
-    found["gpt_sovits"] = "".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.list")))
+    found["gpt_sovits"] = "".join(
+        p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.list"))
+    )
     return found
 
 
@@ -160,7 +175,10 @@ def test_voice_page_plays_clips_and_its_edits_apply_to_every_list(
         charts = check_charts(driver)
         assert {"duration", "avg_logprob", "no_speech_prob", "chars_per_second"} <= set(charts)
         # Worst log-probability first.
-        shown = [e.get_attribute("data-clip") for e in driver.find_elements("css selector", "#clip-list article")]
+        shown = [
+            e.get_attribute("data-clip")
+            for e in driver.find_elements("css selector", "#clip-list article")
+        ]
         by_logprob = sorted(clips, key=lambda c: c["avg_logprob"])
         assert shown[0] == f"wavs/{Path(by_logprob[0]['clip_path']).name}"
         # The first player loads its clip and reports the clip's duration.
@@ -189,7 +207,10 @@ def test_voice_page_plays_clips_and_its_edits_apply_to_every_list(
         assert rejected_duration > 0
         # Proofread: fix the first transcript, mark the second clip bad, export.
         cards = driver.find_elements("css selector", "#clip-list article")
-        fixed_clip, bad_clip = cards[0].get_attribute("data-clip"), cards[1].get_attribute("data-clip")
+        fixed_clip, bad_clip = (
+            cards[0].get_attribute("data-clip"),
+            cards[1].get_attribute("data-clip"),
+        )
         box = cards[0].find_element("css selector", "textarea")
         box.clear()
         box.send_keys("A corrected | transcript.")
@@ -222,7 +243,10 @@ def test_voice_page_plays_clips_and_its_edits_apply_to_every_list(
         assert text != before[name], name
         assert "A corrected transcript." in text, name
         assert bad_name not in text and bad_name.rsplit(".", 1)[0] not in text, name
-    rows = {Path(r["clip_path"]).name: r for r in map(json.loads, (folder / "clips.jsonl").read_text().splitlines())}
+    rows = {
+        Path(r["clip_path"]).name: r
+        for r in map(json.loads, (folder / "clips.jsonl").read_text().splitlines())
+    }
     assert rows[bad_name]["excluded"] == "marked_bad_in_review"
     assert rows[fixed_name]["edits"][0]["after"] == "A corrected transcript."
     # Applying the same edits again changes nothing.

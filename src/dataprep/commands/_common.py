@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import click
 
@@ -91,14 +91,19 @@ def report_page_options(func: F) -> F:
     )(func)
 
 
-def report_page_choices() -> dict[str, bool]:
+class PageChoices(TypedDict):
+    html_report: bool
+    dataset_card: bool
+
+
+def report_page_choices() -> PageChoices:
     """What the running command's page options asked for (both off outside the CLI)."""
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
-    return {
-        "html_report": bool(meta.get("dataprep.html_report", False)),
-        "dataset_card": bool(meta.get("dataprep.dataset_card", False)),
-    }
+    return PageChoices(
+        html_report=bool(meta.get("dataprep.html_report", False)),
+        dataset_card=bool(meta.get("dataprep.dataset_card", False)),
+    )
 
 
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:

@@ -31,7 +31,9 @@ import click
     default=False,
     help="Also write or merge the Hugging Face dataset card (README.md) in the dataset folder.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the embedded row sample.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the embedded row sample."
+)
 def command(
     path: Path,
     out: Path | None,

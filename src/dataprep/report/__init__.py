@@ -36,7 +36,9 @@ def default_page_path(path: Path) -> Path:
 
 def read_rejects(path: Path) -> list[dict[str, Any]]:
     """Rows of a ``--rejects`` file (voice pages list rejected clips from it)."""
-    return [value for _, value, error in iter_jsonl(path) if error is None and isinstance(value, dict)]
+    return [
+        value for _, value, error in iter_jsonl(path) if error is None and isinstance(value, dict)
+    ]
 
 
 def page_data(

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["merge_card", "render_card", "write_card", "write_run_card"]
 
-BEGIN = "<!-- dataprep:begin (generated; rerunning dataprep rewrites this block, edit outside it) -->"
+BEGIN = (
+    "<!-- dataprep:begin (generated; rerunning dataprep rewrites this block, edit outside it) -->"
+)
 END = "<!-- dataprep:end -->"
 _BLOCK = re.compile(r"<!-- dataprep:begin[^>]*-->.*?<!-- dataprep:end -->", re.DOTALL)
 _FRONT = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n?", re.DOTALL)
@@ -91,10 +93,14 @@ def _stage_lines(run_report: dict[str, Any] | None) -> list[str]:
 
 def _pii_lines(data: dict[str, Any], run_report: dict[str, Any] | None) -> list[str]:
     stages = ((run_report or {}).get("recipe") or {}).get("stages", [])
-    scrub = next((s for s in stages if "pii" in s.get("stage", "") and s.get("enabled", True)), None)
+    scrub = next(
+        (s for s in stages if "pii" in s.get("stage", "") and s.get("enabled", True)), None
+    )
     counts = data["overview"].get("pii_by_type") or {}
     if scrub is None:
-        lines = ["No PII scrubbing stage ran in the run that wrote this data (or no run report was found)."]
+        lines = [
+            "No PII scrubbing stage ran in the run that wrote this data (or no run report was found)."
+        ]
         lines.append("Review the data for personal information before publishing it.")
     else:
         params = scrub.get("params", {})
@@ -121,7 +127,9 @@ def _provenance(data: dict[str, Any], run_report: dict[str, Any] | None) -> list
         formats = ", ".join(overview["formats"]) or "unknown"
         facts = [f"{overview['rows_total']} rows ({splits}); format {formats}."]
         if overview.get("sources_total"):
-            facts.append(f"Rows trace back to {overview['sources_total']} source file(s) (see the sources sidecars).")
+            facts.append(
+                f"Rows trace back to {overview['sources_total']} source file(s) (see the sources sidecars)."
+            )
     if run_report:
         facts.append(f"Built by dataprep from {len(run_report.get('inputs', []))} input path(s).")
     return facts
@@ -168,7 +176,11 @@ def merge_card(existing: str, meta: dict[str, Any], block: str) -> str | None:
         if key in _OWNED or key not in merged:
             merged[key] = value
     body = existing[front.end() :]
-    body = _BLOCK.sub(lambda _: block, body) if _BLOCK.search(body) else body.rstrip() + "\n\n" + block + "\n"
+    body = (
+        _BLOCK.sub(lambda _: block, body)
+        if _BLOCK.search(body)
+        else body.rstrip() + "\n\n" + block + "\n"
+    )
     return f"---\n{_dump(merged)}\n---\n{body if body.startswith(chr(10)) else chr(10) + body}"
 
 

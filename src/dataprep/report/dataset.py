@@ -61,6 +61,17 @@ def is_dataset_file(path: Path, rejects: Path | None = None) -> bool:
     return name not in ("report.json", "clips.jsonl", "manifest.jsonl")
 
 
+def looks_like_rejects(path: Path) -> bool:
+    """A ``--rejects`` file under any name: its rows carry ``stage`` and ``reason``."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline()
+        row = json.loads(first) if first.strip() else None
+    except (OSError, ValueError):
+        return False
+    return isinstance(row, dict) and "stage" in row and "reason" in row
+
+
 def locate_text_dataset(
     paths: list[Path], resolve: Resolver = _identity, rejects: Path | None = None
 ) -> TextDataset:
@@ -68,7 +79,11 @@ def locate_text_dataset(
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and is_dataset_file(p))
+            files += sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and is_dataset_file(p) and not looks_like_rejects(p)
+            )
         elif is_dataset_file(path, rejects):
             files.append(path)
     if not files:

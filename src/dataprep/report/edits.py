@@ -63,7 +63,9 @@ def _apply(row: dict[str, Any], edit: ClipEdit, counts: Counter[str]) -> None:
     if edit.text is not None:
         new = clean_text(edit.text)
         if not new:
-            raise InputError(f"{edit.clip}: the corrected transcript is empty", hint="Mark the clip bad instead")
+            raise InputError(
+                f"{edit.clip}: the corrected transcript is empty", hint="Mark the clip bad instead"
+            )
         if new != row.get("text"):
             history.append({"field": "text", "before": row.get("text"), "after": new})
             row["text"] = new
@@ -112,7 +114,13 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
         written: list[Path] = []
         if kept:
             table = pl.DataFrame(
-                [{k: row.get(k) for k in ("clip_path", "text", "speaker", "language", "duration")} for row in kept]
+                [
+                    {
+                        k: row.get(k)
+                        for k in ("clip_path", "text", "speaker", "language", "duration")
+                    }
+                    for row in kept
+                ]
             )
             written, _ = write_formats(table, folder.root, formats, outputs)
         _refresh_page(folder, outputs, run_report)
@@ -136,7 +144,9 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
     }
 
 
-def _refresh_page(folder: VoiceFolder, outputs: OutputSet, run_report: dict[str, Any] | None) -> None:
+def _refresh_page(
+    folder: VoiceFolder, outputs: OutputSet, run_report: dict[str, Any] | None
+) -> None:
     """Rewrite report.html when there is one, so the next proofreading pass sees the edits."""
     from dataprep.report import page_data
     from dataprep.report.page import write_page

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["funnel", "pii_from_run", "duplicates_removed", "reject_bars"]
+__all__ = ["duplicates_removed", "funnel", "pii_from_run", "reject_bars"]
 
 
 def funnel(report: dict[str, Any] | None) -> list[dict[str, Any]]:

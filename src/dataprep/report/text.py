@@ -166,10 +166,14 @@ class TextStats:
         ]
         if self.count_tokens is not None:
             charts.append(_hist("tokens_per_sample", "Tokens per sample", self.sample_tokens, True))
-            charts.append(_multi("tokens_per_role", "Tokens per message, by role", self.role_tokens))
+            charts.append(
+                _multi("tokens_per_role", "Tokens per message, by role", self.role_tokens)
+            )
         if len(self.preference["chosen"]):
             charts.append(
-                _multi("preference_chars", "Chosen vs rejected answer (characters)", self.preference)
+                _multi(
+                    "preference_chars", "Chosen vs rejected answer (characters)", self.preference
+                )
             )
         return [chart for chart in charts if chart["edges"]]
 

@@ -91,7 +91,9 @@ def text_page_data(
     charts = stats.charts()
     extra = [
         runinfo.reject_bars(run_report),
-        runinfo.bars("pii_by_type", "PII findings by type", sorted(pii.items(), key=lambda kv: -kv[1]))
+        runinfo.bars(
+            "pii_by_type", "PII findings by type", sorted(pii.items(), key=lambda kv: -kv[1])
+        )
         if pii
         else None,
         runinfo.bars(

@@ -55,7 +55,9 @@ class VoiceFolder:
             return []
         if not path.is_file():
             raise InputError(
-                f"no {CLIP_TABLE} in the folder", path=self.root, hint="Pass a dataprep voice output folder"
+                f"no {CLIP_TABLE} in the folder",
+                path=self.root,
+                hint="Pass a dataprep voice output folder",
             )
         rows = []
         with open(path, encoding="utf-8") as handle:
