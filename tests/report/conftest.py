@@ -72,14 +72,18 @@ def write_multilingual(folder: Path, copies: int = 6) -> Path:
     return folder
 
 
+def run_chat(source: Path, out: Path, *extra: str | Path) -> str:
+    """``dataprep chat SOURCE --me Colin --out OUT --no-pii -q EXTRA...``; returns stderr."""
+    code, _, err = run_main("chat", source, "--me", "Colin", "--out", out, "--no-pii", "-q", *extra)
+    assert code == 0, err
+    return err
+
+
 @pytest.fixture(scope="session")
 def chat_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``dataprep chat`` on the bundled and the third-party exports, with the page and card."""
     out = tmp_path_factory.mktemp("chat") / "train.jsonl"
-    code, _, err = run_main(
-        "chat", FIXTURES / "chat", "--me", "Colin", "--out", out, "--no-pii", "-q"
-    )
-    assert code == 0, err
+    run_chat(FIXTURES / "chat", out)
     return out
 
 

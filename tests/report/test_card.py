@@ -9,6 +9,7 @@ import pytest
 
 from dataprep.report.card import BEGIN, END, merge_card
 from tests.conftest import run_main
+from tests.report.conftest import run_chat
 
 huggingface_hub = pytest.importorskip("huggingface_hub", reason="the report extra is not installed")
 
@@ -90,19 +91,7 @@ def test_no_card_and_no_html_report_write_neither(tmp_path: Path) -> None:
     from tests.conftest import FIXTURES
 
     out = tmp_path / "train.jsonl"
-    code, _, err = run_main(
-        "chat",
-        FIXTURES / "chat" / "generic",
-        "--me",
-        "Colin",
-        "--out",
-        out,
-        "--no-pii",
-        "-q",
-        "--no-card",
-        "--no-html-report",
-    )
-    assert code == 0, err
+    run_chat(FIXTURES / "chat" / "generic", out, "--no-card", "--no-html-report")
     assert not (tmp_path / "README.md").exists()
     assert not (tmp_path / "train.report.html").exists()
     assert (tmp_path / "train.report.json").is_file()

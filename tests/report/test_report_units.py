@@ -16,7 +16,7 @@ from dataprep.report.rows import flatten
 from dataprep.report.summaries import Reservoir, TopCounter, histogram
 from dataprep.report.text import ngrams
 from tests.conftest import FIXTURES, run_main
-from tests.report.conftest import MULTILINGUAL, write_multilingual
+from tests.report.conftest import MULTILINGUAL, run_chat, write_multilingual
 
 
 @given(
@@ -127,19 +127,7 @@ def test_page_is_self_contained_and_row_text_cannot_break_out(tmp_path: Path) ->
 
 def test_rejects_never_feed_a_text_page(tmp_path: Path) -> None:
     out = tmp_path / "train.jsonl"
-    code, _, err = run_main(
-        "chat",
-        FIXTURES / "chat",
-        "--me",
-        "Colin",
-        "--out",
-        out,
-        "--no-pii",
-        "-q",
-        "--rejects",
-        tmp_path / "dropped.jsonl",
-    )
-    assert code == 0, err
+    run_chat(FIXTURES / "chat", out, "--rejects", tmp_path / "dropped.jsonl")
     dropped = [json.loads(line) for line in (tmp_path / "dropped.jsonl").read_text().splitlines()]
     assert dropped
     for data in (

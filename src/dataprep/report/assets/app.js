@@ -268,18 +268,31 @@
     return DATA.samples.rows.filter(function (r) { return r._text.indexOf(q) >= 0; });
   }
 
-  function renderSamplePage() {
-    var rows = filteredSamples();
+  /* One page of ``rows`` into #PREFIX-list, with "page i of n" and the pager buttons updated. */
+  function renderPage(prefix, view, rows, makeCard, noun) {
     var pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
-    browser.page = Math.min(browser.page, pages - 1);
-    var list = document.getElementById("sample-list");
+    view.page = Math.min(view.page, pages - 1);
+    var list = document.getElementById(prefix + "-list");
     list.textContent = "";
-    rows.slice(browser.page * PAGE_SIZE, (browser.page + 1) * PAGE_SIZE).forEach(function (r) { list.appendChild(sampleCard(r)); });
-    document.getElementById("sample-page").textContent =
-      "page " + (browser.page + 1) + " of " + pages + " · " + rows.length + " matching rows" + (browser.only ? " (one row; clear the search to see all)" : "");
-    document.getElementById("sample-prev").disabled = browser.page === 0;
-    document.getElementById("sample-next").disabled = browser.page >= pages - 1;
+    rows.slice(view.page * PAGE_SIZE, (view.page + 1) * PAGE_SIZE).forEach(function (r) { list.appendChild(makeCard(r)); });
+    document.getElementById(prefix + "-page").textContent =
+      "page " + (view.page + 1) + " of " + pages + " · " + rows.length + " " + noun;
+    document.getElementById(prefix + "-prev").disabled = view.page === 0;
+    document.getElementById(prefix + "-next").disabled = view.page >= pages - 1;
     return rows.length;
+  }
+
+  function pagerButtons(prefix, view, render) {
+    return [
+      el("button", { id: prefix + "-prev", type: "button", text: "‹ previous", on: { click: function () { view.page -= 1; render(); } } }),
+      el("span", { id: prefix + "-page" }),
+      el("button", { id: prefix + "-next", type: "button", text: "next ›", on: { click: function () { view.page += 1; render(); } } }),
+    ];
+  }
+
+  function renderSamplePage() {
+    var noun = "matching rows" + (browser.only ? " (one row; clear the search to see all)" : "");
+    return renderPage("sample", browser, filteredSamples(), sampleCard, noun);
   }
 
   function showRow(id) {
@@ -295,12 +308,7 @@
     DATA.samples.rows.forEach(function (r) { r._text = sampleText(r); });
     var search = el("input", { id: "sample-search", type: "search", placeholder: "Search the sampled rows", "aria-label": "search samples" });
     search.addEventListener("input", function () { browser.query = search.value; browser.only = null; browser.page = 0; renderSamplePage(); });
-    var controls = el("div", { class: "controls" }, [
-      search,
-      el("button", { id: "sample-prev", type: "button", text: "‹ previous", on: { click: function () { browser.page -= 1; renderSamplePage(); } } }),
-      el("span", { id: "sample-page" }),
-      el("button", { id: "sample-next", type: "button", text: "next ›", on: { click: function () { browser.page += 1; renderSamplePage(); } } }),
-    ]);
+    var controls = el("div", { class: "controls" }, [search].concat(pagerButtons("sample", browser, renderSamplePage)));
     var note = DATA.samples.rows.length < DATA.samples.total
       ? DATA.samples.rows.length + " of " + DATA.samples.total + " rows are embedded: a seeded random sample plus the rows that validate flagged. Statistics above cover every row."
       : "All " + DATA.samples.total + " rows are embedded.";
@@ -368,15 +376,7 @@
   }
 
   function renderClipPage() {
-    var rows = sortedClips();
-    var pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
-    clipView.page = Math.min(clipView.page, pages - 1);
-    var list = document.getElementById("clip-list");
-    list.textContent = "";
-    rows.slice(clipView.page * PAGE_SIZE, (clipView.page + 1) * PAGE_SIZE).forEach(function (c) { list.appendChild(clipCard(c)); });
-    document.getElementById("clip-page").textContent = "page " + (clipView.page + 1) + " of " + pages + " · " + rows.length + " clips";
-    document.getElementById("clip-prev").disabled = clipView.page === 0;
-    document.getElementById("clip-next").disabled = clipView.page >= pages - 1;
+    return renderPage("clip", clipView, sortedClips(), clipCard, "clips");
   }
 
   function exportEdits() {
@@ -413,13 +413,10 @@
         function (v) { clipView.sort = v; clipView.page = 0; renderClipPage(); }),
       select("clip-only", [["all", "all clips"], ["edited", "edited or marked bad"]], "all", function (v) { clipView.only = v; clipView.page = 0; renderClipPage(); }),
     ]);
-    var pager = el("div", { class: "controls" }, [
-      el("button", { id: "clip-prev", type: "button", text: "‹ previous", on: { click: function () { clipView.page -= 1; renderClipPage(); } } }),
-      el("span", { id: "clip-page" }),
-      el("button", { id: "clip-next", type: "button", text: "next ›", on: { click: function () { clipView.page += 1; renderClipPage(); } } }),
+    var pager = el("div", { class: "controls" }, pagerButtons("clip", clipView, renderClipPage).concat([
       el("button", { id: "export-edits", type: "button", class: "primary", text: "Export edits", on: { click: exportEdits } }),
       el("span", { id: "edit-count", text: "0 edited clips" }),
-    ]);
+    ]));
     parent.appendChild(section("clips", "Kept clips", [
       el("p", { class: "note", text: "Listen, fix a transcript or mark a clip bad, then Export edits and run: dataprep voice apply-edits " + DATA.title + " edits.json" }),
       controls, pager, el("div", { id: "clip-list" }),
