@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dataprep.report import page_data
 from dataprep.report.page import render_page
 from dataprep.report.rows import flatten
-from dataprep.report.summaries import Reservoir, TopCounter, histogram
+from dataprep.report.summaries import Reservoir, histogram
 from dataprep.report.text import ngrams
 from tests.conftest import FIXTURES, run_main
 from tests.report.conftest import MULTILINGUAL, run_chat, write_multilingual
@@ -44,12 +44,6 @@ def test_reservoir_is_bounded_seeded_and_in_stream_order() -> None:
 
     assert len(run(1)) == 10 and run(1) == run(1) and run(1) != run(2)
     assert run(1) == sorted(run(1))
-
-
-def test_top_counter_is_exact_below_capacity() -> None:
-    counter = TopCounter(capacity=100)
-    counter.update(["a", "b", "a", "c", "a", "b"])
-    assert counter.most_common(2) == [("a", 3), ("b", 2)] and not counter.pruned
 
 
 @pytest.mark.parametrize(

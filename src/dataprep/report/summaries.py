@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 import random
 from array import array
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Reservoir", "TopCounter", "Values", "histogram"]
+__all__ = ["Reservoir", "Values", "histogram", "shared_histogram"]
 
 T = TypeVar("T")
 
@@ -77,28 +76,6 @@ def shared_histogram(series: dict[str, Values], *, integer: bool = False) -> dic
             counts[min(len(counts) - 1, max(0, int((value - edges[0]) // width)))] += 1
         out["series"].append({"label": label, "counts": counts})
     return out
-
-
-class TopCounter:
-    """Approximate heavy hitters in bounded memory: prune the rare keys when the table fills.
-
-    Exact while fewer than ``capacity`` distinct keys were seen; past that, a key's count is a
-    lower bound (keys pruned early lose what they had), which is what a "top n" list needs.
-    """
-
-    def __init__(self, capacity: int = 50_000) -> None:
-        self.capacity = capacity
-        self.counts: Counter[Any] = Counter()
-        self.pruned = False
-
-    def update(self, keys: Iterable[Any]) -> None:
-        self.counts.update(keys)
-        if len(self.counts) > 2 * self.capacity:
-            self.counts = Counter(dict(self.counts.most_common(self.capacity)))
-            self.pruned = True
-
-    def most_common(self, n: int) -> list[tuple[Any, int]]:
-        return self.counts.most_common(n)
 
 
 class Reservoir(Generic[T]):

@@ -16,7 +16,7 @@ from pydantic_core import from_json
 
 from dataprep.report.dataset import SplitFile
 from dataprep.report.rows import FlatRow, flatten
-from dataprep.report.summaries import Reservoir, TopCounter, Values, histogram, shared_histogram
+from dataprep.report.summaries import Reservoir, Values, histogram, shared_histogram
 
 __all__ = ["TextStats"]
 
@@ -53,7 +53,7 @@ class TextStats:
         self,
         *,
         sample_size: int = 300,
-        language_sample: int = 2000,
+        text_sample: int = 600,
         seed: int = 0,
         keep: set[tuple[str, int]] | None = None,
         count_tokens: Any = None,
@@ -71,10 +71,10 @@ class TextStats:
         self.labels: Counter[str] = Counter()
         self.reply_hashes: Counter[int] = Counter()
         self.reply_texts: dict[int, str] = {}
-        self.ngrams = TopCounter()
         self.pii: Counter[str] = Counter()
         self.sample: Reservoir[dict[str, Any]] = Reservoir(sample_size, seed)
-        self.language_texts: Reservoir[tuple[str, list[str]]] = Reservoir(language_sample, seed + 1)
+        #: Rows whose language and n-grams are measured: both cost far more per row than lengths.
+        self.text_sample: Reservoir[list[str]] = Reservoir(text_sample, seed + 1)
         self.kept: list[dict[str, Any]] = []
         self.keep = keep or set()
         self.count_tokens = count_tokens
@@ -116,8 +116,7 @@ class TextStats:
             self.kept.append(make())
         else:
             self.sample.offer(make)
-        texts = flat.texts()
-        self.language_texts.offer(lambda: (split, texts[:4]))
+        self.text_sample.offer(flat.texts)
 
     def _measure(self, flat: FlatRow) -> None:
         total = 0
@@ -131,8 +130,8 @@ class TextStats:
                 self.role_tokens.setdefault(role, Values()).add(n)
             if role == "assistant":
                 self._reply(text)
-            self.ngrams.update(ngrams(text))
-            self.pii.update(_PLACEHOLDER.findall(text))
+            if "<" in text:
+                self.pii.update(_PLACEHOLDER.findall(text))
         self.turns.add(len(flat.turns))
         for side in ("chosen", "rejected"):
             answer = getattr(flat, side)
@@ -141,7 +140,8 @@ class TextStats:
                 total += length
                 self.preference[side].add(length)
                 for _, text in answer:
-                    self.pii.update(_PLACEHOLDER.findall(text))
+                    if "<" in text:
+                        self.pii.update(_PLACEHOLDER.findall(text))
         if flat.label is not None:
             self.labels["desirable" if flat.label else "undesirable"] += 1
         self.sample_chars.add(total)
@@ -153,6 +153,14 @@ class TextStats:
         self.reply_hashes[key] += 1
         if self.reply_hashes[key] == 2:
             self.reply_texts[key] = text[:300]
+
+    def top_ngrams(self, n: int = 20) -> list[tuple[str, int]]:
+        """Word 3-grams of the sampled rows, most frequent first."""
+        counts: Counter[str] = Counter()
+        for texts in self.text_sample.sample():
+            for text in texts:
+                counts.update(ngrams(text))
+        return counts.most_common(n)
 
     def repeated_replies(self, n: int = 15) -> list[tuple[str, int]]:
         top = [(k, c) for k, c in self.reply_hashes.most_common(n) if c > 1]

@@ -85,7 +85,7 @@ def text_page_data(
     stats = TextStats(seed=seed, keep=keep, count_tokens=checker.count if checker else None)
     for split in dataset.splits:
         stats.add_file(split)
-    sampled = [parts for _, parts in stats.language_texts.sample()]
+    sampled = stats.text_sample.sample()
     languages = detect_languages(sampled)
     pii = runinfo.pii_from_run(run_report) or dict(stats.pii.most_common())
     charts = stats.charts()
@@ -137,9 +137,9 @@ def text_page_data(
             },
             {
                 "id": "top_ngrams",
-                "title": "Top word 3-grams" + (" (approximate)" if stats.ngrams.pruned else ""),
+                "title": f"Top word 3-grams (in {len(sampled)} randomly sampled rows)",
                 "columns": ["3-gram", "count"],
-                "rows": [[gram, n] for gram, n in stats.ngrams.most_common(20)],
+                "rows": [[gram, n] for gram, n in stats.top_ngrams()],
             },
         ],
         "findings": findings,
