@@ -478,6 +478,7 @@
     window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(resizeCharts, 100); });
     var hash = decodeURIComponent(location.hash || "");
     if (hash.indexOf("#row=") === 0 && DATA.kind !== "voice") showRow(hash.slice(5));
+    state.readyMs = performance.now();
     document.body.setAttribute("data-ready", "1");
   }
 
