@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dataprep.io import atomic_write
+from dataprep.report import runinfo
 from dataprep.report.dataset import find_run_report
 
 if TYPE_CHECKING:
@@ -78,14 +79,15 @@ def metadata(data: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
 def _stage_lines(run_report: dict[str, Any] | None) -> list[str]:
     if not run_report:
         return ["No run report was found beside the data; the stages applied are unknown."]
+    seed = run_report.get("seed", (run_report.get("config") or {}).get("seed"))
     lines = [
-        f"Recipe `{run_report['recipe']['name']}`, seed {run_report.get('seed')}, "
+        f"Made by {runinfo.run_label(run_report)}, seed {seed}, "
         f"dataprep {run_report.get('versions', {}).get('dataprep')}, run started {run_report.get('started')}.",
         "",
         "| stage | rows in | rows out | rejected (reason: count) |",
         "|---|---|---|---|",
     ]
-    for key, counts in run_report.get("stages", {}).items():
+    for key, counts in runinfo.stages_of(run_report).items():
         reasons = ", ".join(f"{r}: {n}" for r, n in counts.get("rejected", {}).items()) or "–"
         lines.append(f"| {key} | {counts.get('rows_in')} | {counts.get('rows_out')} | {reasons} |")
     return lines

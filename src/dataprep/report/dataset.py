@@ -121,6 +121,6 @@ def find_run_report(path: Path) -> dict[str, Any] | None:
                 report = json.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if isinstance(report, dict) and "stages" in report:
+            if isinstance(report, dict) and ("stages" in report or "command" in report):
                 return report
     return None

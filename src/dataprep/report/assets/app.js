@@ -150,20 +150,20 @@
     };
   }
 
-  function renderChart(chart, holder) {
-    var box = el("figure", { class: "chart", "data-chart": chart.id }, [el("figcaption", { text: chart.title })]);
-    holder.appendChild(box);
-    var width = Math.max(240, box.clientWidth - 4);
-    var u = new uPlot(chartOptions(chart, width), chartData(chart), box);
-    state.charts[chart.id] = { chart: chart, plot: u };
-    return u;
-  }
-
   function renderCharts(parent, charts) {
     if (!charts.length) return;
     var grid = el("div", { class: "charts" });
     parent.appendChild(section("distributions", "Distributions", [grid]));
-    charts.forEach(function (chart) { renderChart(chart, grid); });
+    // Every box first, so the grid has its final columns before a plot measures its width.
+    var boxes = charts.map(function (chart) {
+      var box = el("figure", { class: "chart", "data-chart": chart.id }, [el("figcaption", { text: chart.title })]);
+      grid.appendChild(box);
+      return box;
+    });
+    charts.forEach(function (chart, i) {
+      var width = Math.max(240, boxes[i].clientWidth - 4);
+      state.charts[chart.id] = { chart: chart, plot: new uPlot(chartOptions(chart, width), chartData(chart), boxes[i]) };
+    });
   }
 
   function resizeCharts() {
