@@ -239,3 +239,36 @@ def test_voice_page_lists_clips_with_relative_audio_and_bad_clips_as_rejected(
     assert [c["src"] for c in data["clips"]] == ["wavs/c0.wav", "wavs/c2.wav"]
     assert data["rejected_by_reason"] == {"marked_bad_in_review": 1}
     assert data["clips"][1]["chars_per_second"] == pytest.approx(6 / 5.0)
+
+
+def embedded_data(page: Path) -> dict:
+    match = re.search(r'id="report-data">(.*?)</script>', page.read_text(encoding="utf-8"))
+    assert match is not None
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+@pytest.mark.model
+def test_clean_run_page_and_card_count_pii_by_type_and_hold_none(tmp_path: Path) -> None:
+    out = tmp_path / "train.jsonl"
+    source = FIXTURES / "clean" / "conversations.jsonl"
+    code, _, err = run_main("clean", source, "--out", out, "--split", "0.6/0.2/0.2", "-q")
+    assert code == 0, err
+    data = embedded_data(tmp_path / "train.report.html")
+    assert data["overview"]["pii_from"] == "run report"
+    assert data["overview"]["pii_by_type"]["EMAIL_ADDRESS"] == 1
+    assert any(chart["id"] == "pii_by_type" for chart in data["charts"])
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "| EMAIL_ADDRESS | 1 |" in card and "scrub_pii" in card
+    for text in (json.dumps(data, ensure_ascii=False), card):
+        assert "maria.garcia@example.com" not in text
+
+
+def test_tokenizer_adds_token_distributions(tmp_path: Path) -> None:
+    source = FIXTURES / "validate" / "good" / "sft" / "messages.jsonl"
+    data = page_data(
+        [source], tmp_path / "p.html", None, tokenizer=FIXTURES / "validate" / "tokenizer"
+    )
+    charts = {chart["id"]: chart for chart in data["charts"]}
+    rows = len(source.read_text(encoding="utf-8").splitlines())
+    assert sum(charts["tokens_per_sample"]["series"][0]["counts"]) == rows
+    assert {s["label"] for s in charts["tokens_per_role"]["series"]} >= {"user", "assistant"}
