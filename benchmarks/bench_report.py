@@ -52,7 +52,9 @@ def time_to_interactive(page: Path, loads: int = 3) -> dict[str, object]:
         with open_browser() as driver:
             driver.get(page.as_uri())
             for _ in range(400):
-                ready = driver.execute_script("return window.dataprepReport && window.dataprepReport.readyMs")
+                ready = driver.execute_script(
+                    "return window.dataprepReport && window.dataprepReport.readyMs"
+                )
                 if ready:
                     break
                 time.sleep(0.025)
@@ -61,7 +63,12 @@ def time_to_interactive(page: Path, loads: int = 3) -> dict[str, object]:
             dom = driver.execute_script(
                 "const t = performance.getEntriesByType('navigation')[0]; return t.domContentLoadedEventEnd"
             )
-            readings.append({"interactive_ms": round(float(ready), 1), "dom_content_loaded_ms": round(float(dom), 1)})
+            readings.append(
+                {
+                    "interactive_ms": round(float(ready), 1),
+                    "dom_content_loaded_ms": round(float(dom), 1),
+                }
+            )
             errors = console_errors(driver)
             if errors:
                 raise SystemExit(f"console errors on {page}: {errors}")
@@ -94,7 +101,9 @@ def chat_case(messages: int) -> dict[str, object]:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     pipeline = [DATAPREP, "chat", str(export), "--me", "Colin", "--out", str(out / "train.jsonl")]
-    result = compare("chat", [*pipeline, "--no-pii", "-q", *PAGE_FLAGS], out, WORK / "chat.report.html")
+    result = compare(
+        "chat", [*pipeline, "--no-pii", "-q", *PAGE_FLAGS], out, WORK / "chat.report.html"
+    )
     result["input"] = {"messages": messages, "rows": sum(
         len(p.read_text(encoding="utf-8").splitlines()) for p in out.glob("*.jsonl") if ".sources." not in p.name
     )}  # fmt: skip
@@ -123,7 +132,11 @@ def verdicts(case: dict) -> list[str]:
         ("time", case["time_ratio"] <= 0.25, f"{case['time_ratio']:.1%} of the pipeline's time"),
         ("peak RSS", report["peak_rss_mb"] <= 1024, f"{report['peak_rss_mb']:.0f} MB"),
         ("page size", case["page_bytes"] <= 5_000_000, f"{case['page_bytes'] / 1e6:.2f} MB"),
-        ("interactive", browser["median_interactive_ms"] <= 2000, f"{browser['median_interactive_ms']:.0f} ms"),
+        (
+            "interactive",
+            browser["median_interactive_ms"] <= 2000,
+            f"{browser['median_interactive_ms']:.0f} ms",
+        ),
     ]
     return [f"{name}: {text} ({'met' if ok else 'NOT met'})" for name, ok, text in checks]
 
