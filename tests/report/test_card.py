@@ -84,7 +84,7 @@ def test_chat_run_into_a_folder_with_a_plain_readme_warns_and_keeps_it(tmp_path:
     )
     assert code == 0, err
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == "# My project\n"
-    assert "is not a dataset card" in err
+    assert "is not a dataset card" in " ".join(err.split())
 
 
 def test_no_card_and_no_html_report_write_neither(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import FIXTURES, run_main
 from tests.report.browser import CHART_CHECK_JS, console_errors, open_browser
 from tests.report.conftest import ARTIFACTS
+from tests.report.test_report_units import embedded_data
 
 pytestmark = pytest.mark.slow
 
@@ -249,6 +250,11 @@ def test_voice_page_plays_clips_and_its_edits_apply_to_every_list(
     }
     assert rows[bad_name]["excluded"] == "marked_bad_in_review"
     assert rows[fixed_name]["edits"][0]["after"] == "A corrected transcript."
+    # The refreshed page shows the edit and still lists the run's rejected clips.
+    refreshed = embedded_data(page)
+    assert "A corrected transcript." in [c["text"] for c in refreshed["clips"]]
+    reasons = {r["reason"] for r in refreshed["rejected"]}
+    assert "marked_bad_in_review" in reasons and "filter_clips.low_logprob" in reasons
     # Applying the same edits again changes nothing.
     code, _, err = run_main("voice", "apply-edits", folder, exported)
     assert code == 0 and "0 transcript(s) changed, 0 clip(s) marked bad" in err

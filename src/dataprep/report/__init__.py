@@ -48,7 +48,7 @@ def page_data(
     *,
     resolve: Callable[[Path], Path] = lambda path: path,
     tokenizer: Path | None = None,
-    rejects: Iterable[dict[str, Any]] = (),
+    rejects: Iterable[dict[str, Any]] | None = None,
     exclude: Path | None = None,
     seed: int = 0,
     voice: bool = False,
@@ -74,7 +74,7 @@ def build_report(
     """Write the HTML page for the dataset at ``path``; returns its path and size in bytes."""
     out = out or default_page_path(path)
     run_report = find_run_report(path)
-    rows = read_rejects(rejects) if rejects is not None else []
+    rows = read_rejects(rejects) if rejects is not None else None
     data = page_data([path], out, run_report, tokenizer=tokenizer, rejects=rows, seed=seed)
     with atomic_write(out) as handle:
         write_page(data, handle)
@@ -114,8 +114,18 @@ def run_page_data(ctx: RunContext, report: dict[str, Any], report_path: Path) ->
 
 
 def write_run_page(ctx: RunContext, data: dict[str, Any], report_path: Path) -> Path:
-    """Stage the page beside the JSON report; it is committed with the run's other outputs."""
+    """Stage the page beside the JSON report; it is committed with the run's other outputs.
+
+    A voice run also stages the rejected clips it kept, so a later ``dataprep report OUT`` or
+    ``apply-edits`` still lists them with players.
+    """
+    from dataprep.report.voice import REJECTED_TABLE, rejected_table_rows
+
     page_path = run_page_path(report_path)
+    if data["kind"] == "voice" and ctx.output is not None and ctx.reject_sample:
+        rows = [row for rows in ctx.reject_sample.values() for row in rows]
+        with ctx.outputs.open(ctx.output / REJECTED_TABLE) as handle:
+            handle.writelines(rejected_table_rows(rows))
     with ctx.outputs.open(page_path) as handle:
         write_page(data, handle)
     return page_path

@@ -21,6 +21,12 @@ from dataprep.report.summaries import Values, histogram
 __all__ = ["VoiceFolder", "is_voice_folder", "voice_page_data"]
 
 CLIP_TABLE = "clips.jsonl"
+#: Up to 50 rejected clips per reason, kept by the run so later pages can still play them.
+REJECTED_TABLE = "rejected_clips.jsonl"
+_REJECTED_FIELDS = (
+    *("stage", "reason", "source", "relpath", "start", "end", "text", "duration"),
+    *("avg_logprob", "no_speech_prob", "compression_ratio", "snr_db", "snr"),
+)
 #: Reason recorded in clips.jsonl for a clip marked bad in review.
 EXCLUDED = "marked_bad_in_review"
 #: The score columns the page plots and shows, with the names older runs used.
@@ -70,6 +76,14 @@ class VoiceFolder:
                     raise InputError("invalid JSON", path=self.clip_table, line=number) from None
         return rows
 
+    def read_rejected(self) -> list[dict[str, Any]]:
+        """The rejected clips the run kept (none when it wrote no table)."""
+        path = self.resolve(self.root / REJECTED_TABLE)
+        if not path.is_file():
+            return []
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
     def clip_file(self, row: dict[str, Any]) -> Path:
         """The clip's audio file under this folder's wavs/ (the folder may have moved)."""
         recorded = Path(str(row.get("clip_path") or ""))
@@ -118,6 +132,17 @@ def _scores(row: dict[str, Any]) -> dict[str, Any]:
         "snr_db": snr,
         "chars_per_second": round(len(text) / duration, 2) if duration and text else None,
     }
+
+
+def rejected_table_rows(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """JSON lines of the rejected clips a run keeps for its pages (scores and span only)."""
+    lines = []
+    for row in rows:
+        kept = {k: row[k] for k in _REJECTED_FIELDS if row.get(k) is not None}
+        if "source" in kept:
+            kept["source"] = str(Path(str(kept["source"])).absolute())
+        lines.append(json.dumps(kept, ensure_ascii=False, default=str) + "\n")
+    return lines
 
 
 def _clip_entry(folder: VoiceFolder, row: dict[str, Any], page_dir: Path) -> dict[str, Any]:
@@ -181,11 +206,13 @@ def voice_page_data(
     folder: VoiceFolder,
     page_dir: Path,
     run_report: dict[str, Any] | None,
-    rejects: Iterable[dict[str, Any]] = (),
+    rejects: Iterable[dict[str, Any]] | None = None,
     *,
     rejects_per_reason: int = 50,
 ) -> dict[str, Any]:
     rows = folder.read_clips(missing_ok=run_report is not None)
+    if rejects is None:
+        rejects = folder.read_rejected()
     kept = [r for r in rows if not r.get("excluded")]
     clips = [_clip_entry(folder, r, page_dir) for r in kept]
     rejected: list[dict[str, Any]] = []
