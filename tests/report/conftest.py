@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bootstrap.conftest import api_key, server  # noqa: F401 (the bootstrap page test's fixtures)
 from tests.conftest import FIXTURES, REPO, run_main
 from tests.report.browser import find_browser
 

@@ -15,6 +15,8 @@ from dataprep.report.page import render_page
 from dataprep.report.rows import flatten
 from dataprep.report.summaries import Reservoir, histogram
 from dataprep.report.text import ngrams
+from tests.bootstrap.fake_openai_server import FakeOpenAIServer
+from tests.bootstrap.test_bootstrap_server import bootstrap
 from tests.conftest import FIXTURES, run_main
 from tests.report.conftest import MULTILINGUAL, run_chat, write_multilingual
 
@@ -272,3 +274,25 @@ def test_tokenizer_adds_token_distributions(tmp_path: Path) -> None:
     rows = len(source.read_text(encoding="utf-8").splitlines())
     assert sum(charts["tokens_per_sample"]["series"][0]["counts"]) == rows
     assert {s["label"] for s in charts["tokens_per_role"]["series"]} >= {"user", "assistant"}
+
+
+@pytest.mark.server
+def test_bootstrap_run_writes_its_page_and_card(
+    server: FakeOpenAIServer, api_key: str, tmp_path: Path
+) -> None:
+    code, _, err = bootstrap(server, tmp_path, "--n", "4", "--seed", "7")
+    assert code == 0, err
+    data = embedded_data(tmp_path / "synth.report.html")
+    assert [(s["name"], s["rows"]) for s in data["overview"]["splits"]] == [("train", 4)]
+    assert data["funnel"][0]["stage"] == "bootstrap" and data["funnel"][0]["rows_out"] == 4
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "bootstrap task `sft` with model `test-model`" in card
+    assert "path: synth.jsonl" in card and "split: train" in card
+
+
+def test_split_names_follow_the_out_convention(tmp_path: Path) -> None:
+    from dataprep.report.dataset import split_names
+
+    named = [Path("chats.jsonl"), Path("chats.val.jsonl"), Path("chats.test.jsonl")]
+    assert split_names(named) == ["train", "val", "test"]
+    assert split_names([Path("a.jsonl"), Path("b.jsonl")]) == ["a", "b"]

@@ -44,12 +44,24 @@ class TextDataset:
 
 
 def split_name(path: Path) -> str:
-    """``train.jsonl`` -> train; ``chats.val.jsonl`` -> val; ``chats.jsonl`` -> chats."""
+    """``train.jsonl`` -> train; ``chats.val.jsonl`` -> val; ``chats.jsonl`` -> train.
+
+    A file without a split name is the train split, as ``--out`` names it (see
+    ``io.split_output_paths``).
+    """
     parts = path.name.split(".")
     for part in reversed(parts[:-1]):
         if part in _SPLIT_NAMES:
             return part
-    return parts[0]
+    return "train"
+
+
+def split_names(files: list[Path]) -> list[str]:
+    """Split names of ``files``; file stems when two files would get the same name."""
+    names = [split_name(path) for path in files]
+    if len(set(names)) < len(names):
+        return [path.name.rsplit(".", 1)[0] for path in files]
+    return names
 
 
 def is_dataset_file(path: Path, rejects: Path | None = None) -> bool:
@@ -94,12 +106,12 @@ def locate_text_dataset(
         )
     root = paths[0] if paths[0].is_dir() else paths[0].parent
     splits = []
-    for path in files:
+    for path, name in zip(files, split_names(files), strict=True):
         sidecar = path.with_name(path.name.rsplit(".", 1)[0] + ".sources.jsonl")
         readable_sidecar = resolve(sidecar)
         splits.append(
             SplitFile(
-                split_name(path),
+                name,
                 path,
                 resolve(path),
                 readable_sidecar if readable_sidecar.exists() else None,
