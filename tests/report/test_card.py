@@ -95,3 +95,16 @@ def test_no_card_and_no_html_report_write_neither(tmp_path: Path) -> None:
     assert not (tmp_path / "README.md").exists()
     assert not (tmp_path / "train.report.html").exists()
     assert (tmp_path / "train.report.json").is_file()
+
+
+@pytest.mark.model
+def test_voice_run_card_loads_and_load_dataset_reads_the_manifest(voice_output: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    card = huggingface_hub.DatasetCard.load(voice_output / "README.md")
+    meta = card.data.to_dict()
+    assert meta["task_categories"] == ["text-to-speech"]
+    assert meta["configs"][0]["data_files"] == [{"split": "train", "path": "manifest.jsonl"}]
+    loaded = datasets.load_dataset(str(voice_output))
+    manifest = (voice_output / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    assert list(loaded) == ["train"] and loaded["train"].num_rows == len(manifest)
+    assert "filter_clips" in card.text and "low_logprob" in card.text

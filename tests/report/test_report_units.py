@@ -101,14 +101,26 @@ def test_pii_placeholders_are_counted_by_type(tmp_path: Path) -> None:
     rows = [
         {
             "messages": [
-                {"role": "user", "content": "Call <PERSON_1> at <PHONE_NUMBER>"},
-                {"role": "assistant", "content": "Mail <EMAIL_ADDRESS_9F86D081>, <PERSON_2>"},
+                {
+                    "role": "user",
+                    "content": "Could you call <PERSON_1> tomorrow morning at <PHONE_NUMBER>?",
+                },
+                {
+                    "role": "assistant",
+                    "content": "Of course, and I will send the invoice to <EMAIL_ADDRESS_9F86D081> and <PERSON_2>.",
+                },
             ]
         },
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     data = page_data([path], tmp_path / "p.html", None)
     assert data["overview"]["pii_by_type"] == {"PERSON": 2, "PHONE_NUMBER": 1, "EMAIL_ADDRESS": 1}
+    by_language = {(lang, entity): n for lang, entity, n in data["tables"][2]["rows"]}
+    assert by_language == {
+        ("en", "PERSON"): 2,
+        ("en", "PHONE_NUMBER"): 1,
+        ("en", "EMAIL_ADDRESS"): 1,
+    }
 
 
 def test_page_is_self_contained_and_row_text_cannot_break_out(tmp_path: Path) -> None:

@@ -29,6 +29,16 @@ _PLACEHOLDER = re.compile(r"<([A-Z]+(?:_[A-Z]+)*)(?:_[0-9A-F]{1,8})?>")
 _SOURCE_FILE = re.compile(r":\d+(?:-\d+)?$")
 
 
+def placeholders(text: str) -> list[str]:
+    """Entity types of the PII placeholders in ``text``."""
+    return _PLACEHOLDER.findall(text) if "<" in text else []
+
+
+def without_placeholders(text: str) -> str:
+    """``text`` with PII placeholders blanked (they look like words of no language)."""
+    return _PLACEHOLDER.sub(" ", text) if "<" in text else text
+
+
 def ngrams(text: str, n: int = 3) -> list[str]:
     """Word n-grams; runs of CJK characters count each character as a word."""
     words: list[str] = []
@@ -130,8 +140,7 @@ class TextStats:
                 self.role_tokens.setdefault(role, Values()).add(n)
             if role == "assistant":
                 self._reply(text)
-            if "<" in text:
-                self.pii.update(_PLACEHOLDER.findall(text))
+            self.pii.update(placeholders(text))
         self.turns.add(len(flat.turns))
         for side in ("chosen", "rejected"):
             answer = getattr(flat, side)
@@ -140,8 +149,7 @@ class TextStats:
                 total += length
                 self.preference[side].add(length)
                 for _, text in answer:
-                    if "<" in text:
-                        self.pii.update(_PLACEHOLDER.findall(text))
+                    self.pii.update(placeholders(text))
         if flat.label is not None:
             self.labels["desirable" if flat.label else "undesirable"] += 1
         self.sample_chars.add(total)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from dataprep.report import runinfo
 from dataprep.report.dataset import TextDataset
-from dataprep.report.text import TextStats
+from dataprep.report.text import TextStats, placeholders, without_placeholders
 from dataprep.validate.findings import RULES
 from dataprep.validate.formats import FORMAT_LABELS
 
@@ -56,20 +57,26 @@ def _validate(dataset: TextDataset, tokenizer: Path | None) -> tuple[list[dict[s
     return findings, checker
 
 
-def detect_languages(texts: list[list[str]]) -> dict[str, int]:
-    """Language of each sampled row with py3langid (the ``report`` extra); empty without it."""
+def detect_languages(texts: list[list[str]]) -> list[str | None]:
+    """Language of each sampled row with py3langid (the ``report`` extra); None without it."""
     try:
         import py3langid
     except ImportError:
-        return {}
-    found: dict[str, int] = {}
+        return [None] * len(texts)
+    codes: list[str | None] = []
     for parts in texts:
-        text = " ".join(parts)[:1000].strip()
-        if len(text) < 3:
-            continue
-        code = str(py3langid.classify(text)[0])
-        found[code] = found.get(code, 0) + 1
-    return dict(sorted(found.items(), key=lambda kv: -kv[1]))
+        text = without_placeholders(" ".join(parts)[:1000]).strip()
+        codes.append(str(py3langid.classify(text)[0]) if len(text) >= 3 else None)
+    return codes
+
+
+def pii_by_language(texts: list[list[str]], codes: list[str | None]) -> list[list[Any]]:
+    """Placeholder counts per (language, entity type) over the sampled rows."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for parts, code in zip(texts, codes, strict=True):
+        for text in parts:
+            counts.update((code or "unknown", entity) for entity in placeholders(text))
+    return [[code, entity, n] for (code, entity), n in counts.most_common()]
 
 
 def text_page_data(
@@ -86,7 +93,8 @@ def text_page_data(
     for split in dataset.splits:
         stats.add_file(split)
     sampled = stats.text_sample.sample()
-    languages = detect_languages(sampled)
+    codes = detect_languages(sampled)
+    languages = dict(Counter(code for code in codes if code).most_common())
     pii = runinfo.pii_from_run(run_report) or dict(stats.pii.most_common())
     charts = stats.charts()
     extra = [
@@ -140,6 +148,12 @@ def text_page_data(
                 "title": f"Top word 3-grams (in {len(sampled)} randomly sampled rows)",
                 "columns": ["3-gram", "count"],
                 "rows": [[gram, n] for gram, n in stats.top_ngrams()],
+            },
+            {
+                "id": "pii_by_language",
+                "title": f"PII placeholders by language (in {len(sampled)} randomly sampled rows)",
+                "columns": ["language", "entity", "count"],
+                "rows": pii_by_language(sampled, codes),
             },
         ],
         "findings": findings,
