@@ -217,6 +217,13 @@ def test_voice_page_plays_clips_and_its_edits_apply_to_every_list(
         box.send_keys("A corrected | transcript.")
         cards[1].find_element("css selector", "input.mark-bad").click()
         assert driver.find_element("id", "edit-count").text == "2 edited clips"
+        # A reload keeps the edits (saved in the browser until exported and applied).
+        load(driver, page)
+        assert driver.find_element("id", "edit-count").text == "2 edited clips"
+        first = driver.find_element("css selector", f'article[data-clip="{fixed_clip}"]')
+        assert first.find_element("css selector", "textarea").get_attribute("value") == (
+            "A corrected | transcript."
+        )
         screenshot(driver, "voice-laptop", 1280)
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         driver.find_element("id", "export-edits").click()

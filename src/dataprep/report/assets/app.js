@@ -130,9 +130,12 @@
       xAxis.rotate = labels.length > 4 ? -40 : 0;
       xAxis.size = labels.length > 4 ? 90 : 40;
     }
+    // Room on the right for the last rotated category label.
+    var padding = chart.kind === "bars" && labels.length > 4 ? [12, 70, 0, 0] : [12, 12, 0, 0];
     return {
       width: width,
       height: 220,
+      padding: padding,
       legend: { show: chart.series.length > 1 || chart.kind === "bars", live: true },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       scales: { x: x, y: { range: [0, max * 1.08] } },
@@ -322,11 +325,37 @@
 
   function editOf(clip) { return state.edits[clip.clip] || {}; }
 
+  // Edits survive a reload of the page (same browser), until they are applied.
+  var STORE = "dataprep-edits:" + DATA.title;
+
+  function saveEdits() {
+    try { localStorage.setItem(STORE, JSON.stringify(state.edits)); } catch (e) { /* storage off */ }
+  }
+
+  function restoreEdits() {
+    var saved = {};
+    try { saved = JSON.parse(localStorage.getItem(STORE) || "{}") || {}; } catch (e) { saved = {}; }
+    DATA.clips.forEach(function (clip) {
+      var edit = saved[clip.clip];
+      if (!edit) return;
+      var kept = {};
+      if (edit.text !== undefined && edit.text !== clip.text) kept.text = edit.text;
+      if (edit.bad) kept.bad = true;
+      if (Object.keys(kept).length) state.edits[clip.clip] = kept;
+    });
+    saveEdits();
+  }
+
   function setEdit(clip, change) {
     var edit = Object.assign({}, editOf(clip), change);
     if (edit.text === clip.text) delete edit.text;
     if (!edit.bad) delete edit.bad;
     if (Object.keys(edit).length) state.edits[clip.clip] = edit; else delete state.edits[clip.clip];
+    saveEdits();
+    showEditCount();
+  }
+
+  function showEditCount() {
     document.getElementById("edit-count").textContent = Object.keys(state.edits).length + " edited clips";
   }
 
@@ -346,7 +375,7 @@
     text.addEventListener("input", function () { setEdit(clip, { text: text.value }); card.classList.toggle("edited", text.value !== clip.text); });
     var bad = el("input", { type: "checkbox", class: "mark-bad", checked: !!edit.bad });
     bad.addEventListener("change", function () { setEdit(clip, { bad: bad.checked }); card.classList.toggle("bad", bad.checked); });
-    var card = el("article", { class: "clip" + (edit.bad ? " bad" : ""), "data-clip": clip.clip }, [
+    var card = el("article", { class: "clip" + (edit.bad ? " bad" : "") + (edit.text !== undefined ? " edited" : ""), "data-clip": clip.clip }, [
       el("header", {}, [el("strong", { text: clip.clip }), " · " + (clip.speaker || "") + " · " + (clip.language || "")]),
       el("audio", { controls: true, preload: "metadata", src: clip.src }),
       text,
@@ -401,6 +430,7 @@
   }
 
   function renderClips(parent) {
+    restoreEdits();
     var speakers = [["", "all speakers"]].concat(DATA.overview.speakers_list.map(function (s) { return [s, s]; }));
     var search = el("input", { id: "clip-search", type: "search", placeholder: "Search transcripts", "aria-label": "search clips" });
     search.addEventListener("input", function () { clipView.query = search.value; clipView.page = 0; renderClipPage(); });
@@ -422,6 +452,7 @@
       controls, pager, el("div", { id: "clip-list" }),
     ]));
     renderClipPage();
+    showEditCount();
   }
 
   function renderRejected(parent) {
