@@ -79,6 +79,44 @@ def pii_by_language(texts: list[list[str]], codes: list[str | None]) -> list[lis
     return [[code, entity, n] for (code, entity), n in counts.most_common()]
 
 
+def _extra_charts(
+    run_report: dict[str, Any] | None, pii: dict[str, int], findings: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Bar charts of rejects by reason, PII by type and validate findings by rule."""
+    charts = [runinfo.reject_bars(run_report)]
+    if pii:
+        ordered = sorted(pii.items(), key=lambda kv: -kv[1])
+        charts.append(runinfo.bars("pii_by_type", "PII findings by type", ordered))
+    if findings:
+        by_rule = [(entry["rule"], entry["count"]) for entry in findings]
+        charts.append(runinfo.bars("findings_by_rule", "Validate findings by rule", by_rule))
+    return [chart for chart in charts if chart is not None]
+
+
+def _tables(stats: TextStats, sampled: list[list[str]], codes: list[str | None]) -> list[Any]:
+    in_sample = f"in {len(sampled)} randomly sampled rows"
+    return [
+        {
+            "id": "repeated_replies",
+            "title": "Most repeated assistant replies",
+            "columns": ["reply", "times"],
+            "rows": [[text, n] for text, n in stats.repeated_replies()],
+        },
+        {
+            "id": "top_ngrams",
+            "title": f"Top word 3-grams ({in_sample})",
+            "columns": ["3-gram", "count"],
+            "rows": [[gram, n] for gram, n in stats.top_ngrams()],
+        },
+        {
+            "id": "pii_by_language",
+            "title": f"PII placeholders by language ({in_sample})",
+            "columns": ["language", "entity", "count"],
+            "rows": pii_by_language(sampled, codes),
+        },
+    ]
+
+
 def text_page_data(
     dataset: TextDataset,
     run_report: dict[str, Any] | None,
@@ -94,68 +132,33 @@ def text_page_data(
         stats.add_file(split)
     sampled = stats.text_sample.sample()
     codes = detect_languages(sampled)
-    languages = dict(Counter(code for code in codes if code).most_common())
-    pii = runinfo.pii_from_run(run_report) or dict(stats.pii.most_common())
-    charts = stats.charts()
-    extra = [
-        runinfo.reject_bars(run_report),
-        runinfo.bars(
-            "pii_by_type", "PII findings by type", sorted(pii.items(), key=lambda kv: -kv[1])
-        )
-        if pii
-        else None,
-        runinfo.bars(
-            "findings_by_rule",
-            "Validate findings by rule",
-            [(entry["rule"], entry["count"]) for entry in findings],
-        )
-        if findings
-        else None,
-    ]
-    charts += [chart for chart in extra if chart is not None]
+    pii_counted = runinfo.pii_from_run(run_report)
+    pii = pii_counted or dict(stats.pii.most_common())
+    overview = {
+        "rows_total": sum(stats.rows.values()),
+        "splits": [
+            {"name": s.name, "file": s.path.name, "rows": stats.rows[s.name]}
+            for s in dataset.splits
+        ],
+        "formats": {FORMAT_LABELS.get(k, k): v for k, v in stats.formats.most_common()},
+        "languages": dict(Counter(code for code in codes if code).most_common()),
+        "languages_sampled": len(sampled),
+        "sources": dict(stats.sources.most_common(20)),
+        "sources_total": len(stats.sources),
+        "unreadable_rows": stats.unreadable,
+        "duplicates_removed": runinfo.duplicates_removed(run_report),
+        "labels": dict(stats.labels),
+        "pii_by_type": pii,
+        "pii_from": "run report" if pii_counted else "placeholders",
+        "tokenizer": str(tokenizer) if tokenizer else None,
+    }
     return {
         "kind": "text",
         "title": title or dataset.root.name,
-        "overview": {
-            "rows_total": sum(stats.rows.values()),
-            "splits": [
-                {"name": s.name, "file": s.path.name, "rows": stats.rows[s.name]}
-                for s in dataset.splits
-            ],
-            "formats": {FORMAT_LABELS.get(k, k): v for k, v in stats.formats.most_common()},
-            "languages": languages,
-            "languages_sampled": len(sampled),
-            "sources": dict(stats.sources.most_common(20)),
-            "sources_total": len(stats.sources),
-            "unreadable_rows": stats.unreadable,
-            "duplicates_removed": runinfo.duplicates_removed(run_report),
-            "labels": dict(stats.labels),
-            "pii_by_type": pii,
-            "pii_from": "run report" if runinfo.pii_from_run(run_report) else "placeholders",
-            "tokenizer": str(tokenizer) if tokenizer else None,
-        },
+        "overview": overview,
         "funnel": runinfo.funnel(run_report),
-        "charts": charts,
-        "tables": [
-            {
-                "id": "repeated_replies",
-                "title": "Most repeated assistant replies",
-                "columns": ["reply", "times"],
-                "rows": [[text, n] for text, n in stats.repeated_replies()],
-            },
-            {
-                "id": "top_ngrams",
-                "title": f"Top word 3-grams (in {len(sampled)} randomly sampled rows)",
-                "columns": ["3-gram", "count"],
-                "rows": [[gram, n] for gram, n in stats.top_ngrams()],
-            },
-            {
-                "id": "pii_by_language",
-                "title": f"PII placeholders by language (in {len(sampled)} randomly sampled rows)",
-                "columns": ["language", "entity", "count"],
-                "rows": pii_by_language(sampled, codes),
-            },
-        ],
+        "charts": stats.charts() + _extra_charts(run_report, pii, findings),
+        "tables": _tables(stats, sampled, codes),
         "findings": findings,
-        "samples": {"total": sum(stats.rows.values()), "rows": stats.samples()},
+        "samples": {"total": overview["rows_total"], "rows": stats.samples()},
     }

@@ -202,6 +202,30 @@ def _charts(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return charts
 
 
+def _rejected(
+    folder: VoiceFolder,
+    rows: list[dict[str, Any]],
+    rejects: Iterable[dict[str, Any]],
+    page_dir: Path,
+    limit: int,
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Rejected clips to list (up to ``limit`` per reason) and how many each reason has."""
+    rejected: list[dict[str, Any]] = []
+    per_reason: Counter[str] = Counter()
+    for row in rejects:
+        entry = _rejected_entry(row, page_dir)
+        per_reason[entry["reason"]] += 1
+        if per_reason[entry["reason"]] <= limit:
+            rejected.append(entry)
+    for row in rows:
+        if row.get("excluded"):
+            entry = _clip_entry(folder, row, page_dir)
+            entry.update(reason=EXCLUDED, source_name=entry["clip"], start=None, end=None)
+            per_reason[EXCLUDED] += 1
+            rejected.append(entry)
+    return rejected, per_reason
+
+
 def voice_page_data(
     folder: VoiceFolder,
     page_dir: Path,
@@ -213,21 +237,8 @@ def voice_page_data(
     rows = folder.read_clips(missing_ok=run_report is not None)
     if rejects is None:
         rejects = folder.read_rejected()
-    kept = [r for r in rows if not r.get("excluded")]
-    clips = [_clip_entry(folder, r, page_dir) for r in kept]
-    rejected: list[dict[str, Any]] = []
-    per_reason: Counter[str] = Counter()
-    for row in rejects:
-        entry = _rejected_entry(row, page_dir)
-        per_reason[entry["reason"]] += 1
-        if per_reason[entry["reason"]] <= rejects_per_reason:
-            rejected.append(entry)
-    for row in rows:
-        if row.get("excluded"):
-            entry = _clip_entry(folder, row, page_dir)
-            entry.update(reason=EXCLUDED, source_name=entry["clip"], start=None, end=None)
-            per_reason[EXCLUDED] += 1
-            rejected.append(entry)
+    clips = [_clip_entry(folder, r, page_dir) for r in rows if not r.get("excluded")]
+    rejected, per_reason = _rejected(folder, rows, rejects, page_dir, rejects_per_reason)
     run_rejects = (run_report or {}).get("rejects_by_reason") or {}
     by_reason = dict(run_rejects) if run_rejects else dict(per_reason)
     if EXCLUDED in per_reason:
