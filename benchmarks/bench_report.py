@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from _results import replace_section  # noqa: E402
 from bench_chat import machine, measure  # noqa: E402
 from gen_whatsapp import write_export  # noqa: E402
 
@@ -173,15 +174,7 @@ def write_section(result: dict) -> None:
     for case in result["cases"]:
         lines.append(f"- {case['kind']}: " + "; ".join(verdicts(case)) + ".")
     lines.append("<!-- report_speed:end -->")
-    section = "\n".join(lines)
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find("<!-- report_speed:start -->"), text.find("<!-- report_speed:end -->")
-    if start >= 0 and end >= 0:
-        text = text[:start] + section + text[end + len("<!-- report_speed:end -->") :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section("report_speed", "\n".join(lines))
 
 
 def main() -> None:
