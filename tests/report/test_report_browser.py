@@ -151,13 +151,14 @@ def test_dpo_page_compares_chosen_and_rejected(
 
 
 def read_lists(folder: Path) -> dict[str, str]:
-    names = ["metadata.csv", "manifest.jsonl", "wavs/metadata.csv"]
-    found = {name: (folder / name).read_text(encoding="utf-8") for name in names}
-    # GPT-SoVITS: one list per speaker, read as one.
-    found["gpt_sovits"] = "".join(
-        p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.list"))
-    )
-    return found
+    """Every list format's files, read as one text per format (wherever the layout puts them)."""
+    from dataprep.report.voice import VoiceFolder
+
+    found = VoiceFolder(folder).list_files()
+    assert set(found) == {"gpt_sovits", "ljspeech", "nemo", "audiofolder"}
+    return {
+        name: "".join(p.read_text(encoding="utf-8") for p in files) for name, files in found.items()
+    }
 
 
 @pytest.mark.model

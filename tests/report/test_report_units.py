@@ -308,3 +308,36 @@ def test_split_names_follow_the_out_convention(tmp_path: Path) -> None:
     named = [Path("chats.jsonl"), Path("chats.val.jsonl"), Path("chats.test.jsonl")]
     assert split_names(named) == ["train", "val", "test"]
     assert split_names([Path("a.jsonl"), Path("b.jsonl")]) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        ["ann.list", "metadata.csv", "manifest.jsonl", "wavs/metadata.csv"],
+        [
+            "gpt_sovits/ann.list",
+            "gpt_sovits/ann.val.list",
+            "ljspeech/metadata.csv",
+            "nemo/manifest.jsonl",
+            "nemo/manifest_val.jsonl",
+            "audiofolder/train/metadata.csv",
+        ],
+    ],
+    ids=["flat", "folder-per-format"],
+)
+def test_voice_folder_finds_every_list_on_disk_or_staged(tmp_path: Path, layout: list[str]) -> None:
+    from dataprep.report.voice import VoiceFolder
+
+    for staged in (False, True):
+        root = tmp_path / str(staged)
+        paths = {(root / name).absolute() for name in layout}
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not staged:
+                path.write_text("x\n", encoding="utf-8")
+        (root / "ljspeech" / "wavs").mkdir(parents=True, exist_ok=True)
+        (root / "ljspeech" / "wavs" / "x.wav").write_bytes(b"")
+        folder = VoiceFolder(root, staged=frozenset(paths) if staged else frozenset())
+        found = folder.list_files()
+        assert set(found) == {"gpt_sovits", "ljspeech", "nemo", "audiofolder"}
+        assert {p for files in found.values() for p in files} == paths

@@ -52,12 +52,13 @@ def page_data(
     exclude: Path | None = None,
     seed: int = 0,
     voice: bool = False,
+    staged: frozenset[Path] = frozenset(),
 ) -> dict[str, Any]:
     """The page's data for a voice folder or a text dataset (files or a folder of splits)."""
     from dataprep.report.textpage import text_page_data
 
     if voice or (len(paths) == 1 and is_voice_folder(paths[0])):
-        folder = VoiceFolder(paths[0], resolve)
+        folder = VoiceFolder(paths[0], resolve, staged)
         return voice_page_data(folder, page_path.parent, run_report, rejects)
     dataset = locate_text_dataset(paths, resolve, exclude)
     return text_page_data(dataset, run_report, tokenizer=tokenizer, seed=seed)
@@ -110,6 +111,7 @@ def run_page_data(ctx: RunContext, report: dict[str, Any], report_path: Path) ->
         exclude=ctx.rejects_path.absolute() if ctx.rejects_path else None,
         seed=ctx.seed,
         voice=voice,
+        staged=frozenset(staged),
     )
 
 

@@ -198,8 +198,10 @@ def card_text(
 
 def _data_files(folder: Path, data: dict[str, Any]) -> dict[str, str]:
     if data["kind"] == "voice":
-        manifest = "manifest.jsonl" if "nemo" in data["overview"]["formats"] else "clips.jsonl"
-        return {"train": manifest}
+        # NeMo's manifest (train, and validation when written) loads as JSON lines.
+        manifests = data["overview"]["lists"].get("nemo") or []
+        files = {("validation" if "_val" in m else "train"): m for m in manifests}
+        return files or {"train": "clips.jsonl"}
     return {s["name"]: s["file"] for s in data["overview"]["splits"]}
 
 

@@ -161,6 +161,7 @@ def _refresh_page(
         run_report,
         resolve=lambda path: staged.get(path.absolute(), path),
         voice=True,
+        staged=frozenset(staged),
     )
     with outputs.open(page) as handle:
         write_page(data, handle)

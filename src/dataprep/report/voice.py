@@ -6,6 +6,7 @@ change of layout is a one-place fix for the page and for ``apply-edits``.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections import Counter
@@ -31,12 +32,22 @@ _REJECTED_FIELDS = (
 EXCLUDED = "marked_bad_in_review"
 #: The score columns the page plots and shows, with the names older runs used.
 _SNR_COLUMNS = ("snr_db", "snr")
+#: Where each format's list files are, in the flat layout and in one folder per format
+#: (``gpt_sovits/``, ``ljspeech/``, ``nemo/``, ``audiofolder/<split>/``), validation lists included.
 _FORMAT_FILES = {
-    "gpt_sovits": ("*.list", "*/*.list"),
-    "ljspeech": ("metadata.csv", "ljspeech/metadata.csv"),
-    "nemo": ("manifest.jsonl", "nemo/manifest.jsonl"),
-    "audiofolder": ("wavs/metadata.csv", "audiofolder/metadata.csv"),
+    "gpt_sovits": ("*.list", "gpt_sovits/*.list"),
+    "ljspeech": ("metadata.csv", "ljspeech/metadata*.csv"),
+    "nemo": ("manifest.jsonl", "nemo/manifest*.jsonl"),
+    "audiofolder": ("wavs/metadata.csv", "audiofolder/metadata.csv", "audiofolder/*/metadata.csv"),
 }
+
+
+def _matches(relative: str, pattern: str) -> bool:
+    """``relative`` (posix) matches ``pattern`` part for part (``*`` never crosses ``/``)."""
+    parts, wanted = relative.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(part, want) for part, want in zip(parts, wanted, strict=True)
+    )
 
 
 def is_voice_folder(path: Path) -> bool:
@@ -49,6 +60,8 @@ class VoiceFolder:
 
     root: Path
     resolve: Callable[[Path], Path] = lambda path: path
+    #: Files a running pipeline has staged but not yet renamed into place.
+    staged: frozenset[Path] = frozenset()
 
     @property
     def clip_table(self) -> Path:
@@ -97,10 +110,16 @@ class VoiceFolder:
         return relative(self.clip_file(row), self.root)
 
     def list_files(self) -> dict[str, list[Path]]:
-        """The list files present, by format."""
+        """The list files present (or staged), by format."""
+        root = self.root.absolute()
+        candidates = {p.absolute() for p in root.rglob("*") if p.is_file()}
+        candidates |= {p for p in self.staged if root in p.parents}
+        relative = {p: p.relative_to(root).as_posix() for p in candidates}
         found: dict[str, list[Path]] = {}
         for name, patterns in _FORMAT_FILES.items():
-            files = sorted({p for pattern in patterns for p in self.root.glob(pattern)})
+            files = sorted(
+                p for p, rel in relative.items() if any(_matches(rel, pat) for pat in patterns)
+            )
             if files:
                 found[name] = files
         return found
@@ -266,6 +285,10 @@ def voice_page_data(
             "rejected_total": sum(by_reason.values()),
             "excluded": per_reason.get(EXCLUDED, 0),
             "formats": folder.formats(run_report),
+            "lists": {
+                name: [relative(p, folder.root) for p in files]
+                for name, files in folder.list_files().items()
+            },
         },
         "funnel": runinfo.funnel(run_report),
         "charts": charts,
