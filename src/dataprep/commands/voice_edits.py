@@ -52,11 +52,12 @@ class VoiceGroup(click.Group):
             return super().make_context(info_name, args, parent=parent, **extra)
         return self.default.make_context(info_name, args, parent=parent, **extra)
 
-    def get_help(self, ctx: click.Context) -> str:
-        return self.default.get_help(ctx)
-
 
 def with_apply_edits(default: click.Command) -> click.Command:
+    default.epilog = (
+        "Proofreading: dataprep voice apply-edits OUT EDITS applies the edits exported from "
+        "OUT/report.html (see dataprep voice apply-edits --help)."
+    )
     group = VoiceGroup(default)
     group.add_command(apply_edits_command)
     return group
