@@ -341,3 +341,11 @@ def test_voice_folder_finds_every_list_on_disk_or_staged(tmp_path: Path, layout:
         found = folder.list_files()
         assert set(found) == {"gpt_sovits", "ljspeech", "nemo", "audiofolder"}
         assert {p for files in found.values() for p in files} == paths
+
+
+def test_formats_only_chat_writes_are_read_through_the_registry() -> None:
+    alpaca = flatten({"instruction": "Translate", "input": "bonjour", "output": "hello"})
+    assert alpaca is not None and alpaca.format == "alpaca"
+    assert alpaca.turns[-1] == ("assistant", "hello") and alpaca.turns[0][0] == "user"
+    multimodal = {"messages": [{"role": "user", "content": [{"type": "image"}]}]}
+    assert flatten(multimodal) is None  # counted as unreadable, never guessed

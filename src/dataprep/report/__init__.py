@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dataprep.io import atomic_write, iter_jsonl
+from dataprep.io import atomic_write
 from dataprep.report.dataset import find_run_report, locate_text_dataset
 from dataprep.report.page import write_page
-from dataprep.report.voice import VoiceFolder, is_voice_folder, voice_page_data
+from dataprep.report.voice import VoiceFolder, is_voice_folder, read_objects, voice_page_data
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -32,13 +32,6 @@ def default_page_path(path: Path) -> Path:
     if path.is_dir():
         return path / "report.html"
     return path.with_name(path.name.rsplit(".", 1)[0] + ".report.html")
-
-
-def read_rejects(path: Path) -> list[dict[str, Any]]:
-    """Rows of a ``--rejects`` file (voice pages list rejected clips from it)."""
-    return [
-        value for _, value, error in iter_jsonl(path) if error is None and isinstance(value, dict)
-    ]
 
 
 def page_data(
@@ -75,7 +68,7 @@ def build_report(
     """Write the HTML page for the dataset at ``path``; returns its path and size in bytes."""
     out = out or default_page_path(path)
     run_report = find_run_report(path)
-    rows = read_rejects(rejects) if rejects is not None else None
+    rows = read_objects(rejects) if rejects is not None else None
     data = page_data([path], out, run_report, tokenizer=tokenizer, rejects=rows, seed=seed)
     with atomic_write(out) as handle:
         write_page(data, handle)

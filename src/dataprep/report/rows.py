@@ -1,7 +1,8 @@
 """A dataset row of any text format as role-tagged turns, the shape the report measures.
 
-Formats are decided by ``validate.formats.candidate_formats`` (one home for format detection);
-this module only flattens each shape into ``(role, text)`` pairs.
+Rows are read through the format registry (``dataprep.formats``, one home per format); the
+formats it cannot read back into a conversation (``text``, prompt-completion, prompt-only,
+unpaired preference) are taken apart with the registry's own turn helper.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataprep.formats import NotAConversation, detect_readable
+from dataprep.formats.base import Turns, text_or_turns
 from dataprep.validate.formats import candidate_formats
 
 __all__ = ["FlatRow", "flatten"]
-
-_SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system", "tool": "tool"}
 
 
 @dataclass
@@ -34,57 +35,48 @@ class FlatRow:
         return parts
 
 
-def content_text(content: Any) -> str:
-    """A message's content: a string, or the text parts of a multimodal list."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            str(part.get("text", "")) for part in content if isinstance(part, dict)
-        ).strip()
-    return "" if content is None else str(content)
-
-
-def _turns(value: Any, default_role: str) -> list[tuple[str, str]]:
-    """A string (one turn) or a message list (OpenAI or ShareGPT keys)."""
-    if isinstance(value, str):
-        return [(default_role, value)]
-    turns = []
-    if isinstance(value, list):
-        for message in value:
-            if not isinstance(message, dict):
-                continue
-            if "from" in message:
-                role = _SHAREGPT_ROLES.get(str(message["from"]), str(message["from"]))
-                turns.append((role, content_text(message.get("value"))))
-            else:
-                role = str(message.get("role", default_role))
-                turns.append((role, content_text(message.get("content"))))
-    return turns
-
-
-def flatten(row: Any) -> FlatRow | None:
-    """The row as turns, or None when it is not an object of one known format."""
-    if not isinstance(row, dict):
+def _pairs(turns: Turns | None) -> list[tuple[str, str]] | None:
+    if turns is None:
         return None
+    return [(turn["role"], turn["content"]) for turn in turns]
+
+
+def _read_conversation(row: dict[str, Any]) -> FlatRow | None:
+    try:
+        fmt = detect_readable(row)
+        assert fmt.read is not None
+        conversation = fmt.read(row)
+    except NotAConversation:
+        return None
+    return FlatRow(
+        fmt.name,
+        _pairs(conversation.messages) or [],
+        _pairs(conversation.chosen),
+        _pairs(conversation.rejected),
+    )
+
+
+def _read_fields(row: dict[str, Any]) -> FlatRow | None:
     formats = candidate_formats(row, "auto")
     if len(formats) != 1:
         return None
     fmt = formats[0]
-    if fmt == "messages":
-        return FlatRow(fmt, _turns(row["messages"], "user"))
-    if fmt == "sharegpt":
-        return FlatRow(fmt, _turns(row["conversations"], "user"))
-    if fmt == "text":
-        return FlatRow(fmt, [("text", content_text(row["text"]))])
-    prompt = _turns(row.get("prompt"), "user") if "prompt" in row else []
-    if fmt in ("preference_explicit", "preference_implicit"):
-        return FlatRow(
-            fmt,
-            prompt,
-            chosen=_turns(row.get("chosen"), "assistant"),
-            rejected=_turns(row.get("rejected"), "assistant"),
-        )
-    completion = _turns(row.get("completion"), "assistant") if "completion" in row else []
+    try:
+        if fmt == "text":
+            text = row["text"]
+            return FlatRow(fmt, [("text", text)]) if isinstance(text, str) else None
+        turns: Turns = []
+        for key, role in (("prompt", "user"), ("completion", "assistant")):
+            if row.get(key) is not None:
+                turns += text_or_turns(row[key], key, role)
+    except NotAConversation:
+        return None
     label = row.get("label") if isinstance(row.get("label"), bool) else None
-    return FlatRow(fmt, prompt + completion, label=label)
+    return FlatRow(fmt, _pairs(turns) or [], label=label)
+
+
+def flatten(row: Any) -> FlatRow | None:
+    """The row as turns, or None when it is not an object of one known text format."""
+    if not isinstance(row, dict):
+        return None
+    return _read_conversation(row) or _read_fields(row)

@@ -12,8 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import from_json
-
+from dataprep.io import JsonLine, read_jsonl
 from dataprep.report.dataset import SplitFile
 from dataprep.report.rows import FlatRow, flatten
 from dataprep.report.summaries import Reservoir, Values, histogram, shared_histogram
@@ -90,23 +89,22 @@ class TextStats:
         self.count_tokens = count_tokens
 
     def add_file(self, split: SplitFile) -> None:
-        """Stream one split file (and its source sidecar, line for line)."""
-        sidecar = open(split.sidecar, "rb") if split.sidecar else None  # noqa: SIM115
-        try:
-            with open(split.read_path, "rb") as handle:
-                for line, raw in enumerate(handle, start=1):
-                    trace = sidecar.readline() if sidecar else b""
-                    if not raw.strip():
-                        continue
-                    try:
-                        row = from_json(raw)
-                    except ValueError:
-                        self.unreadable += 1
-                        continue
-                    self.add(split.name, line, row, _source_of(row, trace))
-        finally:
-            if sidecar:
-                sidecar.close()
+        """Stream one split file, with its source sidecar (line N traces data line N)."""
+        traces = iter(read_jsonl(split.sidecar)) if split.sidecar else iter(())
+        trace = next(traces, None)
+        for line in read_jsonl(split.read_path):
+            while trace is not None and trace.number < line.number:
+                trace = next(traces, None)
+            if line.reason is not None:
+                self.unreadable += 1
+                continue
+            same_line = trace is not None and trace.number == line.number
+            self.add(
+                split.name,
+                line.number,
+                line.value,
+                _source_of(line.value, trace if same_line else None),
+            )
 
     def add(self, split: str, line: int, row: Any, source: str | None) -> None:
         flat = flatten(row)
@@ -198,14 +196,14 @@ class TextStats:
         return sorted(rows, key=lambda row: (row["split"], row["line"]))
 
 
-def _source_of(row: Any, trace: bytes) -> str | None:
-    if trace.strip():
-        try:
-            value = from_json(trace)
-        except ValueError:
-            return None
-        if isinstance(value, dict) and isinstance(value.get("source"), str):
-            return str(value["source"])
+def _source_of(row: Any, trace: JsonLine | None) -> str | None:
+    """The row's source trace: from its sidecar line, else from a ``source`` field."""
+    if (
+        trace is not None
+        and isinstance(trace.value, dict)
+        and isinstance(trace.value.get("source"), str)
+    ):
+        return str(trace.value["source"])
     if isinstance(row, dict) and isinstance(row.get("source"), str):
         return str(row["source"])
     return None

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.errors import InputError
+from dataprep.io import read_jsonl
 from dataprep.report import runinfo
 from dataprep.report.summaries import Values, histogram
 
-__all__ = ["VoiceFolder", "is_voice_folder", "voice_page_data"]
+__all__ = ["VoiceFolder", "is_voice_folder", "read_objects", "voice_page_data"]
 
 CLIP_TABLE = "clips.jsonl"
 #: Up to 50 rejected clips per reason, kept by the run so later pages can still play them.
@@ -48,6 +49,11 @@ def _matches(relative: str, pattern: str) -> bool:
     return len(parts) == len(wanted) and all(
         fnmatch.fnmatchcase(part, want) for part, want in zip(parts, wanted, strict=True)
     )
+
+
+def read_objects(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSONL file (a ``--rejects`` file, the rejected clips table)."""
+    return [line.value for line in read_jsonl(path) if isinstance(line.value, dict)]
 
 
 def is_voice_folder(path: Path) -> bool:
@@ -79,14 +85,12 @@ class VoiceFolder:
                 hint="Pass a dataprep voice output folder",
             )
         rows = []
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:
-                    raise InputError("invalid JSON", path=self.clip_table, line=number) from None
+        for line in read_jsonl(path):
+            if line.reason is not None or not isinstance(line.value, dict):
+                raise InputError(
+                    line.error or "not a JSON object", path=self.clip_table, line=line.number
+                )
+            rows.append(line.value)
         return rows
 
     def read_rejected(self) -> list[dict[str, Any]]:
@@ -94,8 +98,7 @@ class VoiceFolder:
         path = self.resolve(self.root / REJECTED_TABLE)
         if not path.is_file():
             return []
-        with open(path, encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+        return read_objects(path)
 
     def clip_file(self, row: dict[str, Any]) -> Path:
         """The clip's audio file under this folder's wavs/ (the folder may have moved)."""
