@@ -56,9 +56,13 @@ def _read_conversation(row: dict[str, Any]) -> FlatRow | None:
     )
 
 
+#: Trainer formats the registry does not read back into a conversation.
+_FIELD_FORMATS = frozenset({"text", "prompt_completion", "prompt_only", "unpaired_preference"})
+
+
 def _read_fields(row: dict[str, Any]) -> FlatRow | None:
     formats = candidate_formats(row, "auto")
-    if len(formats) != 1:
+    if len(formats) != 1 or formats[0] not in _FIELD_FORMATS:
         return None
     fmt = formats[0]
     try:
