@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.errors import InputError
+from dataprep.io import SPLITS
 
 __all__ = ["SplitFile", "TextDataset", "find_run_report", "locate_text_dataset"]
 
 #: Companion files that are never dataset rows.
 _COMPANION_TAGS = (".sources.jsonl", ".report.json", ".provenance.jsonl", ".rejects.jsonl")
-_SPLIT_NAMES = ("train", "validation", "val", "valid", "dev", "test", "eval")
+#: Split names a file name may carry: dataprep's own, and the usual other spellings.
+_SPLIT_NAMES = (*SPLITS, "validation", "valid", "dev", "eval")
 
 Resolver = Callable[[Path], Path]
 

@@ -56,8 +56,8 @@ def histogram(
     edges = [round(low + i * width, 6) for i in range(count + 1)]
     counts = [0] * count
     for value in ordered:
-        index = min(count - 1, int((value - low) // width))
-        counts[index] += 1
+        # Clamped as a float first: a value far past a tiny width gives an infinite quotient.
+        counts[int(min(count - 1, (value - low) // width))] += 1
     return {"edges": edges, "counts": counts, "overflow": ordered[-1] >= edges[-1]}
 
 
@@ -73,7 +73,7 @@ def shared_histogram(series: dict[str, Values], *, integer: bool = False) -> dic
     for label, values in series.items():
         counts = [0] * (len(edges) - 1)
         for value in values.data:
-            counts[min(len(counts) - 1, max(0, int((value - edges[0]) // width)))] += 1
+            counts[int(min(len(counts) - 1, max(0, (value - edges[0]) // width)))] += 1
         out["series"].append({"label": label, "counts": counts})
     return out
 
