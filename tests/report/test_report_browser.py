@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import FIXTURES, run_main
 from tests.report.browser import CHART_CHECK_JS, console_errors, open_browser
-from tests.report.conftest import ARTIFACTS
+from tests.report.conftest import ARTIFACTS, write_multilingual
 from tests.report.test_report_units import embedded_data
 
 pytestmark = pytest.mark.slow
@@ -114,21 +114,37 @@ def test_chat_page_plots_pages_searches_and_fits_a_phone(
         search.send_keys("zzqx-no-such-text")
         info, found = sample_page_state(driver)
         assert found == [] and "0 matching rows" in info
-        # A validate finding links to its row in the browser.
-        link = driver.find_element("css selector", "#findings a[data-row]")
-        target = link.get_attribute("data-row")
-        link.click()
-        info, shown = sample_page_state(driver)
-        assert shown == [target]
-        assert "highlight" in driver.find_element(
-            "css selector", f'article[data-row="{target}"]'
-        ).get_attribute("class")
         assert console_errors(driver) == []
         screenshot(driver, "text-chat-laptop", 1280)
         no_horizontal_scroll_at_phone_width(driver, page, "text-chat")
         assert console_errors(driver) == []
     assert data["samples"]["total"] == sum(s["rows"] for s in data["overview"]["splits"])
     assert all(row["source"] for row in data["samples"]["rows"])
+
+
+def test_a_finding_links_to_its_row_in_the_sample_browser(
+    tmp_path: Path, browser_paths: tuple[str, str]
+) -> None:
+    folder = write_multilingual(tmp_path / "data", copies=6)
+    train = folder / "train.jsonl"
+    lines = train.read_text(encoding="utf-8").splitlines()
+    train.write_text(
+        "\n".join([*lines, lines[0]]) + "\n", encoding="utf-8"
+    )  # D001 on the last line
+    page = tmp_path / "report.html"
+    code, _, err = run_main("report", folder, "--out", page)
+    assert code == 0, err
+    target = f"train:{len(lines) + 1}"
+    with open_browser() as driver:
+        load(driver, page)
+        assert target not in sample_page_state(driver)[1]  # not on the first page
+        link = driver.find_element("css selector", f'#findings a[data-row="{target}"]')
+        link.click()
+        _, shown = sample_page_state(driver)
+        assert shown == [target]
+        card = driver.find_element("css selector", f'article[data-row="{target}"]')
+        assert "highlight" in card.get_attribute("class")
+        assert console_errors(driver) == []
 
 
 def test_dpo_page_compares_chosen_and_rejected(

@@ -56,7 +56,7 @@ def test_reservoir_is_bounded_seeded_and_in_stream_order() -> None:
 def test_every_trainer_format_flattens_to_turns(path: Path) -> None:
     for line in path.read_text(encoding="utf-8").splitlines():
         flat = flatten(json.loads(line))
-        assert flat is not None and flat.texts() and all(flat.texts())
+        assert flat is not None and any(flat.texts())  # a tool-call turn may have no text
 
 
 def test_chinese_ngrams_count_characters_as_words() -> None:

@@ -75,7 +75,8 @@ def _read_fields(row: dict[str, Any]) -> FlatRow | None:
                 turns += text_or_turns(row[key], key, role)
     except NotAConversation:
         return None
-    label = row.get("label") if isinstance(row.get("label"), bool) else None
+    # KTO labels: booleans, or 0/1 (datasets often store them as integers).
+    label = bool(row["label"]) if row.get("label") in (True, False, 0, 1) else None
     return FlatRow(fmt, _pairs(turns) or [], label=label)
 
 

@@ -179,7 +179,14 @@ class TextStats:
             _multi("chars_per_role", "Characters per message, by role", self.role_chars),
         ]
         if self.count_tokens is not None:
-            charts.append(_hist("tokens_per_sample", "Tokens per sample", self.sample_tokens, True))
+            charts.append(
+                _hist(
+                    "tokens_per_sample",
+                    "Tokens per sample (as the trainer builds it)",
+                    self.sample_tokens,
+                    True,
+                )
+            )
             charts.append(
                 _multi("tokens_per_role", "Tokens per message, by role", self.role_tokens)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,27 @@ __all__ = ["text_page_data"]
 EXAMPLES_PER_RULE = 5
 
 
-def _validate(dataset: TextDataset, tokenizer: Path | None) -> tuple[list[dict[str, Any]], Any]:
+class TokenCounter:
+    """The dataset's tokenizer: tokens of one message, and the trainer's view of each row.
+
+    ``checker`` is validate's length hook: it renders every row as TRL does (chat template,
+    special tokens), so its per-row lengths are the sequence lengths the trainer sees.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from dataprep.validate.lengths import LengthChecker, load_tokenizer
+
+        self.tokenizer = load_tokenizer(path)
+        self.checker = LengthChecker(self.tokenizer)
+
+    def count(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+
+def _validate(dataset: TextDataset, tokens: TokenCounter | None) -> list[dict[str, Any]]:
     from dataprep.validate.reader import validate_file
 
-    checker = None
-    if tokenizer is not None:
-        from dataprep.validate.lengths import LengthChecker
-
-        checker = LengthChecker(tokenizer)
+    checker = tokens.checker if tokens is not None else None
     by_rule: dict[str, dict[str, Any]] = {}
     for split in dataset.splits:
         report = validate_file(split.read_path, row_hook=checker)
@@ -53,8 +67,7 @@ def _validate(dataset: TextDataset, tokenizer: Path | None) -> tuple[list[dict[s
                     }
                 )
     order = {"error": 0, "warning": 1, "info": 2}
-    findings = sorted(by_rule.values(), key=lambda e: (order.get(e["severity"], 3), e["rule"]))
-    return findings, checker
+    return sorted(by_rule.values(), key=lambda e: (order.get(e["severity"], 3), e["rule"]))
 
 
 def detect_languages(texts: list[list[str]]) -> list[str | None]:
@@ -125,11 +138,15 @@ def text_page_data(
     seed: int = 0,
     title: str = "",
 ) -> dict[str, Any]:
-    findings, checker = _validate(dataset, tokenizer)
+    tokens = TokenCounter(tokenizer) if tokenizer is not None else None
+    findings = _validate(dataset, tokens)
     keep = {(e["split"], e["line"]) for entry in findings for e in entry["examples"]}
-    stats = TextStats(seed=seed, keep=keep, count_tokens=checker.count if checker else None)
+    stats = TextStats(seed=seed, keep=keep, count_tokens=tokens.count if tokens else None)
     for split in dataset.splits:
         stats.add_file(split)
+    if tokens is not None and len(tokens.checker.lengths):
+        # Per sample: the sequence the trainer builds (template and special tokens included).
+        stats.sample_tokens.data = array("d", tokens.checker.lengths)
     sampled = stats.text_sample.sample()
     codes = detect_languages(sampled)
     pii_counted = runinfo.pii_from_run(run_report)
