@@ -187,3 +187,12 @@ def test_spool_files_live_in_the_run_staging_folder(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     code, _, err = run_main("clean", sharegpt, "--out", out, "--cache-dir", tmp_path)
     assert code == 2 and "--cache-dir" in err
+
+
+def test_set_can_turn_a_stage_off() -> None:
+    from dataprep.commands._common import apply_overrides
+
+    recipe = apply_overrides(load_recipe("chat"), ["scrub_pii.enabled=false"])
+    assert recipe.spec("scrub_pii").enabled is False
+    with pytest.raises(ConfigError, match="true or false"):
+        apply_overrides(load_recipe("chat"), ["scrub_pii.enabled=maybe"])

@@ -13,6 +13,7 @@ from typing import Any, TypedDict, TypeVar
 import click
 
 from dataprep.context import RunContext
+from dataprep.errors import ConfigError
 from dataprep.io import beside
 from dataprep.recipe import Recipe, load_recipe, parse_override
 from dataprep.runner import RunResult, run_recipe
@@ -128,7 +129,12 @@ def param_help(stage: str, field: str) -> str:
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:
     for text in overrides:
         stage, param, value = parse_override(text)
-        recipe = recipe.with_params(stage, **{param: value})
+        if param == "enabled":  # a StageSpec field, not a parameter: --set split.enabled=false
+            if not isinstance(value, bool):
+                raise ConfigError(f"--set {text!r}: enabled must be true or false")
+            recipe = recipe.with_enabled(stage, value)
+        else:
+            recipe = recipe.with_params(stage, **{param: value})
     recipe.check()
     return recipe
 

