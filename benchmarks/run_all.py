@@ -28,6 +28,7 @@ SMALL = {
     "validate": ["--size-mb", "20", "--repeats", "1"],
     "bootstrap": ["--n", "40"],
     "voice": ["--repeats", "1"],
+    "report": ["--quick"],
 }
 
 

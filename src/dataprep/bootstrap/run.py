@@ -222,6 +222,8 @@ def run_bootstrap(
     report: Path | None = None,
     model: ChatModel | None = None,
     progress: Progress | None = None,
+    html_report: bool = False,
+    dataset_card: bool = False,
 ) -> BootstrapResult:
     """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
     provenance_path, default_report = sidecar_paths(out)
@@ -239,6 +241,8 @@ def run_bootstrap(
         seed=config.seed,
         progress=progress or NullProgress(),
         rejects_path=rejects,
+        html_report=html_report,
+        dataset_card=dataset_card,
     )
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     engine, target = build_engine(config, source, ctx, model)

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import click
 
@@ -68,7 +68,47 @@ def pipeline_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return report_page_options(func)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[f"dataprep.{param.name}"] = value
+    return value
+
+
+def report_page_options(func: F) -> F:
+    """``--no-html-report`` and ``--no-card``, read back with ``report_page_choices``."""
+    func = click.option(
+        "--card/--no-card",
+        "dataset_card",
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Write or merge a Hugging Face dataset card (README.md) in the output folder.",
+    )(func)
+    return click.option(
+        "--html-report/--no-html-report",
+        "html_report",
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Write an offline HTML report page beside the JSON report (OUT.report.html).",
+    )(func)
+
+
+class PageChoices(TypedDict):
+    html_report: bool
+    dataset_card: bool
+
+
+def report_page_choices() -> PageChoices:
+    """What the running command's page options asked for (both off outside the CLI)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return PageChoices(
+        html_report=bool(meta.get("dataprep.html_report", False)),
+        dataset_card=bool(meta.get("dataprep.dataset_card", False)),
+    )
 
 
 def param_help(stage: str, field: str) -> str:
@@ -165,6 +205,7 @@ def run_pipeline(
     seed: int | None,
     quiet: bool,
     cache_dir: Path | None = None,
+    reject_sample_limit: int = 0,
 ) -> RunResult:
     """Run ``recipe``; ``cache_dir`` holds caches a rerun reuses (voice decodes and transcripts).
 
@@ -182,6 +223,8 @@ def run_pipeline(
             rejects_path=rejects_path,
             cache_dir=cache_dir,
             staging_dir=staging,
+            reject_sample_limit=reject_sample_limit,
+            **report_page_choices(),
         )
         result = run_recipe(recipe, ctx, report_path=report_path)
     if not quiet:

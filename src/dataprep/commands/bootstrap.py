@@ -7,7 +7,12 @@ from typing import Any
 
 import click
 
-from dataprep.commands._common import RichProgress, param_help
+from dataprep.commands._common import (
+    RichProgress,
+    param_help,
+    report_page_choices,
+    report_page_options,
+)
 
 _TASKS = ("sft", "dpo", "kto", "dpo-from-sft")
 
@@ -155,6 +160,7 @@ def _text_or_file(value: str | None) -> str | None:
     "scrubbing and train/val/test splits) or your copy of it; the generate stage takes these options.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display or summary.")
+@report_page_options
 def command(
     seeds: Path,
     out: Path | None,
@@ -201,7 +207,13 @@ def command(
     progress = RichProgress(enabled=not quiet)
     try:
         result = run_bootstrap(
-            config, seeds, out, rejects=rejects, report=report, progress=progress
+            config,
+            seeds,
+            out,
+            rejects=rejects,
+            report=report,
+            progress=progress,
+            **report_page_choices(),
         )
     except KeyboardInterrupt:
         if config.use_cache:

@@ -166,4 +166,12 @@ def command(
         seed=seed,
         quiet=quiet,
         cache_dir=None if no_cache else cache_dir or out / ".dataprep-cache",
+        # Rejected clips listed (with players) on the report page.
+        reject_sample_limit=50,
     )
+
+
+# `dataprep voice apply-edits OUT edits.json` beside the pipeline command itself.
+from dataprep.commands.voice_edits import with_apply_edits  # noqa: E402
+
+command = with_apply_edits(command)
