@@ -4,6 +4,13 @@ A stage is a small class with a stable snake_case ``name``, a pydantic ``Params`
 rejects unknown keys, an optional ``setup()`` that loads models once, and one hook. Most
 stages only implement ``map_batch``; stateful ones (dedupe, split) override ``process``.
 Sources ignore their input and yield the first batches; sinks consume and yield nothing.
+
+Batches never split the unit a stage reasons about. Sources cut their batches only between
+those units (``read_chat`` cuts between conversations or at a silence longer than the
+session gap); a stage that looks across batches (a conversation's speakers, session
+numbers) carries what it needs from one batch to the next, so that a run's output does not
+depend on the batch size and memory stays bounded on one huge input. A stage that needs a
+whole unit which may still continue in the next batch (``sessionize``) holds its tail back.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ class Stage:
     description: ClassVar[str] = ""
     #: "source" yields the first batches, "sink" writes outputs, "transform" does the rest.
     kind: ClassVar[Literal["source", "transform", "sink"]] = "transform"
+    #: What one row of the stage's output is (shown in the run summary).
+    unit: ClassVar[str] = "rows"
     #: Parameters model; subclasses replace it.
     Params: ClassVar[type[StageParams]] = StageParams
 

@@ -9,6 +9,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
+from dataprep.chat.batching import DEFAULT_BATCH_ROWS, SESSION_GAP_KEY, session_batches
 from dataprep.chat.readers import (
     ReaderOptions,
     Rejecter,
@@ -33,6 +34,11 @@ class ReadChatParams(ReaderOptions, StageParams):
         default="fail",
         description="A file that cannot be read at all: stop with an error, or skip it as a counted reject.",
     )
+    batch_rows: int | None = Field(
+        default=DEFAULT_BATCH_ROWS,
+        ge=1,
+        description="Messages per batch; a batch is cut only between conversations or at a silence longer than the session gap (none: one batch).",
+    )
 
 
 @register
@@ -51,7 +57,14 @@ class ReadChat(Stage):
         if self.params.input_format != "auto":
             get_reader(self.params.input_format)  # unknown names list the valid ones
 
+    unit = "messages"
+
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """Every reader's output, re-cut so that no batch splits a session (see batching)."""
+        gap = ctx.shared.get(SESSION_GAP_KEY)
+        yield from session_batches(self._read_all(ctx), self.params.batch_rows, gap)
+
+    def _read_all(self, ctx: RunContext) -> Iterator[pl.DataFrame]:
         units = discover_inputs(list(ctx.inputs))
         options = ReaderOptions(**self.params.model_dump(include=set(ReaderOptions.model_fields)))
         ctx.progress.task("read", "Reading exports", total=len(units))

@@ -74,6 +74,21 @@ def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> R
     return recipe
 
 
+def ensure_output_folders(*paths: Path | None) -> None:
+    """Create the folders the outputs go to, before any stage loads a model."""
+    from dataprep.errors import OutputError
+
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            path.absolute().parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(f"{path}: a file is in the way of its folder") from None
+        except OSError as error:
+            raise OutputError(f"{path}: cannot create its folder ({error.strerror})") from None
+
+
 def default_report_path(out: Path) -> Path:
     """``data/train.jsonl`` -> ``data/train.report.json``."""
     return beside(out, "report.json")

@@ -10,6 +10,7 @@ import click
 from dataprep.commands._common import (
     apply_overrides,
     default_report_path,
+    ensure_output_folders,
     pipeline_options,
     resolve_recipe,
     run_pipeline,
@@ -134,14 +135,17 @@ def command(
         on_unreadable="skip" if skip_bad_files else None,
     )
     recipe = recipe.with_params("clean_messages", urls=urls)
-    recipe = recipe.with_params("assign_roles", me=list(me) or None, speaker_prefix=speaker_prefix)
-    recipe = recipe.with_params("sessionize", gap_minutes=session_gap)
+    recipe = recipe.with_params("assign_roles", me=list(me) or None)
+    recipe = recipe.with_params(
+        "sessionize", gap_minutes=session_gap, speaker_prefix=speaker_prefix
+    )
     recipe = recipe.with_params(
         "build_samples", max_turns=max_turns, max_chars=max_chars, system=system
     )
     recipe = recipe.with_params("write_conversations", output_format=output_format, trace=trace)
     recipe = apply_safety_options(recipe, **safety)
     recipe = apply_overrides(recipe, overrides)
+    ensure_output_folders(out, report_path, rejects_path)
     run_pipeline(
         recipe,
         inputs=list(paths),
