@@ -83,6 +83,8 @@ class ReadChat(Stage):
                     raise
                 rejects(str(unit), error.line, "unreadable_file", None)
                 ctx.warn(f"skipped {unit}: {error}")
+            for warning in rejects.warnings:
+                ctx.warn(warning)
             if rejects.rows:
                 ctx.reject(self.name, _reject_frame(rejects.rows))
             ctx.progress.advance("read")
@@ -121,6 +123,10 @@ class _RejectBuffer:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
         self.rows: list[dict[str, object]] = []
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message.replace(self.prefix, "", 1) if self.prefix else message)
 
     def __call__(self, source: str, line: int | None, reason: str, raw: str | None) -> None:
         source = source.removeprefix(self.prefix)

@@ -26,6 +26,7 @@ __all__ = [
     "discover_inputs",
     "get_reader",
     "reader_names",
+    "reader_warning",
 ]
 
 #: Reader modules; each defines ``READERS: list[ChatReader]``. Order matters for detection:
@@ -41,6 +42,16 @@ READER_MODULES = (
 
 #: Reports one rejected line: (source_file, line, reason, raw_text_or_None).
 Rejecter = Callable[[str, int | None, str, str | None], None]
+
+
+def reader_warning(reject: Rejecter, message: str) -> None:
+    """Hand a warning for the user to ``read_chat`` (its rejecter has a ``warn`` method).
+
+    Warnings name files and counts only, never message text.
+    """
+    warn = getattr(reject, "warn", None)
+    if warn is not None:
+        warn(message)
 
 
 class ReaderOptions(BaseModel):
