@@ -159,7 +159,8 @@ def _decide_order(
     """
     if year_at == 1:
         return "ymd", "given" if given == "ymd" else "inferred"
-    day_first, month_first = ("dym", "myd") if year_at == 2 else ("dmy", "mdy")
+    day_first: DateOrder = "dym" if year_at == 2 else "dmy"
+    month_first: DateOrder = "myd" if year_at == 2 else "mdy"
     if given == "ymd":
         raise InputError(
             "date order ymd does not fit: this file's dates do not start with the year",
