@@ -144,7 +144,9 @@ def test_any_cut_of_the_stream_gives_the_same_samples(messages, data):
     cuts = sorted(
         set(data.draw(st.lists(st.integers(1, whole.height - 1), max_size=6), label="cuts"))
     )
-    pieces = [whole.slice(a, b - a) for a, b in zip([0, *cuts], [*cuts, whole.height], strict=False)]
+    pieces = [
+        whole.slice(a, b - a) for a, b in zip([0, *cuts], [*cuts, whole.height], strict=False)
+    ]
     _, reference = run_stages([whole], _STAGES)
     _, cut = run_stages(pieces, _STAGES)
     assert cut.frame.to_dicts() == reference.frame.to_dicts()

@@ -36,7 +36,7 @@ from dataprep.commands._safety import apply_safety_options, safety_options
 @click.option(
     "--input-format",
     default=None,
-    help="Force the export format instead of detecting it per file (whatsapp, telegram, discord, slack, wechat, jsonl, csv, sharegpt, openai).",
+    help="Force the export format instead of detecting it per file (whatsapp, telegram, discord, slack, wechat, jsonl, csv, sharegpt, openai, alpaca).",
 )
 @click.option(
     "--output-format",
