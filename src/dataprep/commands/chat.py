@@ -46,6 +46,36 @@ from dataprep.commands._safety import apply_safety_options, safety_options
 )
 @click.option("--system", default=None, help="System prompt put first in every sample.")
 @click.option(
+    "--me-first",
+    type=click.Choice(["drop", "keep", "empty-user"]),
+    default=None,
+    help="A session that opens with the --me speaker: drop that turn (default), keep it as the first turn (OpenAI/TRL accept this), or put an empty user turn before it (ShareGPT trainers want a user first).",
+)
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Keep messages from this date or time on (2024-01-31 or 2024-01-31T18:00).",
+)
+@click.option(
+    "--until",
+    default=None,
+    metavar="DATE",
+    help="Keep messages up to the end of this date, or up to this time.",
+)
+@click.option(
+    "--include-chat",
+    multiple=True,
+    metavar="NAME",
+    help="Read only this chat (Telegram chat, Discord channel, Slack channel, WhatsApp file name, or its id); repeatable.",
+)
+@click.option(
+    "--exclude-chat",
+    multiple=True,
+    metavar="NAME",
+    help="Skip this chat (name or id, as --include-chat); repeatable.",
+)
+@click.option(
     "--session-gap",
     type=float,
     default=None,
@@ -99,6 +129,11 @@ def command(
     input_format: str | None,
     output_format: str | None,
     system: str | None,
+    me_first: str | None,
+    since: str | None,
+    until: str | None,
+    include_chat: tuple[str, ...],
+    exclude_chat: tuple[str, ...],
     session_gap: float | None,
     max_turns: int | None,
     max_chars: int | None,
@@ -133,6 +168,10 @@ def command(
         date_order=date_order,
         encoding=encoding,
         on_unreadable="skip" if skip_bad_files else None,
+        since=since,
+        until=until,
+        include_chats=list(include_chat) or None,
+        exclude_chats=list(exclude_chat) or None,
     )
     recipe = recipe.with_params("clean_messages", urls=urls)
     recipe = recipe.with_params("assign_roles", me=list(me) or None)
@@ -140,7 +179,11 @@ def command(
         "sessionize", gap_minutes=session_gap, speaker_prefix=speaker_prefix
     )
     recipe = recipe.with_params(
-        "build_samples", max_turns=max_turns, max_chars=max_chars, system=system
+        "build_samples",
+        max_turns=max_turns,
+        max_chars=max_chars,
+        system=system,
+        me_first=me_first.replace("-", "_") if me_first else None,
     )
     recipe = recipe.with_params("write_conversations", output_format=output_format, trace=trace)
     recipe = apply_safety_options(recipe, **safety)

@@ -313,7 +313,9 @@ def _add_generic(
 ) -> pl.DataFrame | None:
     key = row.pop("conversation_key")
     conversation = source if key is None else f"{source}#{key}"
-    return batcher.add(conversation=conversation, source_file=source, source_line=line, **row)
+    return batcher.add(
+        conversation=conversation, chat=key, source_file=source, source_line=line, **row
+    )
 
 
 class JsonlReader:

@@ -236,7 +236,13 @@ def _read_day(
             )
             continue
         row = message_row(message, users)
-        full = batcher.add(conversation=conversation, source_file=source, source_line=index, **row)
+        full = batcher.add(
+            conversation=conversation,
+            chat=conversation.rpartition("#")[2],
+            source_file=source,
+            source_line=index,
+            **row,
+        )
         if full is not None:
             yield full
 

@@ -406,6 +406,7 @@ def parse_whatsapp(
     headers = headers.with_columns(_kind_expr().alias("kind"))
     frame = headers.select(
         conversation=pl.lit(source),
+        chat=pl.lit(chat_name(source)),
         speaker=pl.col("speaker"),
         text=_text_expr(),
         time=_time_expr(order, year_digits),
@@ -430,6 +431,25 @@ def parse_whatsapp(
         invalid_dates=frame.get_column("time").null_count(),
     )
     return frame, found
+
+
+# Export file names: "WhatsApp Chat with Ana.txt", "WhatsApp Chat - Family.zip", and their
+# translations (from mlomb/chat-analytics' FilenamePatterns).
+_FILE_PREFIXES = re.compile(
+    r"^(?:WhatsApp Chat with |WhatsApp Chat - |Chat de WhatsApp con |Чат WhatsApp с "
+    r"|Chat WhatsApp con |Conversa no WhatsApp com |Conversa do WhatsApp com "
+    r"|WhatsApp Chat mit |Discussion WhatsApp avec )",
+    re.IGNORECASE,
+)
+
+
+def chat_name(source: str) -> str:
+    """The chat's name from the export's file name (the zip's for a ``_chat.txt`` inside)."""
+    archive, _, member = source.rpartition("!/")
+    name = Path(member).stem
+    if name.lstrip("_").lower() == "chat" and archive:
+        name = Path(archive).stem
+    return _FILE_PREFIXES.sub("", name.replace("_", " ") if "WhatsApp_" in name else name)
 
 
 def _rest() -> pl.Expr:
