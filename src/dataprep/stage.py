@@ -35,14 +35,18 @@ class StageParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def format_validation_error(stage: str, error: ValidationError) -> str:
-    """One line per problem: ``stage.field: message``."""
+def format_validation_error(
+    stage: str, error: ValidationError, valid: list[str] | None = None
+) -> str:
+    """One line per problem: ``stage.field: message``; an unknown name lists ``valid``."""
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(params)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown parameter"
+            if valid:
+                message += f" (valid: {', '.join(valid)})"
         parts.append(f"{stage}.{where}: {message}")
     return "; ".join(parts)
 
@@ -68,7 +72,8 @@ class Stage:
             try:
                 params = self.Params(**params)
             except ValidationError as error:
-                raise ConfigError(format_validation_error(self.name, error)) from None
+                valid = list(self.Params.model_fields)
+                raise ConfigError(format_validation_error(self.name, error, valid)) from None
         self.params = params
 
     def setup(self, ctx: RunContext) -> None:

@@ -60,6 +60,7 @@ class CleanMessages(Stage):
 
     name = "clean_messages"
     description = "Normalize Unicode, strip control and invisible characters, drop system/media/deleted, empty and overlong messages."
+    unit = "messages"
     Params = CleanMessagesParams
     params: CleanMessagesParams
 

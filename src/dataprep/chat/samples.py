@@ -51,6 +51,7 @@ class BuildSamples(Stage):
     description = (
         "Cut sessions into samples that start with a user turn and end with an assistant turn."
     )
+    unit = "samples"
     Params = BuildSamplesParams
     params: BuildSamplesParams
 

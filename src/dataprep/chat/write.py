@@ -33,6 +33,8 @@ __all__ = ["WriteConversations", "sidecar_path", "to_records_frame"]
 
 _SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 SPLIT_ORDER = ("train", "val", "test")
+#: ``ctx.shared`` key under which the split stage names the splits it assigns.
+SPLIT_NAMES_KEY = "split_names"
 
 
 class WriteConversationsParams(StageParams):
@@ -98,6 +100,7 @@ class WriteConversations(Stage):
     name = "write_conversations"
     description = "Write samples as ShareGPT, OpenAI-messages or TRL JSONL (one file per split) with a source-trace sidecar."
     kind = "sink"
+    unit = "samples"
     Params = WriteConversationsParams
     params: WriteConversationsParams
 
@@ -105,12 +108,18 @@ class WriteConversations(Stage):
         if ctx.output is None:
             raise ConfigError("no output path given", hint="Pass --out FILE.jsonl")
         self._written: dict[str, int] = {}
+        self._splits: list[str] = ["train"]
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
         paths = split_output_paths(ctx.output, SPLIT_ORDER)
-        # The train (or only) file always exists, even when nothing survived.
-        ctx.outputs.open(paths["train"]).close()
+        # Every split file exists, even when nothing went to it (the split stage names them
+        # when it runs; without it there is one file).
+        self._splits = list(ctx.shared.get(SPLIT_NAMES_KEY, ("train",)))
+        for split in self._splits:
+            self._create(
+                paths.setdefault(split, split_output_paths(ctx.output, [split])[split]), ctx
+            )
         for batch in batches:
             if "split" in batch.columns:
                 for (split,), part in batch.group_by("split", maintain_order=True):
@@ -118,6 +127,11 @@ class WriteConversations(Stage):
             else:
                 self._write(batch, "train", paths, ctx)
         yield from ()
+
+    def _create(self, target: Path, ctx: RunContext) -> None:
+        ctx.outputs.open(target, "a").close()
+        if self.params.trace == "sidecar":
+            ctx.outputs.open(sidecar_path(target), "a").close()
 
     def _write(
         self, samples: pl.DataFrame, split: str, paths: dict[str, Path], ctx: RunContext
@@ -135,8 +149,9 @@ class WriteConversations(Stage):
 
     def finish(self, ctx: RunContext) -> None:
         total = sum(self._written.values())
+        splits = [*self._splits, *sorted(set(self._written) - set(self._splits))]
         ctx.report[self.name] = {
-            "samples": dict(sorted(self._written.items())),
+            "samples": {split: self._written.get(split, 0) for split in splits},
             "format": self.params.output_format,
         }
         if total < self.params.min_samples_warning:

@@ -178,6 +178,7 @@ class ReadConversations(Stage):
     """Reads conversation JSONL files line by line (memory stays flat on huge files)."""
 
     name = "read_conversations"
+    unit = "samples"
     kind = "source"
     description = (
         "Read ShareGPT, OpenAI messages, TRL or OpenAI DPO JSONL into samples, keeping each record."
@@ -252,6 +253,7 @@ class WriteRecords(Stage):
     """Writes records back in their input format; one file per split beside ``--out``."""
 
     name = "write_records"
+    unit = "samples"
     kind = "sink"
     description = (
         "Write conversation records back in their own format (train/val/test files beside --out)."

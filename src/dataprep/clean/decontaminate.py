@@ -142,6 +142,7 @@ class DecontaminateStage(Stage):
     """Drops training samples that share n-grams with evaluation files."""
 
     name = "decontaminate"
+    unit = "samples"
     description = "Drop training samples that share 13-grams (words; characters for CJK) with evaluation files."
     Params = DecontaminateParams
     params: DecontaminateParams

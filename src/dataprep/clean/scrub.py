@@ -194,6 +194,7 @@ class ScrubPiiStage(Stage):
     """Scrubs every turn's content; counts findings per entity type, never values."""
 
     name = "scrub_pii"
+    unit = "samples"
     description = "Find PII with presidio + spaCy + speaker names and replace it (placeholder, pseudonym or keyed hash)."
     Params = ScrubPiiParams
     params: ScrubPiiParams

@@ -86,8 +86,11 @@ class SplitStage(Stage):
     Params = SplitParams
     params: SplitParams
 
+    unit = "samples"
+
     def setup(self, ctx: RunContext) -> None:
         require("numpy", extra="clean")
+        ctx.shared["split_names"] = ("train", "val", "test")  # every file is written
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params

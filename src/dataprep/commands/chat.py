@@ -42,7 +42,7 @@ from dataprep.commands._safety import apply_safety_options, safety_options
     "--output-format",
     type=click.Choice(["sharegpt", "openai", "trl"]),
     default=None,
-    help="ShareGPT (LLaMA-Factory), OpenAI messages, or TRL preference shape. Default: the recipe's (sharegpt).",
+    help="ShareGPT (LLaMA-Factory), OpenAI messages, or TRL (conversational 'messages' for SFT samples; prompt/chosen/rejected for preference pairs). Default: the recipe's (sharegpt).",
 )
 @click.option("--system", default=None, help="System prompt put first in every sample.")
 @click.option(
