@@ -8,7 +8,15 @@ from datetime import datetime
 import pytest
 
 from dataprep.chat.readers.whatsapp import parse_whatsapp
-from dataprep.chat.readers.whatsapp_strings import ANDROID_MEDIA, DELETED, IOS_MEDIA
+from dataprep.chat.readers.whatsapp_strings import (
+    ANDROID_MEDIA,
+    DELETED,
+    FILE_ATTACHED,
+    IOS_MEDIA,
+    LIVE_LOCATION,
+    LOCATION_PREFIXES,
+    MISSED_CALLS_BY_LANGUAGE,
+)
 from tests.conftest import run_main
 
 
@@ -124,9 +132,41 @@ def test_every_known_deleted_string_is_recognised(language, body):
     assert _kind_of(body)[0] == "deleted", language
 
 
-def test_covers_at_least_fifteen_languages():
-    assert len(ANDROID_MEDIA) >= 15
+def _each(table: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    return [(language, s) for language, strings in table.items() for s in strings]
+
+
+@pytest.mark.parametrize(("language", "name"), _each(FILE_ATTACHED))
+def test_every_file_attached_form_is_media_and_keeps_its_caption(language, name):
+    assert _kind_of(f"IMG-20240214-WA0001.jpg ({name})")[0] == "media", language
+    assert _kind_of(f"IMG-20240214-WA0001.jpg ({name})\ncaption")[1] == "caption"
+
+
+@pytest.mark.parametrize(("language", "prefix"), _each(LOCATION_PREFIXES))
+def test_every_location_line_is_media(language, prefix):
+    assert _kind_of(f"{prefix} https://maps.google.com/?q=48.8,2.3")[0] == "media", language
+
+
+@pytest.mark.parametrize(("language", "line"), _each(LIVE_LOCATION))
+def test_every_live_location_line_is_media(language, line):
+    assert _kind_of(line)[0] == "media", language
+
+
+@pytest.mark.parametrize(("language", "line"), _each(MISSED_CALLS_BY_LANGUAGE))
+def test_every_missed_call_line_is_a_system_line(language, line):
+    assert _kind_of(line)[0] == "system", language
+
+
+@pytest.mark.parametrize(
+    "table", [ANDROID_MEDIA, DELETED, FILE_ATTACHED, LOCATION_PREFIXES, MISSED_CALLS_BY_LANGUAGE]
+)
+def test_each_kind_covers_at_least_fifteen_languages(table):
+    assert len({language.split("-")[0] for language in table if not language.startswith("_")}) >= 15
+
+
+def test_the_hand_written_examples_cover_fifteen_languages():
     assert len({m[0].split("-")[0] for m in LOCALISED_MEDIA}) >= 15
+    assert len({m[0].split("-")[0] for m in LOCALISED_DELETED}) >= 13
 
 
 def test_text_mentioning_a_placeholder_stays_text():

@@ -23,9 +23,12 @@ from dataprep.chat.readers.archive import read_zip_members
 from dataprep.chat.readers.whatsapp_strings import (
     ANDROID_MEDIA,
     DELETED,
+    FILE_ATTACHED,
     IOS_DOCUMENT,
     IOS_MEDIA,
-    MISSED_CALLS,
+    LIVE_LOCATION,
+    LOCATION_PREFIXES,
+    MISSED_CALLS_BY_LANGUAGE,
     VIEW_ONCE,
     alternation,
 )
@@ -80,8 +83,7 @@ _ATTACHMENT_PATTERN = (
     + f"|(?:.+ )?(?:{alternation(IOS_DOCUMENT)})"
     + r"|<attached: [^>]*>"
     + f"|.+ <{_MARKS}attached>"
-    + r"|.+ \((?:file attached|archivo adjunto|Datei angehängt|fichier joint|arquivo anexado"
-    + r"|file allegato|bestand bijgevoegd|file terlampir)\)"
+    + f"|.+ \\((?:{alternation(FILE_ATTACHED)})\\)"
     + f"){_MARKS}\\s*$"
 )
 # Never text, whatever follows: view-once media, polls (their options follow on the next
@@ -89,11 +91,13 @@ _ATTACHMENT_PATTERN = (
 _NOT_TEXT_PATTERN = (
     f"(?i)^{_MARKS}\\s*(?:"
     + _OPTIONALLY_BRACKETED.format(alternation(VIEW_ONCE))
-    + r"|POLL:|[^:]{1,40}: https://maps\.google\.com/\?q=\S+|live location shared"
+    + r"|POLL:|[^:]{1,40}: https://maps\.google\.com/\?q=\S+"
+    + f"|(?:{alternation(LOCATION_PREFIXES)}){_SPACE}*https?://\\S+"
+    + f"|{alternation(LIVE_LOCATION)}"
     + f"){_MARKS}\\s*$"
 )
 _DELETED_PATTERN = f"(?i)^{_MARKS}\\s*(?:(?:{alternation(DELETED)})\\.?|null){_MARKS}\\s*$"
-_CALL_PATTERN = f"(?i)^{_MARKS}\\s*(?:{alternation(MISSED_CALLS)})\\.?{_MARKS}\\s*$"
+_CALL_PATTERN = f"(?i)^{_MARKS}\\s*(?:{alternation(MISSED_CALLS_BY_LANGUAGE)})\\.?{_MARKS}\\s*$"
 
 DateOrder = Literal["dmy", "mdy", "ymd", "dym", "myd"]
 

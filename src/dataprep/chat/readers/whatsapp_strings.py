@@ -1,8 +1,10 @@
 """The localised lines WhatsApp writes instead of a message: media, deletions, calls.
 
 WhatsApp translates these into the phone's language, so a reader that knows only English
-turns an Italian ``‹immagine omessa›`` into training text. The strings below were learned
-from public parsers and exports (only the strings; no code was taken). Where each came from:
+turns an Italian ``‹immagine omessa›`` into training text. The strings were learned from
+WhatsApp's own Android string resources (62 languages, see ``whatsapp_locales``) and from
+public parsers and exports (only the strings; no code was taken). Where the hand-kept ones
+below came from:
 
 - ``ANDROID_MEDIA``: mlomb/chat-analytics, pipeline/parse/parsers/WhatsApp.ts at 02faef4f
   (AGPL-3.0; per-language Android "<media omitted>" strings).
@@ -21,15 +23,39 @@ from __future__ import annotations
 
 import re
 
+from dataprep.chat.readers.whatsapp_locales import ANDROID_STRINGS
+
 __all__ = [
     "ANDROID_MEDIA",
     "DELETED",
+    "FILE_ATTACHED",
     "IOS_DOCUMENT",
     "IOS_MEDIA",
+    "LIVE_LOCATION",
+    "LOCATION_PREFIXES",
     "MISSED_CALLS",
     "VIEW_ONCE",
     "alternation",
+    "android_strings",
 ]
+
+
+def _bare(text: str) -> str:
+    """``<Media omitted>`` -> ``Media omitted``; ``(file attached)`` -> ``file attached``."""
+    text = text.strip()
+    if text[:1] + text[-1:] in ("<>", "()"):
+        text = text[1:-1]
+    return text.strip()
+
+
+def android_strings(kind: str) -> dict[str, tuple[str, ...]]:
+    """WhatsApp's Android strings of one kind, per language (brackets of media removed)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for language, kinds in ANDROID_STRINGS.items():
+        if kind in kinds:
+            found[language] = tuple(_bare(s) for s in kinds[kind])
+    return found
+
 
 #: Android exports without media write one of these (inside < >) for every attachment.
 ANDROID_MEDIA: dict[str, tuple[str, ...]] = {
@@ -159,3 +185,27 @@ def alternation(strings: object) -> str:
         flat = list(strings)  # type: ignore[call-overload]
     unique = sorted(set(flat), key=lambda s: (-len(s), s))
     return "|".join(re.escape(s).replace("\\ ", " ").replace(" ", "[ \u00a0]+") for s in unique)
+
+
+def _merged(*tables: object) -> dict[str, tuple[str, ...]]:
+    merged: dict[str, tuple[str, ...]] = {}
+    for number, table in enumerate(tables):
+        items = table.items() if isinstance(table, dict) else [(f"_{number}", table)]
+        for language, strings in items:
+            merged[language] = tuple(dict.fromkeys([*merged.get(language, ()), *strings]))
+    return merged
+
+
+#: Every language's strings, from WhatsApp's resources and the hand-kept lists above.
+ANDROID_MEDIA = _merged(ANDROID_MEDIA, android_strings("media"))
+DELETED = _merged(DELETED, android_strings("deleted"))
+MISSED_CALLS_BY_LANGUAGE = _merged(MISSED_CALLS, android_strings("missed_call"))
+#: ``IMG-1.jpg (file attached)``: the part in brackets.
+FILE_ATTACHED = _merged(
+    ("file attached", "archivo adjunto", "Datei angehängt", "fichier joint", "arquivo anexado",
+     "file allegato", "bestand bijgevoegd", "file terlampir"),
+    android_strings("file_attached"),
+)  # fmt: skip
+#: ``location: https://maps.google.com/?q=...``: the words before the link.
+LOCATION_PREFIXES = _merged(android_strings("location"))
+LIVE_LOCATION = _merged(("live location shared",), android_strings("live_location"))
