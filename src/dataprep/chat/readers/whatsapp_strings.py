@@ -173,7 +173,7 @@ MISSED_CALLS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def alternation(strings: object) -> str:
+def alternation(strings: dict[str, tuple[str, ...]] | tuple[str, ...]) -> str:
     """A regex alternation of ``strings`` (a tuple or a dict of tuples), longest first.
 
     Spaces match any run of spaces, NBSPs or none inside brackets (some locales write
@@ -182,15 +182,18 @@ def alternation(strings: object) -> str:
     if isinstance(strings, dict):
         flat = [s for values in strings.values() for s in values]
     else:
-        flat = list(strings)  # type: ignore[call-overload]
+        flat = list(strings)
     unique = sorted(set(flat), key=lambda s: (-len(s), s))
     return "|".join(re.escape(s).replace("\\ ", " ").replace(" ", "[ \u00a0]+") for s in unique)
 
 
-def _merged(*tables: object) -> dict[str, tuple[str, ...]]:
+def _merged(
+    *tables: dict[str, tuple[str, ...]] | tuple[str, ...],
+) -> dict[str, tuple[str, ...]]:
+    """One table from several; a plain tuple counts as one unnamed language ``_<n>``."""
     merged: dict[str, tuple[str, ...]] = {}
     for number, table in enumerate(tables):
-        items = table.items() if isinstance(table, dict) else [(f"_{number}", table)]
+        items = list(table.items()) if isinstance(table, dict) else [(f"_{number}", table)]
         for language, strings in items:
             merged[language] = tuple(dict.fromkeys([*merged.get(language, ()), *strings]))
     return merged
