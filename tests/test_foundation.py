@@ -122,7 +122,9 @@ def test_output_in_missing_directory_is_created_and_a_blocked_one_reported(tmp_p
     assert code == 0, err
     assert (tmp_path / "no" / "o.jsonl").is_file()
     (tmp_path / "blocked").write_text("")
-    code, _, err = run_main("chat", export, "--me", "Ann", "--out", tmp_path / "blocked" / "o.jsonl")
+    code, _, err = run_main(
+        "chat", export, "--me", "Ann", "--out", tmp_path / "blocked" / "o.jsonl"
+    )
     assert code == 2
     assert "in the way" in err
 
