@@ -39,12 +39,12 @@ def _long_whatsapp(path: Path) -> Path:
     return path
 
 
-def _long_telegram(path: Path) -> Path:
-    """A Telegram export of one 400-message chat in 8 sessions."""
+def _long_telegram(path: Path, count: int = 400, session: int = 50) -> Path:
+    """A Telegram export of one chat: ``count`` messages in sessions of ``session``."""
     messages = []
     when = datetime(2024, 2, 1, 9, 0)
-    for number in range(400):
-        if number % 50 == 0:
+    for number in range(count):
+        if number % session == 0:
             when += timedelta(hours=5)
         when += timedelta(minutes=1)
         sender = "Colin" if number % 3 else "Hana"
@@ -109,6 +109,25 @@ def test_long_chat_is_read_in_bounded_batches_cut_at_silences(tmp_path):
     report = json.loads((tmp_path / "out" / "train.report.json").read_text())
     # 600 messages in sessions of 50: batches of 100 rows, each ending at a session start.
     assert report["stages"]["read_chat"]["batches"] == 6
+
+
+@pytest.mark.slow
+def test_sixty_thousand_message_telegram_chat_gives_the_same_samples_at_any_batch_size(tmp_path):
+    """The case from the issue: 60,000 messages of one chat, default batches vs one batch."""
+    source = _long_telegram(tmp_path / "result.json", count=60_000, session=37)
+    outputs = {}
+    for size in ("50000", "null"):
+        out = tmp_path / size
+        code, _, err = run_main(
+            "chat", source, "--me", "Colin", "--no-pii", "--no-dedupe", "--no-split",
+            "--out", out / "train.jsonl", "-q", "--set", f"read_chat.batch_rows={size}",
+        )  # fmt: skip
+        assert code == 0, err
+        outputs[size] = (out / "train.jsonl").read_bytes() + (
+            out / "train.sources.jsonl"
+        ).read_bytes()
+    assert outputs["50000"] == outputs["null"]
+    assert outputs["null"].count(b"\n") > 2 * 1000
 
 
 def _frame(messages: list[tuple[int, int, str]]) -> pl.DataFrame:
