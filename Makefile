@@ -27,10 +27,13 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not model"
 
+# ruff, mypy, and the duplicate-code check (pylint's similarity checker at 6 lines on src/,
+# exceptions listed with their reason in duplicate-code-exceptions.txt).
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_duplicate_code.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

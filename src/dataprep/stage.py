@@ -11,6 +11,12 @@ session gap); a stage that looks across batches (a conversation's speakers, sess
 numbers) carries what it needs from one batch to the next, so that a run's output does not
 depend on the batch size and memory stays bounded on one huge input. A stage that needs a
 whole unit which may still continue in the next batch (``sessionize``) holds its tail back.
+
+Each stage declares the table it consumes and the one it produces (``dataprep.tables``), so
+``Recipe.check`` refuses a misordered recipe before anything runs, and the capabilities it
+offers, so command-line shortcuts (``--no-split``, ``--me``) find their stage in any recipe.
+Before any stage's ``setup()`` loads a model, the runner calls every stage's ``check()``,
+where inputs and paths are resolved and verified.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dataprep.errors import ConfigError
+from dataprep.tables import Table
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -60,21 +67,48 @@ class Stage:
     description: ClassVar[str] = ""
     #: "source" yields the first batches, "sink" writes outputs, "transform" does the rest.
     kind: ClassVar[Literal["source", "transform", "sink"]] = "transform"
-    #: What one row of the stage's output is (shown in the run summary).
-    unit: ClassVar[str] = "rows"
+    #: What one output row is, when more precise than the table produced (shown in the run
+    #: summary; ``sessionize`` yields messages merged into turns).
+    unit: ClassVar[str | None] = None
     #: Parameters model; subclasses replace it.
     Params: ClassVar[type[StageParams]] = StageParams
+    #: The table this stage reads (``none`` for a source) and the one it yields (``same``:
+    #: the table it was given; ``none`` for a sink). See ``dataprep.tables``.
+    consumes: ClassVar[Table] = "any"
+    produces: ClassVar[Table | Literal["same"]] = "same"
+    #: What command-line shortcuts may address this stage by, besides its name (``split``,
+    #: ``dedupe``, ``pii``, ``speakers``...).
+    capabilities: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: StageParams | dict[str, Any] | None = None) -> None:
-        if params is None:
-            params = {}
-        if isinstance(params, dict):
-            try:
-                params = self.Params(**params)
-            except ValidationError as error:
-                valid = list(self.Params.model_fields)
-                raise ConfigError(format_validation_error(self.name, error, valid)) from None
+        if not isinstance(params, StageParams):
+            params = self.parse_params(params or {})
         self.params = params
+
+    @classmethod
+    def parse_params(cls, params: dict[str, Any]) -> StageParams:
+        """Validate recipe parameters into the stage's ``Params``; errors name the stage."""
+        try:
+            return cls.Params(**params)
+        except ValidationError as error:
+            valid = list(cls.Params.model_fields)
+            raise ConfigError(format_validation_error(cls.name, error, valid)) from None
+
+    @classmethod
+    def provides(cls, capability: str) -> bool:
+        """Whether command-line shortcuts for ``capability`` address this stage."""
+        return capability == cls.name or capability in cls.capabilities
+
+    @classmethod
+    def output_unit(cls) -> str:
+        """What one row this stage passes on (or, for a sink, writes) is: ``samples``..."""
+        if cls.unit:
+            return cls.unit
+        table = cls.consumes if cls.produces in ("same", "none") else cls.produces
+        return "rows" if table in ("any", "none") else table
+
+    def check(self, ctx: RunContext) -> None:
+        """Resolve and verify inputs and paths, before any stage's ``setup()``; never load models here."""
 
     def setup(self, ctx: RunContext) -> None:
         """Load models or open resources once, before any batch."""

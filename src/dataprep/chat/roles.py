@@ -37,11 +37,10 @@ class AssignRoles(Stage):
     """Marks each message user or assistant."""
 
     name = "assign_roles"
+    consumes = "messages"
     description = "Make the target speaker (--me) the assistant and everyone else the user."
     Params = AssignRolesParams
     params: AssignRolesParams
-
-    unit = "messages"
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         wanted = [m.strip().casefold() for m in self.params.me if m.strip()]

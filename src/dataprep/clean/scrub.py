@@ -194,7 +194,8 @@ class ScrubPiiStage(Stage):
     """Scrubs every turn's content; counts findings per entity type, never values."""
 
     name = "scrub_pii"
-    unit = "samples"
+    capabilities = frozenset({"pii"})
+    consumes = "samples"
     description = "Find PII with presidio + spaCy + speaker names and replace it (placeholder, pseudonym or keyed hash)."
     Params = ScrubPiiParams
     params: ScrubPiiParams
@@ -207,21 +208,25 @@ class ScrubPiiStage(Stage):
         self.counts: Counter[str] = Counter()
         self.changed: Counter[str] = Counter()
 
+    def check(self, ctx: RunContext) -> None:
+        """The hash key and the names file, before spaCy loads."""
+        p = self.params
+        if p.strategy == "hash" and not os.environ.get(p.hash_key_env, ""):
+            raise ConfigError(
+                f"the hash strategy needs a secret key in ${p.hash_key_env}",
+                hint=f"You can fix this with: export {p.hash_key_env}=<a long random string>",
+            )
+        if p.names_file and not Path(p.names_file).is_file():
+            raise InputError("no such names file", path=p.names_file)
+
     def setup(self, ctx: RunContext) -> None:
         require("presidio_analyzer", extra="clean")
         from dataprep.clean.pii import BatchAnalyzer
         from dataprep.clean.recognizers import ParticipantNames
 
         p = self.params
-        key = None
-        if p.strategy == "hash":
-            secret = os.environ.get(p.hash_key_env, "")
-            if not secret:
-                raise ConfigError(
-                    f"the hash strategy needs a secret key in ${p.hash_key_env}",
-                    hint=f"You can fix this with: export {p.hash_key_env}=<a long random string>",
-                )
-            key = secret.encode()
+        self.check(ctx)
+        key = os.environ[p.hash_key_env].encode() if p.strategy == "hash" else None
         self.replacer = Replacer(p.strategy, key)
         if self.analyzer is None:
             self.analyzer = BatchAnalyzer(

@@ -7,14 +7,8 @@ from typing import Any
 
 import click
 
-from dataprep.commands._common import (
-    apply_overrides,
-    default_report_path,
-    pipeline_options,
-    resolve_recipe,
-    run_pipeline,
-)
-from dataprep.commands._safety import apply_safety_options, safety_options
+from dataprep.commands._common import pipeline_options, resolve_recipe, run_file_pipeline
+from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 
 
 @click.command("clean")
@@ -28,18 +22,8 @@ from dataprep.commands._safety import apply_safety_options, safety_options
 )
 @safety_options
 @pipeline_options
-def command(
-    paths: tuple[Path, ...],
-    out: Path,
-    recipe_path: Path | None,
-    overrides: tuple[str, ...],
-    rejects_path: Path | None,
-    report_path: Path | None,
-    seed: int | None,
-    quiet: bool,
-    **safety: Any,
-) -> None:
-    """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO).
+def command(paths: tuple[Path, ...], out: Path, **options: Any) -> None:
+    """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO, alpaca).
 
     Records are written back in their own format with only the scrubbed texts changed:
     train to --out, val and test beside it (train.jsonl -> val.jsonl, test.jsonl;
@@ -47,15 +31,6 @@ def command(
 
     Example: dataprep clean chats.jsonl --out clean/train.jsonl --eval my_eval.jsonl
     """
-    recipe = apply_safety_options(resolve_recipe("clean", recipe_path), **safety)
-    recipe = apply_overrides(recipe, overrides)
-    run_pipeline(
-        recipe,
-        inputs=list(paths),
-        output=out,
-        report_path=report_path or default_report_path(out),
-        rejects_path=rejects_path,
-        seed=seed,
-        quiet=quiet,
-        cache_dir=safety.pop("cache_dir"),
-    )
+    safety = pop_safety_options(options)
+    recipe = resolve_recipe("clean", options.pop("recipe_path"))
+    run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, **options)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import from_json
-
 from dataprep.errors import ConfigError, InputError
-from dataprep.io import OutputSet
+from dataprep.io import OutputSet, read_jsonl
 from dataprep.validate.fixes import Mapping, suggest_mapping
 from dataprep.validate.formats import FORMAT_LABELS, candidate_formats, check_profile
 
@@ -31,23 +30,10 @@ class ConvertResult:
     rejected: Counter[str] = field(default_factory=Counter)
 
 
-def _rows(path: str | Path) -> Any:
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise InputError(error.strerror or "cannot open", path=path) from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if raw.isspace():
-                continue
-            try:
-                yield (
-                    number,
-                    raw,
-                    from_json(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw),
-                )
-            except ValueError as error:
-                yield number, raw, error
+def _rows(path: str | Path) -> Iterator[tuple[int, str, Any]]:
+    """``(line, text, row)``: the parsed row, or a ValueError saying why the line has none."""
+    for line in read_jsonl(path):
+        yield line.number, line.text, line.value if line.reason is None else ValueError(line.detail)
 
 
 def mapping_for_file(path: str | Path, target: str = "auto") -> Mapping:
@@ -100,7 +86,7 @@ def convert_file(
                         "line": number,
                         "stage": "convert",
                         "reason": reason,
-                        "raw": raw.decode("utf-8", "replace").rstrip("\n"),
+                        "raw": raw,
                     }
                     reject_sink.write(json.dumps(record, ensure_ascii=False) + "\n")
         if reject_sink is not None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataprep.formats.sharegpt import SHAREGPT_ROLES
 from dataprep.validate import rows as row_checks
 from dataprep.validate.findings import RULES, Finding
 from dataprep.validate.fixes import Mapping, suggest_mapping
@@ -326,7 +327,8 @@ def _first_user_text(
     if type(turns) is not list:
         return None
     for turn in turns:
-        if type(turn) is dict and turn.get(role_key) in ("user", "human"):
+        role = turn.get(role_key) if type(turn) is dict else None
+        if type(role) is str and SHAREGPT_ROLES.get(role) == "user":
             content = turn.get(content_key)
             return content if type(content) is str else None
     return None

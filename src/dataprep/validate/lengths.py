@@ -17,9 +17,10 @@ from typing import Any
 
 from dataprep.deps import require
 from dataprep.errors import InputError
+from dataprep.formats.sharegpt import SHAREGPT_ROLES
 from dataprep.validate.engine import Validator
 from dataprep.validate.formats import candidate_formats
-from dataprep.validate.rows import SHAREGPT_ROLES, trl_prompt_split
+from dataprep.validate.rows import trl_prompt_split
 
 __all__ = ["DEFAULT_MAX_LENGTH", "LengthChecker", "percentiles"]
 

@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from dataprep.formats.base import CHAT_ROLES
+from dataprep.formats.sharegpt import SHAREGPT_ROLES
+
 __all__ = [
     "CHAT_ROLES",
     "SHAREGPT_ROLES",
@@ -27,19 +30,6 @@ __all__ = [
 
 Emit = Callable[[str, str, str], None]
 
-#: Roles TRL chat templates know; ``function`` is OpenAI's legacy role.
-CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-#: LlamaFactory/FastChat ShareGPT role names -> their ChatML role.
-SHAREGPT_ROLES: dict[str, str] = {
-    "system": "system",
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "function_call": "assistant",
-    "observation": "tool",
-    "tool": "tool",
-}
 _IDENTITY_ROLES = {role: role for role in CHAT_ROLES}
 # Markers of a prompt that was already rendered with a chat template (trl PR #5067).
 _TEMPLATE_MARKERS = ("<|im_start|>", "[INST]", "<start_of_turn>", "<|start_header_id|>", "<|user|>")
