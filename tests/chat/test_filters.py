@@ -178,3 +178,16 @@ def test_me_first_keep_writes_an_assistant_first_openai_record(tmp_path, opens_w
     assert code == 0, err
     record = json.loads(out.read_text().splitlines()[0])
     assert [m["role"] for m in record["messages"]] == ["system", "assistant", "user", "assistant"]
+
+
+def test_include_chat_matches_a_whatsapp_chat_by_the_name_in_its_file_name(tmp_path):
+    lines = ["14/01/2024, 09:00 - Ana: hi?", "14/01/2024, 09:01 - Colin: hi!"]
+    _chat(tmp_path / "WhatsApp Chat with Ana Lima.txt", lines)
+    _chat(tmp_path / "WhatsApp Chat - Book Club.txt", [line.replace("hi", "yo") for line in lines])
+    out = tmp_path / "o" / "train.jsonl"
+    code, err, records, report = _run(
+        tmp_path, "--me", "Colin", "--out", out, "--include-chat", "ana lima"
+    )
+    assert code == 0, err
+    assert _texts(records) == [["hi?", "hi!"]]
+    assert report["stages"]["read_chat"]["rejected"] == {"chat_not_included": 2}
