@@ -66,17 +66,17 @@ def test_output_format_lists_are_written_once() -> None:
         for node in _literals(path)
         if len(names & set(_strings(node))) >= 2
     }
-    assert not owners, owners
+    # LLaMA-Factory's own `formatting` values (alpaca, sharegpt, openai) share these names.
+    assert owners <= {"validate/llamafactory.py"}, owners
 
 
 def test_consumers_read_the_registry() -> None:
     from dataprep.chat.write import WriteConversationsParams
     from dataprep.records import RECORD_MODELS
     from dataprep.validate import formats as validate_formats
-    from dataprep.validate import lengths, rows
+    from dataprep.validate import rows
 
     assert rows.SHAREGPT_ROLES is sharegpt.SHAREGPT_ROLES
-    assert lengths.SHAREGPT_ROLES is sharegpt.SHAREGPT_ROLES
     registry = formats.formats()
     assert set(validate_formats.FORMAT_LABELS) == set(registry)
     for name, profile in validate_formats.PROFILE_FOR_FORMAT.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -13,14 +13,18 @@ from dataprep.formats.prompt_completion import is_pair_row
 __all__ = ["FORMAT", "Kto", "KtoConversational"]
 
 
+#: A KTO label: true/false, or the integers 1/0 that TRL sums and casts to booleans.
+KtoLabel = StrictBool | Literal[0, 1]
+
+
 class Kto(BaseModel):
-    """Unpaired preference for KTO: ``label`` is a JSON boolean (``true`` = desirable)."""
+    """Unpaired preference for KTO: ``label`` is a JSON boolean (``true`` = desirable); TRL casts 1/0."""
 
     model_config = ConfigDict(extra="allow")
 
     prompt: str = Field(min_length=1)
     completion: str = Field(min_length=1)
-    label: StrictBool
+    label: KtoLabel
 
 
 class KtoConversational(BaseModel):
@@ -30,7 +34,7 @@ class KtoConversational(BaseModel):
 
     prompt: list[ChatMessage] = Field(min_length=1)
     completion: list[ChatMessage] = Field(min_length=1)
-    label: StrictBool
+    label: KtoLabel
 
 
 def _matches(row: Mapping[str, Any]) -> bool:

@@ -19,6 +19,7 @@ __all__ = [
     "PROFILE_FOR_FORMAT",
     "candidate_formats",
     "check_profile",
+    "wrong_profile_message",
 ]
 
 _TRAINER_FORMATS = [fmt for fmt in formats().values() if fmt.profiles]
@@ -58,3 +59,38 @@ def candidate_formats(row: dict[str, Any], profile: str) -> list[str]:
     if profile == "grpo":
         return ["prompt_only"] if "prompt" in row else []
     return [fmt.name for fmt in _TRAINER_FORMATS if fmt.matches(row)]
+
+
+# Order in which a message names a format's keys.
+_KEY_ORDER = (
+    "messages",
+    "conversations",
+    "text",
+    "prompt",
+    "chosen",
+    "rejected",
+    "completion",
+    "label",
+)
+
+#: The keys each trainer format needs (from the registry), in the order a message names them.
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    fmt.name: tuple(key for key in _KEY_ORDER if key in fmt.keys) for fmt in _TRAINER_FORMATS
+}
+
+
+def wrong_profile_message(row: dict[str, Any], fmt: str, profile: str) -> str:
+    """Why ``row`` (of format ``fmt``) does not fit ``profile``: the keys it lacks, when few."""
+
+    def distance(name: str) -> tuple[int, int, str]:
+        needed = set(REQUIRED_KEYS[name])
+        return len(needed - set(row)), -len(needed & set(row)), name
+
+    nearest = sorted(PROFILES[profile], key=distance)[0]
+    missing = [key for key in REQUIRED_KEYS[nearest] if key not in row]
+    found = f"row is {FORMAT_LABELS[fmt]}"
+    if missing and len(missing) < len(REQUIRED_KEYS[nearest]):
+        keys = " and ".join(repr(key) for key in missing)
+        return f"{found}: missing {keys} for {FORMAT_LABELS[nearest]} ({profile} profile)"
+    names = ", ".join(sorted(FORMAT_LABELS[name] for name in PROFILES[profile]))
+    return f"{found}; profile {profile} accepts {names}"
