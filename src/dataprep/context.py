@@ -42,6 +42,7 @@ class StageCounts:
         return {
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
+            "batches": self.batches,
             "rejected": dict(sorted(self.rejected.items())),
             "rejected_total": sum(self.rejected.values()),
             "notes": dict(sorted(self.notes.items())),

@@ -89,6 +89,7 @@ class SplitStage(Stage):
 
     def setup(self, ctx: RunContext) -> None:
         require("numpy", extra="clean")
+        ctx.shared["split_names"] = SPLITS  # the writer creates every split file
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params

@@ -139,6 +139,21 @@ def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> R
     return recipe
 
 
+def ensure_output_folders(*paths: Path | None) -> None:
+    """Create the folders the outputs go to, before any stage loads a model."""
+    from dataprep.errors import OutputError
+
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            path.absolute().parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(f"{path}: a file is in the way of its folder") from None
+        except OSError as error:
+            raise OutputError(f"{path}: cannot create its folder ({error.strerror})") from None
+
+
 def default_report_path(out: Path) -> Path:
     """``data/train.jsonl`` -> ``data/train.report.json``."""
     return beside(out, "report.json")
@@ -258,8 +273,10 @@ def run_file_pipeline(
     quiet: bool,
 ) -> RunResult:
     """The end of ``chat`` and ``clean``: ``--set`` overrides, then the run, reported beside --out."""
+    recipe = apply_overrides(recipe, overrides)
+    ensure_output_folders(out, report_path, rejects_path)
     return run_pipeline(
-        apply_overrides(recipe, overrides),
+        recipe,
         inputs=list(paths),
         output=out,
         report_path=report_path or default_report_path(out),
@@ -275,22 +292,37 @@ def print_summary(result: RunResult, report_path: Path | None) -> None:
     from rich.table import Table
 
     console = Console(stderr=True)
-    table = Table(title=f"dataprep {result.report['recipe']['name']}", show_lines=False)
+    table = Table(
+        title=f"dataprep {result.report['recipe']['name']}",
+        caption="in/out: rows each stage received and passed on, in its unit; a writer's out is what it wrote",
+        show_lines=False,
+    )
     table.add_column("stage")
     table.add_column("in", justify="right")
     table.add_column("out", justify="right")
     table.add_column("rejected (reason: count)")
     table.add_column("s", justify="right")
+    unit_in = ""
     for key, counts in result.report["stages"].items():
         reasons = ", ".join(f"{r}: {n}" for r, n in counts["rejected"].items())
+        unit = counts.get("unit", "rows")
+        sink = counts.get("kind") == "sink"
+        written = counts["rows_in"] - sum(counts["rejected"].values())
+        out = f"{written:,} {unit} written" if sink else f"{counts['rows_out']:,} {unit}"
         table.add_row(
             key,
-            str(counts["rows_in"]),
-            str(counts["rows_out"]),
+            f"{counts['rows_in']:,} {unit_in}".strip() if unit_in else "",
+            out,
             reasons,
             f"{counts['seconds']:.2f}",
         )
+        unit_in = unit
     console.print(table)
+    for writer, details in result.report.get("details", {}).items():
+        splits = details.get("samples") if isinstance(details, dict) else None
+        if isinstance(splits, dict) and splits:
+            shown = ", ".join(f"{name} {n:,}" for name, n in splits.items())
+            console.print(f"{writer} samples per split: {shown}")
     for warning in result.report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     for line in describe_outputs(result.outputs):

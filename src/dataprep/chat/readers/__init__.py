@@ -8,6 +8,7 @@ counted rejects through ``Rejecter``; a unit that cannot be read at all raises `
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal, Protocol
@@ -26,7 +27,9 @@ __all__ = [
     "detect_format",
     "discover_inputs",
     "get_reader",
+    "is_slack_folder",
     "reader_names",
+    "reader_warning",
 ]
 
 #: Reader modules; each defines ``READERS: list[ChatReader]``. Order matters for detection:
@@ -42,6 +45,16 @@ READER_MODULES = (
 
 #: Reports one rejected line: (source_file, line, reason, raw_text_or_None).
 Rejecter = Callable[[str, int | None, str, str | None], None]
+
+
+def reader_warning(reject: Rejecter, message: str) -> None:
+    """Hand a warning for the user to ``read_chat`` (its rejecter has a ``warn`` method).
+
+    Warnings name files and counts only, never message text.
+    """
+    warn = getattr(reject, "warn", None)
+    if warn is not None:
+        warn(message)
 
 
 class ReaderOptions(BaseModel):
@@ -122,10 +135,30 @@ def get_reader(name: str) -> ChatReader:
 _SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ".csv", ".zip"}
 
 
-def _is_slack_folder(path: Path) -> bool:
-    # Enterprise Grid exports name the user list org_users.json.
-    users = (path / "users.json").is_file() or (path / "org_users.json").is_file()
-    return path.is_dir() and (path / "channels.json").is_file() and users
+#: Files of a Slack export's top folder (Enterprise Grid names the user list org_users.json).
+SLACK_METADATA = (
+    "channels.json",
+    "users.json",
+    "org_users.json",
+    "groups.json",
+    "dms.json",
+    "mpims.json",
+)
+#: A Slack day file: one JSON array of that day's messages of one conversation.
+SLACK_DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
+
+
+def is_slack_folder(path: Path) -> bool:
+    """A Slack export folder: its metadata files (any of them; exports trimmed by hand may
+    lack ``channels.json`` or ``users.json``) beside conversation folders of day files."""
+    if not path.is_dir() or not any((path / name).is_file() for name in SLACK_METADATA):
+        return False
+    return any(
+        SLACK_DAY_FILE.fullmatch(item.name)
+        for folder in path.iterdir()
+        if folder.is_dir()
+        for item in folder.iterdir()
+    )
 
 
 def _is_media_folder(path: Path) -> bool:
@@ -136,26 +169,46 @@ def _is_media_folder(path: Path) -> bool:
     return any(p.is_file() and p.name.startswith(base) for p in path.parent.iterdir())
 
 
+_TELEGRAM_HTML = re.compile(r"messages\d*\.html")
+
+
+def _telegram_html_error(path: Path) -> InputError:
+    return InputError(
+        "this is a Telegram HTML export, which cannot be read",
+        path=path,
+        hint="Export the chat again in Telegram Desktop with Format: 'Machine-readable JSON' "
+        "(Export chat history > Format), then pass its result.json",
+    )
+
+
 def discover_inputs(paths: list[Path]) -> list[Path]:
     """Expand folders into readable units, sorted for a deterministic order.
 
-    A folder holding ``channels.json`` and ``users.json`` is one Slack export unit.
-    Hidden files and our own outputs (``*.report.json``) are skipped.
+    A Slack export folder is one unit. Hidden files and our own outputs (``*.report.json``)
+    are skipped; a Telegram HTML export (``messages.html`` without ``result.json``) is an
+    error that names the JSON export option. Files of one split Discord export
+    (``... [part 2].json``) sort by part number.
     """
     units: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InputError("no such file or directory", path=path)
-        if path.is_file() or _is_slack_folder(path):
+        if path.is_file() and _TELEGRAM_HTML.fullmatch(path.name):
+            raise _telegram_html_error(path)
+        if path.is_file() or is_slack_folder(path):
             units.append(path)
             continue
         stack = [path]
         while stack:
             folder = stack.pop()
-            if _is_slack_folder(folder):
+            if is_slack_folder(folder):
                 units.append(folder)
                 continue
-            for child in sorted(folder.iterdir()):
+            children = sorted(folder.iterdir())
+            names = {child.name for child in children}
+            if "messages.html" in names and "result.json" not in names:
+                raise _telegram_html_error(folder / "messages.html")
+            for child in children:
                 if child.name.startswith("."):
                     continue
                 if child.is_dir():
@@ -168,7 +221,18 @@ def discover_inputs(paths: list[Path]) -> list[Path]:
         raise InputError(
             f"{shown}: no chat exports found (looked for {', '.join(sorted(_SUFFIXES))} files and Slack export folders)"
         )
-    return sorted(set(units))
+    return sorted(set(units), key=_unit_order)
+
+
+_PART = re.compile(r"(.*) \[part (\d+)\](\.\w+)$")
+
+
+def _unit_order(path: Path) -> tuple[str, int, str]:
+    """Paths in order, except that ``X [part 10].json`` comes after ``X [part 9].json``."""
+    match = _PART.fullmatch(str(path))
+    if match is None:
+        return (str(path), 0, "")
+    return (match.group(1), int(match.group(2)), match.group(3))
 
 
 def _head(path: Path, encoding: str | None) -> str:
