@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
@@ -11,8 +10,13 @@ from dataprep.stage import StageParams
 
 if TYPE_CHECKING:
     from dataprep.clean.minhash import NearDuplicateIndex
+    from dataprep.clean.spool import Spool
 
-__all__ = ["LshParams"]
+__all__ = ["SIGNATURE_PREFIX", "LshParams"]
+
+#: Columns holding a sample's MinHash signature start with this; they are internal and
+#: never reach an output (split drops them, rejects leave them out).
+SIGNATURE_PREFIX = "__minhash"
 
 
 class LshParams(StageParams):
@@ -38,8 +42,13 @@ class LshParams(StageParams):
             )
         return self
 
+    def signature_column(self, seed: int = 1) -> str:
+        """The column that carries signatures of these settings from dedupe to split, so
+        each sample is hashed once per run; the name holds every setting that changes them."""
+        return f"{SIGNATURE_PREFIX}_{self.num_perm}x{self.ngram}_seed{seed}"
+
     def near_duplicate_index(
-        self, *, threshold: float, verify: bool, spool_dir: Path | None, seed: int = 1
+        self, *, threshold: float, verify: bool, spool: Spool | None, seed: int = 1
     ) -> NearDuplicateIndex:
         """An index with these parameters (imports numpy, so call it inside a stage's run)."""
         from dataprep.clean.minhash import NearDuplicateIndex
@@ -52,5 +61,5 @@ class LshParams(StageParams):
             threshold=threshold,
             verify=verify,
             seed=seed,
-            spool_dir=spool_dir,
+            spool=spool,
         )
