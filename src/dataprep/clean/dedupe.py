@@ -179,12 +179,7 @@ class DedupeStage(Stage):
             "kept": int((status == 0).sum()),
         }
         if index is not None:
-            details.update(
-                candidate_pairs=index.candidates,
-                agreeing_pairs=index.agreeing,
-                verified_pairs=index.verified,
-                settings=index.settings(),
-            )
+            details.update(**index.pair_counts(), settings=index.settings())
         ctx.report[self.name] = details
         reasons = np.array(
             ["", "exact_duplicate", "near_duplicate", "repeated_reply", "empty_text"]

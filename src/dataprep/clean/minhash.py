@@ -413,6 +413,14 @@ class NearDuplicateIndex:
         """Remove the spool (also done by ``clusters``)."""
         self._spool.close()
 
+    def pair_counts(self) -> dict[str, int]:
+        """Pairs at each step: LSH candidates, signatures agreeing, exact check passed."""
+        return {
+            "candidate_pairs": self.candidates,
+            "agreeing_pairs": self.agreeing,
+            "verified_pairs": self.verified,
+        }
+
     def settings(self) -> dict[str, Any]:
         """The LSH settings and their computed candidate probabilities, for the report."""
         return {

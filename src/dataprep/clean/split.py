@@ -192,5 +192,6 @@ class SplitStage(Stage):
             "merged_groups": frame["unit"].n_unique(),
             "cross_split_exact_duplicate_groups": exact_cross,
             "cross_split_near_duplicate_pairs": near_cross,
+            "near_duplicate_pairs": index.pair_counts() if index is not None else None,
             "near_duplicate_settings": index.settings() if index is not None else None,
         }
