@@ -116,12 +116,11 @@ def test_connected_components_agree_with_a_plain_union_find(edges: list[tuple[in
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(alphabet="abcde 你好", max_size=40), min_size=2, max_size=6))
-def test_shingle_sets_give_the_exact_jaccard(texts: list[str]) -> None:
-    from dataprep.clean.minhash import _set_jaccard
-
-    sets = MinHasher(num_perm=8, ngram=3).shingle_sets(texts)
-    for i in range(1, len(texts)):
-        assert _set_jaccard(sets[0], sets[i]) == pytest.approx(exact_jaccard(texts[0], texts[i], 3))
+def test_pair_jaccard_is_the_exact_jaccard(texts: list[str]) -> None:
+    others = np.arange(1, len(texts))
+    found = MinHasher(num_perm=8, ngram=3).pair_jaccard(texts, np.zeros_like(others), others)
+    for i, value in zip(others.tolist(), found.tolist(), strict=True):
+        assert value == pytest.approx(exact_jaccard(texts[0], texts[i], 3))
 
 
 def test_large_batches_are_hashed_in_runs_with_the_same_result(
@@ -136,8 +135,7 @@ def test_large_batches_are_hashed_in_runs_with_the_same_result(
         "".join(rng.choice("abcdef 你") for _ in range(rng.randint(0, 300))) for _ in range(300)
     ]
     hasher = MinHasher(num_perm=64, ngram=5)
-    whole, sets = hasher.signatures(texts), hasher.shingle_sets(texts)
+    whole = hasher.signatures(texts)
     monkeypatch.setattr(minhash, "_CHUNK_CHARS", 1000)
     assert len(minhash._runs(texts, 1000)) > 10
     assert np.array_equal(hasher.signatures(texts), whole)
-    assert all(np.array_equal(a, b) for a, b in zip(hasher.shingle_sets(texts), sets, strict=True))

@@ -70,18 +70,25 @@ def _gram_hashes(
     import numpy as np
 
     lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-    flat = tokens.explode().drop_nulls().hash().to_numpy()
+    enough = np.flatnonzero(lengths == size if whole else lengths >= size)
+    if not enough.size:
+        return np.zeros(0, dtype=np.uint64), enough
+    lengths = lengths[enough]
+    flat = tokens.gather(enough).explode().hash().to_numpy()
+    # Every window of the flat token array, from contiguous slices; then only the windows
+    # that lie inside one list are kept.
+    span = flat.size - size + 1
+    total = np.zeros(span, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            total = total * np.uint64(_POLY) + flat[offset : offset + span]
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    counts = (lengths == size).astype(np.int64) if whole else np.maximum(lengths - size + 1, 0)
+    counts = np.ones_like(lengths) if whole else lengths - size + 1
     owner = np.repeat(np.arange(lengths.size, dtype=np.int64), counts)
     first = starts[owner] + (
         np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     )
-    total = np.zeros(owner.size, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(size):
-            total = total * np.uint64(_POLY) + flat[first + offset]
-    return total, owner
+    return total[first], enough[owner]
 
 
 class EvalIndex:

@@ -96,7 +96,7 @@ class MinHasher:
         gen = np.random.RandomState(seed)
         self.a = gen.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
         self.b = gen.randint(0, 1 << 32, num_perm, dtype=_U32)
-        self._powers = np.array(
+        self.powers = np.array(
             [pow(_POLY, ngram - 1 - j, 1 << 64) for j in range(ngram)], dtype=_U64
         )
 
@@ -111,43 +111,17 @@ class MinHasher:
         starts = np.concatenate([[0], np.cumsum(lengths + k)[:-1]]).astype(np.int64)
         return points, starts, lengths
 
-    def shingle_hashes(
-        self, texts: Sequence[str], wide: bool = False
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """32-bit hashes (64-bit with ``wide``) of every shingle of ``texts`` and the index
-        of the text each is in."""
-        k = self.ngram
-        narrow, starts, lengths = self.layout(texts)
-        points = narrow.astype(_U64)
-        # Rolling polynomial over contiguous slices: total[i] hashes points[i : i + k].
-        size = points.size - k + 1
-        total = points[:size] * self._powers[0]
-        for j in range(1, k):
-            total += points[j : j + size] * self._powers[j]
-        counts = np.maximum(lengths - k + 1, 1)
-        doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
-        offsets = np.arange(doc.size, dtype=np.int64) - np.repeat(
-            np.cumsum(counts) - counts, counts
-        )
-        hashes = _fmix64(total[starts[doc] + offsets])
-        if wide:
-            return hashes, doc
-        return (hashes & _U64(0xFFFFFFFF)).astype(_U32), doc
+    def pair_jaccard(
+        self, texts: Sequence[str], first: np.ndarray, second: np.ndarray
+    ) -> np.ndarray:
+        """Exact Jaccard similarity of the shingle sets of ``texts[first[i]]`` and
+        ``texts[second[i]]`` (sets of 64-bit shingle hashes: a collision is ~1e-13 per pair
+        of shingles)."""
+        from dataprep.clean.minhash_kernel import pair_jaccard
 
-    def shingle_sets(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Each text's distinct 64-bit shingle hashes, sorted (for exact Jaccard)."""
-        if not texts:
-            return []
-        runs = _runs(texts, _CHUNK_CHARS)
-        if len(runs) > 1:
-            return [found for a, b in runs for found in self.shingle_sets(texts[a:b])]
-        hashes, doc = self.shingle_hashes(texts, wide=True)
-        order = np.lexsort((hashes, doc))
-        hashes, doc = hashes[order], doc[order]
-        keep = np.r_[True, (hashes[1:] != hashes[:-1]) | (doc[1:] != doc[:-1])]
-        hashes, doc = hashes[keep], doc[keep]
-        bounds = np.searchsorted(doc, np.arange(len(texts) + 1))
-        return [hashes[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+        return pair_jaccard(
+            *self.layout(texts), self.powers, first.astype(np.int64), second.astype(np.int64)
+        )
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:
         """An ``(len(texts), num_perm)`` uint32 matrix of MinHash values.
@@ -161,7 +135,7 @@ class MinHasher:
         pool, parts = shared_pool()
         out = [
             signature_rows(
-                *self.layout(texts[first:last]), self._powers, self.a, self.b, pool, parts
+                *self.layout(texts[first:last]), self.powers, self.a, self.b, pool, parts
             )
             for first, last in _runs(texts, _CHUNK_CHARS)
         ]
@@ -208,8 +182,14 @@ def candidate_pairs(keys: np.ndarray, index: np.ndarray | None = None) -> np.nda
     n = keys.shape[0]
     index = np.arange(n, dtype=np.int64) if index is None else index.astype(np.int64)
     found = []
+    # Rows usually arrive in position order; then a stable sort on the key alone is enough.
+    in_order = bool(np.all(index[1:] >= index[:-1]))
     for band in range(keys.shape[1]):
-        order = np.lexsort((index, keys[:, band]))
+        order = (
+            np.argsort(keys[:, band], kind="stable")
+            if in_order
+            else np.lexsort((index, keys[:, band]))
+        )
         sorted_keys = keys[order, band]
         new_bucket = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
         bucket_first = index[order][np.maximum.accumulate(np.where(new_bucket, np.arange(n), 0))]
@@ -246,13 +226,6 @@ def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
 def signatures_series(signatures: np.ndarray, name: str = "signature") -> pl.Series:
     """A signature matrix as a fixed-size ``Array(UInt32, num_perm)`` column."""
     return pl.Series(name, signatures, dtype=pl.Array(pl.UInt32, signatures.shape[1]))
-
-
-def _set_jaccard(first: np.ndarray, second: np.ndarray) -> float:
-    """Jaccard similarity of two sorted arrays of distinct values."""
-    shared = np.intersect1d(first, second, assume_unique=True).size
-    union = first.size + second.size - shared
-    return shared / union if union else 1.0
 
 
 def exact_jaccard(first: str, second: str, ngram: int) -> float:
@@ -400,12 +373,12 @@ class NearDuplicateIndex:
         self, pairs: np.ndarray, texts_of: Callable[[np.ndarray], dict[int, str]]
     ) -> np.ndarray:
         """The pairs whose exact Jaccard similarity of 64-bit shingle hash sets reaches the
-        threshold (a collision is ~1e-13 per pair of shingles); each text shingled once."""
-        texts = texts_of(np.unique(pairs))
-        order = list(texts)
-        sets = dict(zip(order, self.hasher.shingle_sets([texts[r] for r in order]), strict=True))
-        keep = [_set_jaccard(sets[a], sets[b]) >= self.threshold for a, b in pairs.tolist()]
-        pairs = pairs[np.asarray(keep, dtype=bool)]
+        threshold (a collision is ~1e-13 per pair of shingles)."""
+        rows = np.unique(pairs)
+        texts = texts_of(rows)
+        first, second = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
+        similarity = self.hasher.pair_jaccard([texts[r] for r in rows.tolist()], first, second)
+        pairs = pairs[similarity >= self.threshold]
         self.verified = len(pairs)
         return pairs
 

@@ -21,7 +21,7 @@ from functools import cache
 import numba
 import numpy as np
 
-__all__ = ["shared_pool", "signature_rows", "workers"]
+__all__ = ["pair_jaccard", "shared_pool", "signature_rows", "workers"]
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 
@@ -68,6 +68,76 @@ def _fill_signatures(
                 value = np.uint32(a[p] * shingle + b[p])
                 if value < signature[p]:
                     signature[p] = value
+
+
+@numba.njit(nogil=True, cache=True)
+def _shingle_set(points: np.ndarray, start: int, length: int, powers: np.ndarray) -> np.ndarray:
+    """Sorted distinct 64-bit shingle hashes of one text (fmix64 of the polynomial, as in
+    ``MinHasher.shingle_hashes``)."""  # pragma: no cover - compiled
+    ngram = powers.size
+    count = max(length - ngram + 1, 1)
+    hashes = np.empty(count, dtype=np.uint64)
+    for i in range(count):
+        total = np.uint64(0)
+        for j in range(ngram):
+            total += np.uint64(points[start + i + j]) * powers[j]
+        total ^= total >> np.uint64(33)
+        total *= np.uint64(0xFF51AFD7ED558CCD)
+        total ^= total >> np.uint64(33)
+        total *= np.uint64(0xC4CEB9FE1A85EC53)
+        total ^= total >> np.uint64(33)
+        hashes[i] = total
+    return np.unique(hashes)
+
+
+@numba.njit(nogil=True, cache=True)
+def _pair_jaccard(
+    points: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    powers: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled; exercised through pair_jaccard
+    """Exact Jaccard similarity of the shingle sets of texts ``first[i]`` and ``second[i]``;
+    each text's set is built once."""
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    for t in range(lengths.size):
+        offsets[t + 1] = offsets[t] + max(lengths[t] - powers.size + 1, 1)
+    sets = np.empty(offsets[-1], dtype=np.uint64)
+    sizes = np.empty(lengths.size, dtype=np.int64)
+    for t in range(lengths.size):
+        found = _shingle_set(points, starts[t], lengths[t], powers)
+        sets[offsets[t] : offsets[t] + found.size] = found
+        sizes[t] = found.size
+    out = np.empty(first.size, dtype=np.float64)
+    for i in range(first.size):
+        a = sets[offsets[first[i]] : offsets[first[i]] + sizes[first[i]]]
+        b = sets[offsets[second[i]] : offsets[second[i]] + sizes[second[i]]]
+        shared, x, y = 0, 0, 0
+        while x < a.size and y < b.size:
+            if a[x] == b[y]:
+                shared += 1
+                x += 1
+                y += 1
+            elif a[x] < b[y]:
+                x += 1
+            else:
+                y += 1
+        out[i] = shared / (a.size + b.size - shared)
+    return out
+
+
+def pair_jaccard(
+    points: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    powers: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> np.ndarray:
+    """Exact shingle-set Jaccard of text pairs laid out as for ``signature_rows``."""
+    return _pair_jaccard(points, starts, lengths, powers, first, second)
 
 
 def workers() -> int:
