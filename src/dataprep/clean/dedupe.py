@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import Field
 
-from dataprep.clean.lsh import LshParams
+from dataprep.clean.lsh import LshParams, start_minhash_kernel
 from dataprep.clean.sample_keys import EXACT, FINGERPRINT, content_reader, sample_keys
 from dataprep.clean.spool import Spool, run_spool
 from dataprep.clean.text import last_reply_expr
-from dataprep.deps import require
 from dataprep.registry import register
 from dataprep.stage import Stage
 
@@ -72,7 +71,7 @@ class DedupeStage(Stage):
     params: DedupeParams
 
     def setup(self, ctx: RunContext) -> None:
-        require("numpy", extra="clean")
+        start_minhash_kernel()
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import threading
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
+from dataprep.deps import require
 from dataprep.stage import StageParams
 
 if TYPE_CHECKING:
     from dataprep.clean.minhash import NearDuplicateIndex
     from dataprep.clean.spool import Spool
 
-__all__ = ["SIGNATURE_PREFIX", "LshParams"]
+__all__ = ["SIGNATURE_PREFIX", "LshParams", "start_minhash_kernel"]
 
 #: Columns holding a sample's MinHash signature start with this; they are internal and
 #: never reach an output (split drops them, rejects leave them out).
@@ -63,3 +67,30 @@ class LshParams(StageParams):
             seed=seed,
             spool=spool,
         )
+
+
+def start_minhash_kernel() -> None:
+    """Check that the compiled MinHash kernel's dependencies are installed, then load it in
+    the background while the stages before dedupe read the input (importing numba and
+    loading the cached machine code take about a second)."""
+    require("numpy", extra="clean")
+    if importlib.util.find_spec("numba") is None:
+        require("numba", extra="clean")  # raises the error naming the pip install line
+    _load_kernel_in_background()
+
+
+@functools.cache
+def _load_kernel_in_background() -> None:
+    def load() -> None:
+        try:
+            import numpy as np
+
+            from dataprep.clean.minhash import MinHasher
+
+            hasher = MinHasher(num_perm=8, ngram=2)
+            hasher.signatures(["warm up"])
+            hasher.pair_jaccard(["warm", "up"], np.zeros(1, np.int64), np.ones(1, np.int64))
+        except Exception:
+            return
+
+    threading.Thread(target=load, name="dataprep-minhash-load", daemon=True).start()

@@ -241,6 +241,15 @@ def exact_jaccard(first: str, second: str, ngram: int) -> float:
 _AGREEMENT_SIGMAS = 4.0
 # Candidate pairs compared per numpy step (two num_perm-wide rows each).
 _PAIR_CHUNK = 1 << 15
+# Pairs whose rows are read back from disk at once: signatures (at most 2 x 50,000 rows,
+# 48 MB at 120 permutations) and texts (at most 10,000 samples), so memory stays bounded
+# on exports where most samples are candidates.
+_SIGNATURE_PAIRS = 50_000
+_TEXT_PAIRS = 5_000
+
+
+def _chunks(pairs: np.ndarray, size: int) -> list[np.ndarray]:
+    return [pairs[start : start + size] for start in range(0, len(pairs), size)]
 
 
 def agreement_floor(threshold: float, num_perm: int, verify: bool) -> float:
@@ -358,14 +367,18 @@ class NearDuplicateIndex:
 
     def _agreeing(self, pairs: np.ndarray) -> np.ndarray:
         """The candidate pairs whose signatures agree enough (see ``agreement_floor``)."""
-        wanted = pl.Series(np.unique(pairs)).implode()
-        found = [batch.filter(pl.col("position").is_in(wanted)) for batch in self._spool]
-        table = pl.concat(found).sort("position")
-        rows, signatures = table["position"].to_numpy(), table["signature"].to_numpy()
-        first, second = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
         floor = agreement_floor(self.threshold, self.hasher.num_perm, self.verify)
-        # A float tolerance: the agreement is a count over num_perm.
-        pairs = pairs[signature_agreement(signatures, first, second) >= floor - 1e-9]
+        keep = []
+        for chunk in _chunks(pairs, _SIGNATURE_PAIRS):
+            wanted = pl.Series(np.unique(chunk)).implode()
+            found = [batch.filter(pl.col("position").is_in(wanted)) for batch in self._spool]
+            table = pl.concat(found).sort("position")
+            rows, signatures = table["position"].to_numpy(), table["signature"].to_numpy()
+            first = np.searchsorted(rows, chunk[:, 0])
+            second = np.searchsorted(rows, chunk[:, 1])
+            # A float tolerance: the agreement is a count over num_perm.
+            keep.append(signature_agreement(signatures, first, second) >= floor - 1e-9)
+        pairs = pairs[np.concatenate(keep)]
         self.agreeing = self.verified = len(pairs)
         return pairs
 
@@ -374,11 +387,15 @@ class NearDuplicateIndex:
     ) -> np.ndarray:
         """The pairs whose exact Jaccard similarity of 64-bit shingle hash sets reaches the
         threshold (a collision is ~1e-13 per pair of shingles)."""
-        rows = np.unique(pairs)
-        texts = texts_of(rows)
-        first, second = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
-        similarity = self.hasher.pair_jaccard([texts[r] for r in rows.tolist()], first, second)
-        pairs = pairs[similarity >= self.threshold]
+        keep = []
+        for chunk in _chunks(pairs, _TEXT_PAIRS):
+            rows = np.unique(chunk)
+            texts = texts_of(rows)
+            first = np.searchsorted(rows, chunk[:, 0])
+            second = np.searchsorted(rows, chunk[:, 1])
+            ordered = [texts[r] for r in rows.tolist()]
+            keep.append(self.hasher.pair_jaccard(ordered, first, second) >= self.threshold)
+        pairs = pairs[np.concatenate(keep)]
         self.verified = len(pairs)
         return pairs
 

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import Field, model_validator
 
-from dataprep.clean.lsh import LshParams
+from dataprep.clean.lsh import LshParams, start_minhash_kernel
 from dataprep.clean.sample_keys import content_reader, drop_keys, sample_keys
 from dataprep.clean.spool import run_spool
-from dataprep.deps import require
 from dataprep.registry import register
 from dataprep.stage import Stage
 
@@ -87,7 +86,7 @@ class SplitStage(Stage):
     params: SplitParams
 
     def setup(self, ctx: RunContext) -> None:
-        require("numpy", extra="clean")
+        start_minhash_kernel()
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
