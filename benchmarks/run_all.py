@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 SMALL = {
     "chat": ["--messages", "20000"],
     "chat_readers": ["--messages", "2000"],
-    "chat_memory": ["--messages", "20000"],
+    "chat_memory": ["--sizes-mb", "2", "8"],
     "pii": ["--messages", "2000", "--baseline-messages", "200"],
     "minhash": [
         "--samples",

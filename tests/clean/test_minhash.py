@@ -139,3 +139,49 @@ def test_large_batches_are_hashed_in_runs_with_the_same_result(
     monkeypatch.setattr(minhash, "_CHUNK_CHARS", 1000)
     assert len(minhash._runs(texts, 1000)) > 10
     assert np.array_equal(hasher.signatures(texts), whole)
+
+
+def test_signatures_are_the_same_on_one_core_and_on_several() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dataprep.clean.minhash_kernel import signature_rows
+
+    hasher = MinHasher(num_perm=64, ngram=5)
+    texts = [f"message {i} " * (i % 17 + 1) + "你好" * (i % 3) for i in range(200)]
+    layout = hasher.layout(texts)
+    one = signature_rows(*layout, hasher.powers, hasher.a, hasher.b)
+    with ThreadPoolExecutor(3) as pool:
+        three = signature_rows(*layout, hasher.powers, hasher.a, hasher.b, pool, 3)
+    assert np.array_equal(one, three)
+    assert np.array_equal(one, hasher.signatures(texts))
+
+
+@pytest.mark.parametrize(
+    ("threshold", "verify", "expected"),
+    [(0.8, False, 0.8), (0.8, True, 0.8 - 4 * (0.8 * 0.2 / 120) ** 0.5), (1.0, True, 1.0)],
+    ids=["estimate-only", "exact-check", "identical-only"],
+)
+def test_agreement_floor(threshold: float, verify: bool, expected: float) -> None:
+    from dataprep.clean.minhash import agreement_floor
+
+    assert agreement_floor(threshold, 120, verify) == pytest.approx(expected)
+
+
+def test_pairs_far_below_the_threshold_never_reach_the_exact_check() -> None:
+    from dataprep.clean.minhash import NearDuplicateIndex
+
+    base = "the quick brown fox jumps over the lazy dog near the river bank today"
+    texts = [base, base.replace("today", "again"), "completely different words here", base]
+    index = NearDuplicateIndex(num_perm=120, bands=40, rows=3, ngram=5, threshold=0.9, verify=True)
+    index.add(texts, np.arange(len(texts)))
+    asked: list[list[int]] = []
+
+    def texts_of(rows: np.ndarray) -> dict[int, str]:
+        asked.append(rows.tolist())
+        return {r: texts[r] for r in rows.tolist()}
+
+    labels = index.clusters(len(texts), texts_of)
+    assert labels.tolist()[3] == 0
+    assert 2 not in {r for rows in asked for r in rows}
+    counts = index.pair_counts()
+    assert counts["candidate_pairs"] >= counts["agreeing_pairs"] >= counts["verified_pairs"] >= 1

@@ -337,8 +337,8 @@ class NearDuplicateIndex:
         if known.null_count() == 0:
             return known.to_numpy().astype(_U32, copy=False)
         missing = known.is_null().to_numpy()
-        signatures = known.fill_null(np.zeros(self.hasher.num_perm, dtype=_U32)).to_numpy()
-        signatures = signatures.astype(_U32, copy=True)
+        signatures = np.empty((len(known), self.hasher.num_perm), dtype=_U32)
+        signatures[~missing] = known.drop_nulls().to_numpy()
         signatures[missing] = self.hasher.signatures(
             [text for text, absent in zip(texts, missing, strict=True) if absent]
         )

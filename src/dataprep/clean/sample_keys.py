@@ -58,7 +58,10 @@ def sample_keys(batch: pl.DataFrame, row: str, signature: str) -> pl.DataFrame:
         fingerprint.alias("fingerprint"),
         pl.when(known).then(pl.lit(None, dtype=pl.Utf8)).otherwise(content).alias("content"),
         pl.when(fresh).then(pl.col(EXACT)).otherwise(exact).alias("exact"),
-        pl.when(known).then(pl.col(signature)).alias("signature"),
+        pl.when(known)
+        .then(pl.col(signature))
+        .otherwise(pl.lit(None, dtype=batch.schema[signature]))
+        .alias("signature"),
     )
 
 
