@@ -39,6 +39,7 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
 from gen_whatsapp import write_export  # noqa: E402
+from results_section import replace_section  # noqa: E402
 
 # The two "alone" measurements time the parse inside the process (imports and interpreter
 # start excluded); the end-to-end figure is the whole `dataprep chat` process, start included.
@@ -191,7 +192,6 @@ def write_section(result: dict[str, object]) -> None:
     """Replace (or add) this benchmark's section of RESULTS.md, leaving the others alone."""
     peer, ours, e2e = result["peer_parse"], result["our_reader"], result["dataprep_chat"]
     lines = [
-        "<!-- chat_speed:start -->",
         f"## Chat speed: `dataprep chat` vs chat-miner (WhatsApp, {result['input']['messages']:,} messages)",
         "",
         f"Measured {result['date']} by `benchmarks/bench_chat.py` on {result['machine']['nproc']} cores "
@@ -240,17 +240,8 @@ def write_section(result: dict[str, object]) -> None:
         "- Per-stage seconds of the last end-to-end run: "
         + ", ".join(f"{name} {seconds}" for name, seconds in result["stage_seconds"].items())
         + ".",
-        "<!-- chat_speed:end -->",
     ]
-    section = "\n".join(lines)
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start, end = text.find("<!-- chat_speed:start -->"), text.find("<!-- chat_speed:end -->")
-    if start != -1 and end != -1:
-        text = text[:start] + section + text[end + len("<!-- chat_speed:end -->") :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section("chat_speed", lines)
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from gen_whatsapp import write_export  # noqa: E402
+from results_section import replace_section  # noqa: E402
 
 # Messages per MB of the generator's output (1,000,000 messages are 80.4 MB).
 MESSAGES_PER_MB = 12_440
@@ -113,7 +114,6 @@ def one_size(size_mb: int, work: Path, dataprep: str) -> dict[str, object]:
 
 def write_section(result: dict[str, object]) -> None:
     lines = [
-        "<!-- clean_chat_memory:start -->",
         "## Chat memory: peak RSS of `dataprep chat --no-pii` against the export's size",
         "",
         f"Measured {result['date']} by `benchmarks/bench_chat_memory.py` on the shared 2-core "
@@ -145,17 +145,7 @@ def write_section(result: dict[str, object]) -> None:
             f"(target <= {entry['target_mib']} MiB: {'met' if entry['within_target'] else 'MISSED'}); "
             f"the reader alone at {entry['reader']['peak_rss_mib']:,} MiB."
         )
-    lines.append("<!-- clean_chat_memory:end -->")
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    begin, end = "<!-- clean_chat_memory:start -->", "<!-- clean_chat_memory:end -->"
-    start, stop = text.find(begin), text.find(end)
-    section = "\n".join(lines)
-    if start != -1 and stop != -1:
-        text = text[:start] + section + text[stop + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section("clean_chat_memory", lines)
 
 
 def main() -> None:

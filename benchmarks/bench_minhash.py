@@ -39,6 +39,9 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from results_section import replace_section  # noqa: E402
 
 NUM_PERM, BANDS, ROWS, NGRAM, THRESHOLD = 120, 20, 6, 5, 0.8
 BATCH = 10_000
@@ -303,7 +306,6 @@ def write_section(result: dict[str, object]) -> None:
     kern = result["kernels"]
     q = result["planted"]
     lines = [
-        "<!-- clean_minhash:start -->",
         "## Near-duplicate MinHash: dataprep vs datasketch `MinHash.update_batch`",
         "",
         f"Measured {result['date']} by `benchmarks/bench_minhash.py` (results: "
@@ -371,17 +373,8 @@ def write_section(result: dict[str, object]) -> None:
         f"{'met' if targets['long_speed_met'] else 'MISSED'}. Precision/recall >= 0.95 on both sets: "
         f"{'met' if targets['quality_met'] else 'MISSED'}.",
         f"- Peak RSS of the whole benchmark {result['peak_rss_mib']} MiB.",
-        "<!-- clean_minhash:end -->",
     ]
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start, end = text.find("<!-- clean_minhash:start -->"), text.find("<!-- clean_minhash:end -->")
-    section = "\n".join(lines)
-    if start != -1 and end != -1:
-        text = text[:start] + section + text[end + len("<!-- clean_minhash:end -->") :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section("clean_minhash", lines)
 
 
 def main() -> None:

@@ -331,7 +331,7 @@ class NearDuplicateIndex:
         )
         return signatures
 
-    def _signatures(self, texts: list[str], known: pl.Series | None) -> np.ndarray:
+    def _signatures(self, texts: Sequence[str], known: pl.Series | None) -> np.ndarray:
         if known is None or known.null_count() == len(known):
             return self.hasher.signatures(texts)
         if known.null_count() == 0:

@@ -26,6 +26,21 @@ __all__ = ["pair_jaccard", "shared_pool", "signature_rows", "workers"]
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _shingle_hash(points: np.ndarray, at: int, powers: np.ndarray) -> np.uint64:
+    """The 64-bit hash of the shingle starting at ``at``: MurmurHash3's fmix64 of the
+    polynomial of its code points (``MinHasher.layout`` pads every text with zeros)."""
+    total = np.uint64(0)
+    for j in range(powers.size):
+        total += np.uint64(points[at + j]) * powers[j]
+    total ^= total >> np.uint64(33)
+    total *= np.uint64(0xFF51AFD7ED558CCD)
+    total ^= total >> np.uint64(33)
+    total *= np.uint64(0xC4CEB9FE1A85EC53)
+    total ^= total >> np.uint64(33)
+    return total
+
+
 @numba.njit(nogil=True, cache=True)
 def _fill_signatures(
     points: np.ndarray,
@@ -47,17 +62,8 @@ def _fill_signatures(
         for p in range(perms):
             signature[p] = np.uint32(0xFFFFFFFF)
         for i in range(count):
-            total = np.uint64(0)
-            for j in range(ngram):
-                total += np.uint64(points[start + i + j]) * powers[j]
-            # MurmurHash3 fmix64 of the polynomial, then fmix32 of its low half (datasketch's
-            # affine32 pre-mix).
-            total ^= total >> np.uint64(33)
-            total *= np.uint64(0xFF51AFD7ED558CCD)
-            total ^= total >> np.uint64(33)
-            total *= np.uint64(0xC4CEB9FE1A85EC53)
-            total ^= total >> np.uint64(33)
-            mixed = total & _MASK32
+            # fmix32 of the shingle hash's low half: datasketch's affine32 pre-mix.
+            mixed = _shingle_hash(points, start + i, powers) & _MASK32
             mixed ^= mixed >> np.uint64(16)
             mixed = (mixed * np.uint64(0x85EBCA6B)) & _MASK32
             mixed ^= mixed >> np.uint64(13)
@@ -73,32 +79,24 @@ def _fill_signatures(
 @numba.njit(nogil=True, cache=True)
 def _shingle_set(points: np.ndarray, start: int, length: int, powers: np.ndarray) -> np.ndarray:
     """Sorted distinct 64-bit shingle hashes of one text (fmix64 of the polynomial, as in
-    ``MinHasher.shingle_hashes``)."""  # pragma: no cover - compiled
+    ``_shingle_hash``)."""
     ngram = powers.size
     count = max(length - ngram + 1, 1)
     hashes = np.empty(count, dtype=np.uint64)
     for i in range(count):
-        total = np.uint64(0)
-        for j in range(ngram):
-            total += np.uint64(points[start + i + j]) * powers[j]
-        total ^= total >> np.uint64(33)
-        total *= np.uint64(0xFF51AFD7ED558CCD)
-        total ^= total >> np.uint64(33)
-        total *= np.uint64(0xC4CEB9FE1A85EC53)
-        total ^= total >> np.uint64(33)
-        hashes[i] = total
+        hashes[i] = _shingle_hash(points, start + i, powers)
     return np.unique(hashes)
 
 
 @numba.njit(nogil=True, cache=True)
-def _pair_jaccard(
+def pair_jaccard(
     points: np.ndarray,
     starts: np.ndarray,
     lengths: np.ndarray,
     powers: np.ndarray,
     first: np.ndarray,
     second: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled; exercised through pair_jaccard
+) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of texts ``first[i]`` and ``second[i]``;
     each text's set is built once."""
     offsets = np.zeros(lengths.size + 1, dtype=np.int64)
@@ -126,18 +124,6 @@ def _pair_jaccard(
                 y += 1
         out[i] = shared / (a.size + b.size - shared)
     return out
-
-
-def pair_jaccard(
-    points: np.ndarray,
-    starts: np.ndarray,
-    lengths: np.ndarray,
-    powers: np.ndarray,
-    first: np.ndarray,
-    second: np.ndarray,
-) -> np.ndarray:
-    """Exact shingle-set Jaccard of text pairs laid out as for ``signature_rows``."""
-    return _pair_jaccard(points, starts, lengths, powers, first, second)
 
 
 def workers() -> int:
