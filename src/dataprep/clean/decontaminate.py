@@ -58,37 +58,49 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _gram_hashes(
-    tokens: pl.Series, size: int, whole: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of every ``size``-token window of each token list (only the one
-    window of lists exactly ``size`` long with ``whole``), and the list each came from.
+class _TokenWindows:
+    """Hashes of token windows of many token lists, for any window size.
 
     Token hashes are polars' ``hash`` (fixed seeds, the same on both sides in a run); a
-    window's hash is a polynomial of them, so two windows collide with chance ~2^-64.
+    window's hash is the polynomial ``sum t[i + j] * P^(size - 1 - j)`` mod 2^64, so two
+    windows collide with chance ~2^-64. Prefix sums of ``t[m] * P^-m`` (P is odd, so it has
+    an inverse mod 2^64) give every window of every size in a few array passes.
     """
-    import numpy as np
 
-    lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-    enough = np.flatnonzero(lengths == size if whole else lengths >= size)
-    if not enough.size:
-        return np.zeros(0, dtype=np.uint64), enough
-    lengths = lengths[enough]
-    flat = tokens.gather(enough).explode().hash().to_numpy()
-    # Every window of the flat token array, from contiguous slices; then only the windows
-    # that lie inside one list are kept.
-    span = flat.size - size + 1
-    total = np.zeros(span, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(size):
-            total = total * np.uint64(_POLY) + flat[offset : offset + span]
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    counts = np.ones_like(lengths) if whole else lengths - size + 1
-    owner = np.repeat(np.arange(lengths.size, dtype=np.int64), counts)
-    first = starts[owner] + (
-        np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    )
-    return total[first], enough[owner]
+    def __init__(self, tokens: pl.Series, shortest: int) -> None:
+        import numpy as np
+
+        lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
+        self.lists = np.flatnonzero(lengths >= shortest)
+        self.lengths = lengths[self.lists]
+        flat = tokens.gather(self.lists).explode().hash().to_numpy()
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        with np.errstate(over="ignore"):
+            self.powers = np.cumprod(np.full(flat.size + 1, _POLY, dtype=np.uint64))
+            self.powers = np.concatenate([np.ones(1, np.uint64), self.powers[:-1]])
+            inverse = np.cumprod(np.full(flat.size, pow(_POLY, -1, 1 << 64), dtype=np.uint64))
+            inverse = np.concatenate([np.ones(1, np.uint64), inverse[:-1]])
+            self.prefix = np.concatenate([np.zeros(1, np.uint64), np.cumsum(flat * inverse)])
+
+    def grams(self, size: int, whole: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of every ``size``-token window inside one list (with ``whole``, only of
+        lists exactly ``size`` long) and the index of the list each came from."""
+        import numpy as np
+
+        counts = (
+            (self.lengths == size).astype(np.int64)
+            if whole
+            else np.maximum(self.lengths - size + 1, 0)
+        )
+        owner = np.repeat(np.arange(self.lengths.size, dtype=np.int64), counts)
+        first = self.starts[owner] + (
+            np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        )
+        with np.errstate(over="ignore"):
+            hashes = (self.prefix[first + size] - self.prefix[first]) * self.powers[
+                first + size - 1
+            ]
+        return hashes, self.lists[owner]
 
 
 class EvalIndex:
@@ -101,7 +113,7 @@ class EvalIndex:
     def __init__(self, words: int, chars: int, min_words: int, min_exact_chars: int) -> None:
         self.words, self.chars = words, chars
         self.min_words, self.min_exact_chars = min_words, min_exact_chars
-        self.word_grams: dict[int, np.ndarray] = {}
+        self.word_grams: dict[int, pl.Series] = {}
         self.char_grams: set[str] = set()
         self.exact: set[str] = set()
         self.items = 0
@@ -120,15 +132,15 @@ class EvalIndex:
         )
         normal = views["normal"]
         self.exact.update(normal.filter(normal.str.len_chars() >= self.min_exact_chars).to_list())
-        tokens = views["text"]
-        found: dict[int, list[np.ndarray]] = {}
-        found.setdefault(self.words, []).append(_gram_hashes(tokens, self.words)[0])
+        windows = _TokenWindows(views["text"], self.min_words)
+        found: dict[int, list[np.ndarray]] = {self.words: [windows.grams(self.words)[0]]}
         for size in range(self.min_words, self.words):
-            found.setdefault(size, []).append(_gram_hashes(tokens, size, whole=True)[0])
+            found[size] = [windows.grams(size, whole=True)[0]]
         for size, parts in found.items():
-            merged = np.concatenate([self.word_grams.get(size, np.zeros(0, np.uint64)), *parts])
+            known = self.word_grams.get(size, pl.Series(dtype=pl.UInt64)).to_numpy()
+            merged = np.unique(np.concatenate([known, *parts]))
             if merged.size:
-                self.word_grams[size] = np.unique(merged)
+                self.word_grams[size] = pl.Series(merged, dtype=pl.UInt64)
         for text in series.filter(series.str.contains(_CJK_CLASS)).to_list():
             for run in _CJK_RUN.findall(text):
                 self.char_grams.update(
@@ -149,9 +161,12 @@ class EvalIndex:
             hit |= frame.select(normalize_expr(pl.col("text")).is_in(exact)).to_series().to_numpy()
         if self.word_grams:
             tokens = frame.select(_tokens_expr(pl.col("text"))).to_series()
+            windows = _TokenWindows(tokens, min(self.word_grams))
             for size, grams in self.word_grams.items():
-                hashes, owner = _gram_hashes(tokens, size)
-                hit[owner[np.isin(hashes, grams, assume_unique=False)]] = True
+                hashes, owner = windows.grams(size)
+                # A hash-set lookup (polars): 20x faster than numpy's sorted search here.
+                found = pl.Series(hashes).is_in(grams.implode()).to_numpy()
+                hit[owner[found]] = True
         if self.char_grams:
             cjk = frame.select(pl.col("text").str.contains(_CJK_CLASS)).to_series().to_numpy()
             for row in np.flatnonzero(cjk & ~hit).tolist():
