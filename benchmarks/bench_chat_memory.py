@@ -155,14 +155,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "chat_memory.json")
     args = parser.parse_args()
     dataprep = str(Path(sys.executable).with_name("dataprep"))
-    result = {
+    result: dict[str, object] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "sizes": [one_size(size, args.work, dataprep) for size in args.sizes_mb],
+        "sizes": [],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    write_section(result)
-    print(json.dumps([(e["export_mb"], e["chat"]["peak_rss_mib"]) for e in result["sizes"]]))
+    for size in args.sizes_mb:
+        result["sizes"].append(one_size(size, args.work, dataprep))  # type: ignore[attr-defined]
+        # Written after every size: the largest may not fit in the machine's memory.
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_section(result)
+    print(json.dumps([(e["export_mb"], e["chat"]["peak_rss_mib"]) for e in result["sizes"]]))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
