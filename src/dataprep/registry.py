@@ -42,12 +42,7 @@ def _load() -> None:
     if _loaded:
         return
     for module in STAGE_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            # A stage family that is not written yet is simply absent from the registry.
-            if error.name is None or not module.startswith(error.name):
-                raise
+        importlib.import_module(module)
     _loaded = True
 
 

@@ -66,6 +66,7 @@ class DedupeStage(Stage):
     """Exact duplicates, then near duplicates, then the repeated-reply cap."""
 
     name = "dedupe"
+    consumes = "samples"
     description = "Drop exact and near-duplicate samples (MinHash LSH) and cap repeated replies."
     Params = DedupeParams
     params: DedupeParams

@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 from dataprep.clean.lsh import LshParams, start_minhash_kernel
 from dataprep.clean.sample_keys import content_reader, drop_keys, sample_keys
 from dataprep.clean.spool import run_spool
+from dataprep.io import SPLITS
 from dataprep.registry import register
 from dataprep.stage import Stage
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SPLITS", "SplitParams", "SplitStage", "split_of"]
 
-SPLITS = ("train", "val", "test")
 _ROW = "__split_row"
 
 
@@ -39,10 +39,10 @@ def split_of(key: str, seed: int, ratios: tuple[float, float, float]) -> str:
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8, key=str(seed).encode()).digest()
     point = int.from_bytes(digest, "big") / 2**64
     if point < ratios[0]:
-        return "train"
+        return SPLITS[0]
     if point < ratios[0] + ratios[1]:
-        return "val"
-    return "test"
+        return SPLITS[1]
+    return SPLITS[2]
 
 
 class SplitParams(LshParams):
@@ -81,6 +81,7 @@ class SplitStage(Stage):
     """Adds a ``split`` column (train/val/test) assigned per leakage-safe group."""
 
     name = "split"
+    consumes = "samples"
     description = "Assign train/val/test per group (session + exact/near-duplicate clusters), hash-based and stable."
     Params = SplitParams
     params: SplitParams

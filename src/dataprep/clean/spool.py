@@ -1,7 +1,7 @@
 """A disk spool for stages that must see every row before emitting any.
 
 Dedupe and split keep only small per-row keys in memory; the rows themselves wait in
-Arrow IPC files in a temporary folder (under ``--cache-dir`` when given), so memory stays
+Arrow IPC files in a temporary folder (inside the run's staging folder beside the output), so memory stays
 bounded on files with millions of rows.
 """
 
@@ -23,7 +23,7 @@ __all__ = ["Spool", "run_spool"]
 
 def run_spool(ctx: RunContext) -> Spool:
     """A new spool for one stage of this run: the one place that decides where spools live."""
-    return Spool(ctx.cache_dir)
+    return Spool(ctx.staging_dir)
 
 
 class Spool:

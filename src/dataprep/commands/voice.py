@@ -96,6 +96,12 @@ def prepare_output(out: Path) -> None:
     help="Clip normalization: -23 LUFS with a -1 dBFS ceiling (default), -1 dBFS peak, or none.",
 )
 @click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache of VAD and transcription results a rerun reuses (default: OUT/.dataprep-cache).",
+)
+@click.option(
     "--no-cache", is_flag=True, help="Do not reuse or store VAD and transcription results."
 )
 @pipeline_options
@@ -113,6 +119,7 @@ def command(
     min_seconds: float | None,
     max_seconds: float | None,
     loudness: str | None,
+    cache_dir: Path | None,
     no_cache: bool,
     recipe_path: Path | None,
     overrides: tuple[str, ...],
@@ -130,19 +137,21 @@ def command(
     """
     out = out if out is not None else default_output(paths)
     recipe = resolve_recipe("voice", recipe_path)
-    recipe = recipe.with_params("audio_files", speaker=speaker)
-    recipe = recipe.with_params("detect_speech", min_seconds=min_seconds, max_seconds=max_seconds)
-    recipe = recipe.with_params(
-        "transcribe",
-        model=model,
-        language=language,
-        initial_prompt=initial_prompt,
-        beam_size=beam_size,
-        compute_type=compute_type,
-    )
-    recipe = recipe.with_params("filter_clips", language=language)
-    recipe = recipe.with_params("write_clips", sample_rate=sample_rate, loudness=loudness)
-    recipe = recipe.with_params("write_lists", formats=parse_formats(formats))
+    for option, capability, param, value in (
+        ("--speaker", "audio_files", "speaker", speaker),
+        ("--min-seconds", "detect_speech", "min_seconds", min_seconds),
+        ("--max-seconds", "detect_speech", "max_seconds", max_seconds),
+        ("--model", "transcribe", "model", model),
+        ("--language", "transcribe", "language", language),
+        ("--initial-prompt", "transcribe", "initial_prompt", initial_prompt),
+        ("--beam-size", "transcribe", "beam_size", beam_size),
+        ("--compute-type", "transcribe", "compute_type", compute_type),
+        ("--language", "filter_clips", "language", language),
+        ("--sample-rate", "write_clips", "sample_rate", sample_rate),
+        ("--loudness", "write_clips", "loudness", loudness),
+        ("--format", "write_lists", "formats", parse_formats(formats)),
+    ):
+        recipe = recipe.configure(capability, option, **{param: value})
     recipe = apply_overrides(recipe, overrides)
     prepare_output(out)
     run_pipeline(
@@ -153,5 +162,5 @@ def command(
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
-        cache_dir=None if no_cache else out / ".dataprep-cache",
+        cache_dir=None if no_cache else cache_dir or out / ".dataprep-cache",
     )

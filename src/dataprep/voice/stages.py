@@ -56,6 +56,8 @@ class AudioFiles(Stage):
     """Source: every audio file under the inputs, one batch per file."""
 
     name = "audio_files"
+    consumes = "none"
+    produces = "audio"
     description = "Find wav/flac/ogg/mp3/m4a files under the input folders (recursively)."
     kind = "source"
 
@@ -69,7 +71,7 @@ class AudioFiles(Stage):
 
     files: list[tuple[Path, Path]]
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
         """Find the files first, so an empty folder fails before any model loads."""
         from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_audio
 
@@ -99,6 +101,8 @@ class DetectSpeech(Stage):
     """Decode to 16 kHz, find speech with silero-vad and pack it into clips."""
 
     name = "detect_speech"
+    consumes = "audio"
+    produces = "clips"
     description = "Decode each file, run silero-vad and pack speech into clips cut inside silences."
 
     class Params(StageParams):
@@ -260,6 +264,7 @@ class Transcribe(Stage):
     """Transcribe every clip with faster-whisper and keep Whisper's scores."""
 
     name = "transcribe"
+    consumes = "clips"
     description = (
         "Transcribe clips with faster-whisper (offline model) and keep its confidence scores."
     )
@@ -350,6 +355,7 @@ class FilterClips(Stage):
     """Drop clips whose transcript or scores say they are unusable."""
 
     name = "filter_clips"
+    consumes = "clips"
     description = "Reject empty, silent, low-confidence, repetitive, wrong-language and implausibly paced clips."
     Params = FilterThresholds
     params: FilterThresholds
