@@ -98,6 +98,7 @@ class RunContext:
         """
         if rows.height == 0:
             return
+        rows = rows.select(pl.exclude(r"^__.*$"))  # internal columns (e.g. MinHash signatures)
         counts = self.counts[stage]
         if reason is None:
             for value, n in rows.group_by("reason").len().iter_rows():

@@ -11,10 +11,19 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-__all__ = ["Spool"]
+if TYPE_CHECKING:
+    from dataprep.context import RunContext
+
+__all__ = ["Spool", "run_spool"]
+
+
+def run_spool(ctx: RunContext) -> Spool:
+    """A new spool for one stage of this run: the one place that decides where spools live."""
+    return Spool(ctx.staging_dir)
 
 
 class Spool:
