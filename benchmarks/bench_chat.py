@@ -164,14 +164,6 @@ def interleaved(
     return runs
 
 
-<<<<<<< HEAD
-#: The end-to-end run measures parsing and the chat stages; PII, dedupe and splits have
-#: their own benchmarks (bench_pii, bench_minhash, the clean_chat_memory section).
-CHAT_FLAGS = ("--no-pii", "--no-dedupe", "--no-split")
-
-
-=======
->>>>>>> issue-15
 def machine() -> dict[str, object]:
     model = platform.processor()
     try:
@@ -209,8 +201,7 @@ def write_section(result: dict[str, object]) -> None:
         f"{result['input']['megabytes']} MB. Medians of the runs listed; each run is a fresh subprocess, "
         "and the three measurements run interleaved in rounds so that they share the background load. "
         "The two parse-alone rows time the parse inside the process (start-up and imports excluded); "
-        "the end-to-end row is the whole `dataprep chat` process, start-up included, run as "
-        f"`dataprep chat FILE --me Colin --out OUT -q {' '.join(CHAT_FLAGS)}`.",
+        "the end-to-end row is the whole `dataprep chat` process, start-up included.",
         "",
         "| measurement | runs (s) | median (s) | lines/s | process CPU s (user+sys) | peak RSS (MB) |",
         "|---|---|---|---|---|---|",
@@ -274,13 +265,8 @@ def main() -> None:
     eval_file = WORK / f"eval_{args.messages}.jsonl"
     eval_items = write_eval(eval_file, export)
     chat_command = [
-<<<<<<< HEAD
-        dataprep, "chat", str(export), "--me", "Colin", "--out", str(out_dir / "train.jsonl"), "-q",
-        *CHAT_FLAGS,
-=======
         dataprep, "chat", str(export), "--me", "Colin", "--no-pii", "--eval", str(eval_file),
         "--out", str(out_dir / "train.jsonl"), "-q",
->>>>>>> issue-15
     ]  # fmt: skip
     commands = {
         "e2e": chat_command,

@@ -87,12 +87,9 @@ class SplitStage(Stage):
     params: SplitParams
 
     def setup(self, ctx: RunContext) -> None:
-<<<<<<< HEAD
         require("numpy", extra="clean")
         ctx.shared["split_names"] = SPLITS  # the writer creates every split file
-=======
         start_minhash_kernel()
->>>>>>> issue-15
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
