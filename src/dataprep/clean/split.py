@@ -87,7 +87,6 @@ class SplitStage(Stage):
     params: SplitParams
 
     def setup(self, ctx: RunContext) -> None:
-        require("numpy", extra="clean")
         ctx.shared["split_names"] = SPLITS  # the writer creates every split file
         start_minhash_kernel()
 
