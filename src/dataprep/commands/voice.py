@@ -12,7 +12,7 @@ from dataprep.commands._common import (
     resolve_recipe,
     run_pipeline,
 )
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import ConfigError
 
 FORMAT_NAMES = ("gpt_sovits", "ljspeech", "nemo", "audiofolder")
 
@@ -33,16 +33,6 @@ def parse_formats(values: tuple[str, ...]) -> list[str] | None:
                 f"unknown format {name!r}", hint="Valid values: " + ", ".join(FORMAT_NAMES)
             )
     return list(dict.fromkeys(names)) or None
-
-
-def prepare_output(out: Path) -> None:
-    """Create the output folder and ``wavs/``; refuse a file in its place."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder", hint="Choose another --out")
-    try:
-        (out / "wavs").mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"{out}: cannot create the output folder ({error.strerror})") from None
 
 
 @click.command("voice")
@@ -96,6 +86,12 @@ def prepare_output(out: Path) -> None:
     help="Clip normalization: -23 LUFS with a -1 dBFS ceiling (default), -1 dBFS peak, or none.",
 )
 @click.option(
+    "--val-fraction",
+    type=float,
+    default=None,
+    help="Share of clips for validation lists, whole source files at a time (default 0: none).",
+)
+@click.option(
     "--no-cache", is_flag=True, help="Do not reuse or store VAD and transcription results."
 )
 @pipeline_options
@@ -113,6 +109,7 @@ def command(
     min_seconds: float | None,
     max_seconds: float | None,
     loudness: str | None,
+    val_fraction: float | None,
     no_cache: bool,
     recipe_path: Path | None,
     overrides: tuple[str, ...],
@@ -128,6 +125,13 @@ def command(
     faster-whisper, filtered, loudness-normalized and written to OUT/wavs/ with the lists.
     Re-running skips the VAD and transcription of files already done (OUT/.dataprep-cache).
     """
+    from dataprep.voice.output_folder import (
+        CACHE_FOLDER,
+        claim_output,
+        prune_stale,
+        remove_new_folders,
+    )
+
     out = out if out is not None else default_output(paths)
     recipe = resolve_recipe("voice", recipe_path)
     recipe = recipe.with_params("audio_files", speaker=speaker)
@@ -142,16 +146,23 @@ def command(
     )
     recipe = recipe.with_params("filter_clips", language=language)
     recipe = recipe.with_params("write_clips", sample_rate=sample_rate, loudness=loudness)
-    recipe = recipe.with_params("write_lists", formats=parse_formats(formats))
-    recipe = apply_overrides(recipe, overrides)
-    prepare_output(out)
-    run_pipeline(
-        recipe,
-        inputs=list(paths),
-        output=out,
-        report_path=report_path or out / "report.json",
-        rejects_path=rejects_path,
-        seed=seed,
-        quiet=quiet,
-        cache_dir=None if no_cache else out / ".dataprep-cache",
+    recipe = recipe.with_params(
+        "write_lists", formats=parse_formats(formats), val_fraction=val_fraction
     )
+    recipe = apply_overrides(recipe, overrides)
+    before = claim_output(out)
+    try:
+        result = run_pipeline(
+            recipe,
+            inputs=list(paths),
+            output=out,
+            report_path=report_path or out / "report.json",
+            rejects_path=rejects_path,
+            seed=seed,
+            quiet=quiet,
+            cache_dir=None if no_cache else out / CACHE_FOLDER,
+        )
+    except BaseException:
+        remove_new_folders(out, before)
+        raise
+    prune_stale(out, result.outputs)

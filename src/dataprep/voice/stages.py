@@ -125,6 +125,11 @@ class DetectSpeech(Stage):
         max_pause_seconds: float = Field(
             default=2.0, gt=0, description="A clip never spans a longer pause."
         )
+        edge_seconds: float = Field(
+            default=0.5,
+            ge=0,
+            description="Speech this close to the file's start or end is padded to that edge.",
+        )
 
         @model_validator(mode="after")
         def _window(self) -> DetectSpeech.Params:
@@ -219,6 +224,7 @@ class DetectSpeech(Stage):
             pad_seconds=p.pad_seconds,
             max_pause_seconds=p.max_pause_seconds,
             threshold=p.threshold,
+            edge_seconds=p.edge_seconds,
         )
         return pack_clips(
             found.regions, found.duration, found.probabilities, found.frame_seconds, packing
