@@ -231,12 +231,12 @@ def test_clipped_and_too_quiet_clips_are_rejected_before_writing(tmp_path: Path)
     folder.mkdir()
     audio, rate = sf.read(NARRATION, dtype="float32")
     sf.write(folder / "loud.wav", np.clip(audio * 40, -1, 1), rate, subtype="FLOAT")
-    sf.write(
-        folder / "quiet.wav", audio * 0.1, rate, subtype="FLOAT"
-    )  # speech at about -37 dBFS RMS
+    other, rate = sf.read(SPEAKERS / "ben" / "window.wav", dtype="float32")
+    # Another recording: the same one at another gain would be a duplicate.
+    sf.write(folder / "quiet.wav", other * 0.1, rate, subtype="FLOAT")  # about -37 dBFS RMS
     out = tmp_path / "out"
     result = run_voice([folder], out, ScriptedTranscriber(), write_clips={"min_rms_dbfs": -30.0})
-    assert result.report["stages"]["write_clips"]["rejected"] == {"clipping": 3, "too_quiet": 3}
+    assert result.report["stages"]["write_clips"]["rejected"] == {"clipping": 3, "too_quiet": 1}
     assert list((out / "wavs").glob("*.wav")) == []
 
 
@@ -324,10 +324,12 @@ def test_importing_the_voice_stages_loads_no_heavy_dependency() -> None:
 
 def test_one_speaker_name_for_every_file_gives_one_list(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run_voice(
+    result = run_voice(
         [SPEAKERS, NARRATION], out, ScriptedTranscriber(), audio_files={"speaker": "Colin Smith"}
     )
     assert [p.name for p in out.glob("gpt_sovits/*.list")] == ["Colin_Smith.list"]
     rows = listed(out)
     assert {fields[1] for fields in rows} == {"Colin Smith"}
-    assert len({Path(fields[0]).name for fields in rows}) == len(rows) == 11  # 8 + narration again
+    assert len({Path(fields[0]).name for fields in rows}) == len(rows) == 8
+    # The narration passed a second time is the same recording: a counted duplicate.
+    assert result.report["stages"]["detect_speech"]["rejected"] == {"duplicate_audio": 1}

@@ -15,6 +15,7 @@ cheap: numpy, soundfile, silero-vad and faster-whisper load inside ``setup()`` o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ class AudioFiles(Stage):
     """Source: every audio file under the inputs, one batch per file."""
 
     name = "audio_files"
-    description = "Find wav/flac/ogg/mp3/m4a files under the input folders (recursively)."
+    description = "Find audio files (wav, flac, ogg, opus, mp3, m4a, aac, aiff, webm, mp4, mov, mkv) under the input folders; other files are unsupported_format rejects."
     kind = "source"
 
     class Params(StageParams):
@@ -71,27 +72,40 @@ class AudioFiles(Stage):
 
     def setup(self, ctx: RunContext) -> None:
         """Find the files first, so an empty folder fails before any model loads."""
-        from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_audio
+        from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_files
 
         self.files = []
+        self.unsupported: list[tuple[Path, Path]] = []
         for root in ctx.inputs:
             base = root if root.is_dir() else root.parent
-            self.files += [(path, base) for path in discover_audio(root)]
+            audio, other = discover_files(root)
+            self.files += [(path, base) for path in audio]
+            self.unsupported += [(path, base) for path in other]
         if not self.files:
             where = ", ".join(str(p) for p in ctx.inputs)
             raise InputError(f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) found under {where}")
         ctx.progress.task("voice", "voice files", total=len(self.files))
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        for path, base in self.files:
-            speaker = self.params.speaker or path.parent.name or base.resolve().name
-            yield pl.DataFrame(
-                {
-                    "source": [str(path.resolve())],
-                    "relpath": [path.relative_to(base).as_posix()],
-                    "speaker": [speaker],
-                }
+        if self.unsupported:
+            rows = pl.concat([self._row(path, base) for path, base in self.unsupported])
+            ctx.reject(self.name, rows, "unsupported_format")
+            ctx.warn(
+                f"{len(self.unsupported)} file(s) are not a supported audio format and were skipped "
+                "(see --rejects)"
             )
+        for path, base in self.files:
+            yield self._row(path, base)
+
+    def _row(self, path: Path, base: Path) -> pl.DataFrame:
+        speaker = self.params.speaker or path.parent.name or base.resolve().name
+        return pl.DataFrame(
+            {
+                "source": [str(path.resolve())],
+                "relpath": [path.relative_to(base).as_posix()],
+                "speaker": [speaker],
+            }
+        )
 
 
 @register
@@ -155,9 +169,13 @@ class DetectSpeech(Stage):
 
         cache = ResultCache(cache_folder(ctx), "speech")
         low_rate = 0
+        stereo_differ = 0
+        seen: list[tuple[Any, str]] = []
         rows = (row for batch in batches for row in batch.iter_rows(named=True))
         for row, outcome in pipelined(rows, lambda row: (row, self._one_file(row, cache))):
             ctx.progress.advance("voice", 1)
+            if not isinstance(outcome, str):
+                outcome = _duplicate_of(outcome, row, seen) or outcome
             if isinstance(outcome, str):
                 ctx.reject(
                     self.name,
@@ -165,24 +183,35 @@ class DetectSpeech(Stage):
                     _reason(outcome),
                 )
                 continue
-            clips, low = outcome
-            low_rate += low
-            too_short = clips.filter(pl.col("duration") < self.params.min_seconds)
+            low_rate += outcome.upsampled
+            stereo_differ += outcome.channels_differ
+            too_short = outcome.clips.filter(pl.col("duration") < self.params.min_seconds)
             if too_short.height:
                 ctx.reject(self.name, too_short.drop("audio16k"), "too_short")
-            kept = clips.filter(pl.col("duration") >= self.params.min_seconds)
+            kept = outcome.clips.filter(pl.col("duration") >= self.params.min_seconds)
             if kept.height:
                 yield kept
+        self._warn(ctx, low_rate, stereo_differ)
+
+    def _warn(self, ctx: RunContext, low_rate: int, stereo_differ: int) -> None:
         if low_rate:
             ctx.note(self.name, "upsampled_below_16khz", low_rate)
             ctx.warn(
                 f"{low_rate} file(s) were recorded below 16 kHz; their clips have no content above the original band"
             )
+        if stereo_differ:
+            ctx.note(self.name, "stereo_channels_differ", stereo_differ)
+            ctx.warn(
+                f"{stereo_differ} stereo file(s) hold different content on the left and right "
+                "channels (two people on two channels?); they were mixed to mono. Split them "
+                "first (ffmpeg -i in.wav -af 'pan=mono|c0=c0' left.wav) to keep one voice"
+            )
 
-    def _one_file(self, row: dict[str, Any], cache: Any) -> tuple[pl.DataFrame, int] | str:
-        """The file's clips and whether it was upsampled, or the reason it has none."""
+    def _one_file(self, row: dict[str, Any], cache: Any) -> FileSpeech | str:
+        """The file's clips and facts about it, or the reason it has none."""
         from dataprep.voice.audio import decode_resampled, file_digest, probe
         from dataprep.voice.cache import cache_key
+        from dataprep.voice.fingerprint import channel_correlation, fingerprint
         from dataprep.voice.vad import SAMPLE_RATE
 
         path = Path(row["source"])
@@ -190,19 +219,29 @@ class DetectSpeech(Stage):
             info = probe(path)
             digest = file_digest(path)
             key = cache_key("speech", digest, self.params.model_dump())
-            spans = cache.get(key)
+            found = cache.get(key)
             audio = None
-            if spans is None:
+            if found is None:
                 audio = decode_resampled(path, SAMPLE_RATE, info)
                 if not len(audio):
                     return "empty_audio: the file holds no samples"
-                spans = self._spans(audio)
-                cache.put(key, spans)
+                found = {
+                    "spans": self._spans(audio),
+                    "fingerprint": fingerprint(audio, SAMPLE_RATE),
+                    "channels": channel_correlation(path, info),
+                }
+                cache.put(key, found)
         except InputError as error:
             return f"unreadable: {error.message}"
-        if not spans:
+        if not found["spans"]:
             return "no_speech: silero-vad found no speech"
-        return _clip_rows(row, digest, spans, audio), int(info.sample_rate < SAMPLE_RATE)
+        correlation = found["channels"]
+        return FileSpeech(
+            clips=_clip_rows(row, digest, found["spans"], audio),
+            fingerprint=found["fingerprint"],
+            upsampled=int(info.sample_rate < SAMPLE_RATE),
+            channels_differ=int(correlation is not None and correlation < STEREO_SAME_CORRELATION),
+        )
 
     def _spans(self, audio: Any) -> list[tuple[float, float]]:
         """Clip spans (seconds) of 16 kHz ``audio``: VAD, then packing."""
@@ -229,6 +268,34 @@ class DetectSpeech(Stage):
         return pack_clips(
             found.regions, found.duration, found.probabilities, found.frame_seconds, packing
         )
+
+
+#: Stereo channels whose loudness envelopes correlate less hold different content: measured
+#: 0.99+ for one voice on both channels, below 0.3 for two speakers on separate channels.
+STEREO_SAME_CORRELATION = 0.5
+
+
+@dataclass
+class FileSpeech:
+    """What ``detect_speech`` learned about one file."""
+
+    clips: pl.DataFrame
+    fingerprint: Any
+    upsampled: int
+    channels_differ: int
+
+
+def _duplicate_of(
+    found: FileSpeech, row: dict[str, Any], seen: list[tuple[Any, str]]
+) -> str | None:
+    """A ``duplicate_audio`` reason when an earlier file holds the same recording."""
+    from dataprep.voice.fingerprint import same_recording
+
+    for earlier, relpath in seen:
+        if same_recording(earlier, found.fingerprint):
+            return f"duplicate_audio: the same recording as {relpath}"
+    seen.append((found.fingerprint, row["relpath"]))
+    return None
 
 
 def _reason(outcome: str) -> str:
@@ -330,9 +397,14 @@ class Transcribe(Stage):
                 "avg_logprob": pl.Float64,
                 "no_speech_prob": pl.Float64,
                 "compression_ratio": pl.Float64,
+                "word_probability": pl.Float64,
+                "word_count": pl.Int64,
             },
         )
-        return pl.concat([batch.drop("audio16k"), scores], how="horizontal")
+        english_only = not getattr(self.transcriber, "multilingual", True)
+        return pl.concat([batch.drop("audio16k"), scores], how="horizontal").with_columns(
+            english_only_model=pl.lit(english_only)
+        )
 
 
 def _clip_audio(batch: pl.DataFrame) -> list[Any]:
