@@ -33,7 +33,15 @@ if TYPE_CHECKING:
     from dataprep.voice.transcribe import Transcriber
     from dataprep.voice.vad import VoiceActivityDetector
 
-__all__ = ["AudioFiles", "DetectSpeech", "FilterClips", "Transcribe", "WriteClips", "WriteLists"]
+__all__ = [
+    "AudioFiles",
+    "CheckSpeaker",
+    "DetectSpeech",
+    "FilterClips",
+    "Transcribe",
+    "WriteClips",
+    "WriteLists",
+]
 
 #: Columns every clip row carries after ``detect_speech``.
 CLIP_COLUMNS = [
@@ -326,6 +334,63 @@ def _clip_rows(row: dict[str, Any], digest: str, spans: list[Any], audio: Any) -
             "audio16k": pl.Series(pieces, dtype=pl.Binary),
         }
     )
+
+
+@register
+class CheckSpeaker(Stage):
+    """Drop clips whose voice is not the main speaker of their file (or folder)."""
+
+    name = "check_speaker"
+    description = (
+        "Embed every clip with the resemblyzer voice encoder and reject clips unlike the main "
+        "speaker of their file (an interviewer, crosstalk) as other_speaker."
+    )
+
+    class Params(StageParams):
+        min_similarity: float = Field(
+            default=0.75,
+            ge=-1,
+            le=1,
+            description="Reject clips whose cosine similarity to the main speaker is lower.",
+        )
+        enabled: bool = Field(default=True, description="Run the check at all.")
+
+    params: Params
+
+    encoder: Any = None
+
+    def setup(self, ctx: RunContext) -> None:
+        self.folder_voices: dict[str, Any] = {}
+        if self.encoder is None and self.params.enabled:
+            from dataprep.voice.speaker import SpeakerEncoder
+
+            self.encoder = SpeakerEncoder()
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        import numpy as np
+
+        from dataprep.voice.speaker import main_speaker_similarity
+
+        if not self.params.enabled or not batch.height:
+            return batch
+        embeddings = np.stack([self.encoder.embed(clip) for clip in _clip_audio(batch)])
+        speaker = batch["speaker"][0]
+        folder_voice = self.folder_voices.get(speaker)
+        if len(embeddings) >= 3:
+            similarity = main_speaker_similarity(embeddings)
+        elif folder_voice is not None:
+            # Too few clips to tell who is the file's main speaker: compare with the folder's.
+            similarity = embeddings @ (folder_voice / np.linalg.norm(folder_voice))
+        else:
+            similarity = np.ones(len(embeddings), dtype=np.float32)
+        keep = similarity >= self.params.min_similarity
+        if keep.any():
+            total = embeddings[keep].sum(axis=0)
+            self.folder_voices[speaker] = total if folder_voice is None else folder_voice + total
+        batch = batch.with_columns(speaker_similarity=pl.Series(similarity, dtype=pl.Float64))
+        if not keep.all():
+            ctx.reject(self.name, batch.filter(pl.Series(~keep)).drop("audio16k"), "other_speaker")
+        return batch.filter(pl.Series(keep))
 
 
 @register
