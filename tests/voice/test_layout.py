@@ -76,9 +76,7 @@ def test_ljspeech_loads_from_its_folder_at_22050_hz_with_numbers_spelled_out(
     assert len(items) == 8
     for wav, normalized in items:
         assert sf.info(str(wav)).samplerate == 22050
-        assert normalized == (
-            "In fourteen fifty-five the fifteenth copy cost five dollars."
-        )
+        assert normalized == ("In fourteen fifty-five the fifteenth copy cost five dollars.")
 
 
 def test_nemo_manifest_has_integer_speakers_and_a_speaker_map(dataset: Path) -> None:
@@ -99,8 +97,14 @@ def test_nemo_manifest_has_integer_speakers_and_a_speaker_map(dataset: Path) -> 
 def test_validation_lists_hold_whole_source_files(dataset: Path) -> None:
     clips = [json.loads(line) for line in (dataset / "clips.jsonl").read_text().splitlines()]
     by_name = {Path(c["clip_path"]).stem: c["relpath"] for c in clips}
-    train = {by_name[line.split("|")[0]] for line in (dataset / "ljspeech" / "metadata.csv").read_text().splitlines()}
-    val = {by_name[line.split("|")[0]] for line in (dataset / "ljspeech" / "metadata_val.csv").read_text().splitlines()}
+    train = {
+        by_name[line.split("|")[0]]
+        for line in (dataset / "ljspeech" / "metadata.csv").read_text().splitlines()
+    }
+    val = {
+        by_name[line.split("|")[0]]
+        for line in (dataset / "ljspeech" / "metadata_val.csv").read_text().splitlines()
+    }
     assert train and val and not train & val
     val_lists = list((dataset / "gpt_sovits").glob("*.val.list"))
     assert val_lists and (dataset / "audiofolder" / "validation" / "metadata.csv").is_file()

@@ -38,6 +38,39 @@ class FilterThresholds(StageParams):
     language: str | None = Field(
         default=None, description="Reject clips detected in another language (Whisper code)."
     )
+    min_english_word_probability: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description=(
+            "English-only model: every clip of a file whose words average a lower probability "
+            "is wrong_language (0 turns the English-only language check off)."
+        ),
+    )
+    min_clip_word_probability: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="English-only model: a clip whose words average lower is wrong_language.",
+    )
+    min_distinct_word_ratio: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description=(
+            "English-only model: a file of 40 or more words with fewer distinct words per word "
+            "(a transcript looping on one phrase) is wrong_language."
+        ),
+    )
+    max_empty_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "English-only model: when more of a file's speech clips than this get no words at "
+            "all, the file is not English and every clip is wrong_language."
+        ),
+    )
 
 
 def chars_per_second() -> pl.Expr:
@@ -46,9 +79,52 @@ def chars_per_second() -> pl.Expr:
     return (chars / pl.col("duration")).alias("chars_per_second")
 
 
+#: Fewer words than this in a file say too little about how varied its transcript is.
+MIN_WORDS_FOR_DISTINCT_RATIO = 40
+
+
+def file_language_signals() -> list[pl.Expr]:
+    """Per-file aggregates (a batch is one file) of the English-only language signals."""
+    counts = pl.col("word_count").fill_null(0)
+    weighted = (pl.col("word_probability").fill_null(0) * counts).sum()
+    words = (
+        pl.col("text").str.to_lowercase().str.extract_all(r"[\p{L}\p{N}']+").explode().drop_nulls()
+    )
+    distinct = pl.when(words.count() >= MIN_WORDS_FOR_DISTINCT_RATIO).then(
+        words.n_unique() / words.count()
+    )
+    return [
+        (weighted / counts.sum()).fill_nan(None).alias("file_word_probability"),
+        (counts == 0).mean().alias("file_empty_share"),
+        distinct.alias("file_distinct_word_ratio"),
+    ]
+
+
+def english_only_rule(limits: FilterThresholds) -> pl.Expr:
+    """Keep expression of ``wrong_language`` under an English-only model.
+
+    tiny.en decodes any speech into English words; on other languages it is unsure of them
+    (word probabilities measured in benchmarks/RESULTS.md, "Voice language"), writes
+    nothing, or loops. A file is judged as a whole, since a short clip of English can be
+    unsure too, and a clip on its own catches a switch of language inside an English file.
+    """
+    english_file = (
+        (pl.col("file_word_probability").fill_null(0.0) >= limits.min_english_word_probability)
+        & (pl.col("file_empty_share") <= limits.max_empty_share)
+        & (pl.col("file_distinct_word_ratio").fill_null(1.0) >= limits.min_distinct_word_ratio)
+    )
+    english_clip = pl.col("word_probability").is_null() | (
+        pl.col("word_probability") >= limits.min_clip_word_probability
+    )
+    return (~pl.col("english_only_model")) | (english_file & english_clip)
+
+
 def filter_rules(limits: FilterThresholds) -> list[tuple[str, pl.Expr]]:
     """``(reason, keep expression)`` pairs, applied in order; a null score passes."""
-    rules = [
+    rules: list[tuple[str, pl.Expr]] = []
+    if limits.min_english_word_probability > 0:
+        rules.append(("wrong_language", english_only_rule(limits)))
+    rules += [
         ("empty_text", pl.col("text").str.contains(r"\w")),
         # Whisper's own silence rule needs both signals: no_speech_prob alone runs above 0.6
         # on clean speech (measured 0.61-0.69 with tiny.en on the benchmark's espeak speech).

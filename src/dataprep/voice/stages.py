@@ -25,7 +25,12 @@ from pydantic import Field, model_validator
 from dataprep.errors import InputError
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
-from dataprep.voice.filters import FilterThresholds, chars_per_second, filter_rules
+from dataprep.voice.filters import (
+    FilterThresholds,
+    chars_per_second,
+    file_language_signals,
+    filter_rules,
+)
 from dataprep.voice.pipelining import pipelined
 
 if TYPE_CHECKING:
@@ -498,7 +503,12 @@ class FilterClips(Stage):
     params: FilterThresholds
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
-        batch = batch.with_columns(chars_per_second())
+        if "english_only_model" not in batch.columns:
+            batch = batch.with_columns(english_only_model=pl.lit(False))
+        for column in ("word_probability", "word_count"):
+            if column not in batch.columns:
+                batch = batch.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+        batch = batch.with_columns(chars_per_second(), *file_language_signals())
         for reason, keep in filter_rules(self.params):
             batch = self.keep_or_reject(batch, keep, reason, ctx)
         return batch
