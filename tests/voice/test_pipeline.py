@@ -76,6 +76,7 @@ def run_voice(
     *,
     cache: bool = True,
     rejects: Path | None = None,
+    detector: object | None = None,
     **params: dict,
 ) -> RunResult:
     recipe = load_recipe("voice")
@@ -84,7 +85,7 @@ def run_voice(
     stages = build_stages(recipe)
     for _, stage in stages:
         if stage.name == "detect_speech":
-            stage.detector = EnergyVad()  # type: ignore[attr-defined]
+            stage.detector = detector or EnergyVad()  # type: ignore[attr-defined]
         if stage.name == "transcribe":
             stage.transcriber = transcriber  # type: ignore[attr-defined]
     (out / "wavs").mkdir(parents=True, exist_ok=True)
