@@ -5,7 +5,10 @@ trained) are loaded into a small torch module here instead of importing ``resemb
 its package imports ``webrtcvad``, whose module needs ``pkg_resources``, which current
 setuptools no longer ships. The front end follows resemblyzer's: 16 kHz audio raised to
 -30 dBFS when quieter, a power mel spectrogram (25 ms window, 10 ms step), 1.6 s partial
-windows at 1.3 per second, the L2-normed mean of their embeddings.
+windows, the L2-normed mean of their embeddings. resemblyzer overlaps its windows (1.3 per
+second); here they follow each other (0.625 per second), which halves the cost and, on the
+fixtures, moves similarities by less than 0.02. The encoder runs on one thread, beside
+Whisper, which takes the cores.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ MEL_BANDS = 40
 WINDOW = 400  # 25 ms
 HOP = 160  # 10 ms
 PARTIAL_FRAMES = 160  # 1.6 s
-PARTIAL_STEP = 77  # round(16000 / 1.3 / 160): 1.3 partial windows per second
+PARTIAL_STEP = 160  # windows back to back
 MIN_COVERAGE = 0.75
 TARGET_DBFS = -30.0
 
@@ -51,6 +54,7 @@ class SpeakerEncoder:
 
     def __init__(self) -> None:
         torch = require("torch", extra="voice")
+        torch.set_num_threads(1)
         self._torch = torch
         self._lstm = torch.nn.LSTM(MEL_BANDS, 256, 3, batch_first=True)
         self._linear = torch.nn.Linear(256, 256)
@@ -135,7 +139,7 @@ def _raise_volume(audio: np.ndarray) -> np.ndarray:
 
 
 def _partial_windows(mels: np.ndarray) -> list[np.ndarray]:
-    """1.6 s windows every 0.77 s; a last window less than 75% covered is dropped."""
+    """1.6 s windows back to back; a last window less than 75% covered is dropped."""
     import numpy as np
 
     count = len(mels)

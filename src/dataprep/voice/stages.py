@@ -371,14 +371,27 @@ class CheckSpeaker(Stage):
 
             self.encoder = SpeakerEncoder()
 
-    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """Embeds the next file in a helper thread while Whisper works on this one."""
+        if not self.params.enabled:
+            yield from batches
+            return
+        for batch, embeddings in pipelined(batches, lambda b: (b, self._embed(b))):
+            if batch.height:
+                yield self._judge(batch, embeddings, ctx)
+
+    def _embed(self, batch: pl.DataFrame) -> Any:
+        import numpy as np
+
+        if not batch.height:
+            return None
+        return np.stack([self.encoder.embed(clip) for clip in _clip_audio(batch)])
+
+    def _judge(self, batch: pl.DataFrame, embeddings: Any, ctx: RunContext) -> pl.DataFrame:
         import numpy as np
 
         from dataprep.voice.speaker import main_speaker_similarity
 
-        if not self.params.enabled or not batch.height:
-            return batch
-        embeddings = np.stack([self.encoder.embed(clip) for clip in _clip_audio(batch)])
         speaker = batch["speaker"][0]
         folder_voice = self.folder_voices.get(speaker)
         if len(embeddings) >= 3:
