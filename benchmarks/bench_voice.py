@@ -132,10 +132,13 @@ def build_real_speech() -> Path:
     from dataprep.voice.audio import decode_resampled
 
     folder = WORK / "real_speech"
-    if folder.exists():
-        shutil.rmtree(folder)
+    texts_folder = WORK / "real_speech_text"
+    for old in (folder, texts_folder):
+        if old.exists():
+            shutil.rmtree(old)
     (folder / "lj").mkdir(parents=True)
     (folder / "jfk").mkdir()
+    texts_folder.mkdir()
     lines = (REAL / "ljspeech" / "transcripts.txt").read_text(encoding="utf-8").splitlines()
     pause = np.zeros(int(0.6 * RATE), dtype=np.float32)
     texts = []
@@ -145,9 +148,9 @@ def build_real_speech() -> Path:
             (path,) = (REAL / "ljspeech").glob(f"{clip_id}.*")
             out.write(np.concatenate([decode_resampled(path, RATE), pause]))
             texts.append(text)
-    (folder / "lj" / "lj_chapter.txt").write_text(" ".join(texts), encoding="utf-8")
+    (texts_folder / "lj_chapter.txt").write_text(" ".join(texts), encoding="utf-8")
     shutil.copy(REAL / "other" / "jfk.opus", folder / "jfk" / "jfk.opus")
-    (folder / "jfk" / "jfk.txt").write_text(JFK_TEXT, encoding="utf-8")
+    (texts_folder / "jfk.txt").write_text(JFK_TEXT, encoding="utf-8")
     return folder
 
 
