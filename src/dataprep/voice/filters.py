@@ -39,7 +39,7 @@ class FilterThresholds(StageParams):
         default=None, description="Reject clips detected in another language (Whisper code)."
     )
     min_english_word_probability: float = Field(
-        default=0.7,
+        default=0.6,
         ge=0,
         le=1,
         description=(
@@ -48,7 +48,7 @@ class FilterThresholds(StageParams):
         ),
     )
     min_clip_word_probability: float = Field(
-        default=0.6,
+        default=0.5,
         ge=0,
         le=1,
         description="English-only model: a clip whose words average lower is wrong_language.",

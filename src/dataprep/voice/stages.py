@@ -157,6 +157,10 @@ class DetectSpeech(Stage):
             ge=0,
             description="Speech this close to the file's start or end is padded to that edge.",
         )
+        reject_duplicates: bool = Field(
+            default=True,
+            description="Reject a file that is the same recording as an earlier one (duplicate_audio).",
+        )
 
         @model_validator(mode="after")
         def _window(self) -> DetectSpeech.Params:
@@ -187,7 +191,7 @@ class DetectSpeech(Stage):
         rows = (row for batch in batches for row in batch.iter_rows(named=True))
         for row, outcome in pipelined(rows, lambda row: (row, self._one_file(row, cache))):
             ctx.progress.advance("voice", 1)
-            if not isinstance(outcome, str):
+            if not isinstance(outcome, str) and self.params.reject_duplicates:
                 outcome = _duplicate_of(outcome, row, seen) or outcome
             if isinstance(outcome, str):
                 ctx.reject(
