@@ -161,8 +161,9 @@ def real_speech(model: str, args: argparse.Namespace) -> dict[str, object]:
     peer = measure([sys.executable, "-c", PEER, model, args.compute_type, str(args.threads), str(args.beam_size), *files])  # fmt: skip
     out = WORK / "out_real"
     ours = measure(ours_command(folder, out, model, args))
+    texts = WORK / "real_speech_text"
     references = {
-        Path(f).stem: Path(f).with_suffix(".txt").read_text(encoding="utf-8") for f in files
+        Path(f).stem: (texts / f"{Path(f).stem}.txt").read_text(encoding="utf-8") for f in files
     }
     peer_texts = {Path(k).stem: v for k, v in json.loads(str(peer["stdout"]))["texts"].items()}
     report = json.loads((out / "report.json").read_text())
