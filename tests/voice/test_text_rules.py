@@ -55,7 +55,7 @@ def judge(
             "word_count": counts,
             "english_only_model": [english_only] * len(texts),
         }
-    ).with_columns(*file_language_signals())
+    ).with_columns(*file_language_signals(texts))
     return frame.select(english_only_rule(FilterThresholds())).to_series().to_list()
 
 
@@ -70,8 +70,11 @@ def judge(
         (["", "", "Thank you."], [None, None, 0.9], [False, False, False]),
         # A transcript looping on one phrase (tiny.en on Japanese).
         (["Chinese letter, " * 20] * 2, [0.97, 0.98], [False, False]),
+        # An hour of the same few English sentences is not a loop.
+        ([f"Sentence number {i % 7} says something {'else' if i % 2 else 'new'} about the river bank today."
+          for i in range(400)], [0.9] * 400, [True] * 400),
     ],
-    ids=["english", "unsure-file", "switch", "empty", "loop"],
+    ids=["english", "unsure-file", "switch", "empty", "loop", "long-repeated-english"],
 )  # fmt: skip
 def test_english_only_language_rule(
     texts: list[str], probabilities: list[float | None], expected: list[bool]

@@ -10,6 +10,8 @@ Chinese or Japanese (~4-8 characters per second).
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 from pydantic import Field
 
@@ -58,8 +60,8 @@ class FilterThresholds(StageParams):
         ge=0,
         le=1,
         description=(
-            "English-only model: a file of 40 or more words with fewer distinct words per word "
-            "(a transcript looping on one phrase) is wrong_language."
+            "English-only model: a file whose 50-word stretches hold fewer distinct words per "
+            "word on average (a transcript looping on one phrase) is wrong_language."
         ),
     )
     max_empty_share: float = Field(
@@ -79,24 +81,35 @@ def chars_per_second() -> pl.Expr:
     return (chars / pl.col("duration")).alias("chars_per_second")
 
 
-#: Fewer words than this in a file say too little about how varied its transcript is.
-MIN_WORDS_FOR_DISTINCT_RATIO = 40
+#: Window of the moving distinct-word ratio: a loop repeats within it, while a long file of
+#: ordinary speech (whose plain type/token ratio keeps falling with length) does not.
+DISTINCT_WINDOW_WORDS = 50
+_WORD = re.compile(r"[\w']+")
 
 
-def file_language_signals() -> list[pl.Expr]:
+def moving_distinct_ratio(texts: list[str], window: int = DISTINCT_WINDOW_WORDS) -> float | None:
+    """Mean share of distinct words in every ``window``-word stretch of the joined texts
+    (None below one window). Measured near 0.1 on tiny.en's loops over Japanese, 0.6-0.9
+    on English read speech, including an hour of the same few sentences repeated."""
+    words = [w for text in texts for w in _WORD.findall(text.lower())]
+    if len(words) < window:
+        return None
+    step = max(1, window // 5)
+    ratios = [
+        len(set(words[start : start + window])) / window
+        for start in range(0, len(words) - window + 1, step)
+    ]
+    return sum(ratios) / len(ratios)
+
+
+def file_language_signals(texts: list[str]) -> list[pl.Expr]:
     """Per-file aggregates (a batch is one file) of the English-only language signals."""
     counts = pl.col("word_count").fill_null(0)
     weighted = (pl.col("word_probability").fill_null(0) * counts).sum()
-    words = (
-        pl.col("text").str.to_lowercase().str.extract_all(r"[\p{L}\p{N}']+").explode().drop_nulls()
-    )
-    distinct = pl.when(words.count() >= MIN_WORDS_FOR_DISTINCT_RATIO).then(
-        words.n_unique() / words.count()
-    )
     return [
         (weighted / counts.sum()).fill_nan(None).alias("file_word_probability"),
         (counts == 0).mean().alias("file_empty_share"),
-        distinct.alias("file_distinct_word_ratio"),
+        pl.lit(moving_distinct_ratio(texts), dtype=pl.Float64).alias("file_distinct_word_ratio"),
     ]
 
 

@@ -525,7 +525,8 @@ class FilterClips(Stage):
         for column in ("word_probability", "word_count"):
             if column not in batch.columns:
                 batch = batch.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
-        batch = batch.with_columns(chars_per_second(), *file_language_signals())
+        signals = file_language_signals(batch["text"].fill_null("").to_list())
+        batch = batch.with_columns(chars_per_second(), *signals)
         for reason, keep in filter_rules(self.params):
             batch = self.keep_or_reject(batch, keep, reason, ctx)
         return batch
