@@ -71,7 +71,11 @@ class RunContext:
     progress: Progress = field(default_factory=NullProgress)
     outputs: OutputSet = field(default_factory=OutputSet)
     rejects_path: Path | None = None
+    #: Caches a rerun reuses (voice decodes and transcripts); None: no cache.
     cache_dir: Path | None = None
+    #: Where stages spool rows while they wait (dedupe, split): the run's staging folder,
+    #: removed when the run ends; None: the system temp folder.
+    staging_dir: Path | None = None
     counts: dict[str, StageCounts] = field(default_factory=lambda: defaultdict(StageCounts))
     #: Stage-specific report sections (e.g. PII findings per type). Never raw values.
     report: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""File helpers: atomic outputs, text decoding with clear errors, JSONL reading.
+"""File helpers: atomic outputs, the one encoding sniff, streaming JSONL reading, split files.
 
 Outputs are written to a temporary file beside the target and renamed only when the whole
 run succeeded, so an interrupted run never leaves a half-written ``train.jsonl``.
@@ -8,23 +8,42 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
 
 from dataprep.errors import InputError, OutputError
 
 __all__ = [
+    "SPLITS",
+    "JsonLine",
     "OutputSet",
+    "SplitWriter",
     "atomic_write",
     "beside",
     "decode_bytes",
+    "decode_head",
     "iter_jsonl",
+    "open_input",
+    "read_jsonl",
     "read_text",
+    "sniff_encoding",
+    "split_output_paths",
+    "split_parts",
 ]
+
+
+#: Names of the splits, in the order their files are written; the first holds everything
+#: when a run has no split stage.
+SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 
 def _current_umask() -> int:
@@ -136,9 +155,10 @@ _BOMS = (
 
 
 def _sniff_utf16(data: bytes) -> str | None:
-    # UTF-16 without a BOM: every other byte of ASCII text is zero.
+    # UTF-16 without a BOM: every other byte of ASCII text is zero. A few bytes are no evidence
+    # (UTF-8 text may hold a NUL), so at least 16 characters are needed to say UTF-16.
     sample = data[:4096]
-    if len(sample) < 4:
+    if len(sample) < 32:
         return None
     even_zeros = sample[0::2].count(0)
     odd_zeros = sample[1::2].count(0)
@@ -150,15 +170,34 @@ def _sniff_utf16(data: bytes) -> str | None:
     return None
 
 
+def sniff_encoding(data: bytes) -> tuple[str, int]:
+    """The encoding of a file from its first bytes, and the length of its byte-order mark.
+
+    A BOM decides (UTF-8, UTF-16, UTF-32); without one, text with every other byte zero is
+    UTF-16; anything else is read as UTF-8. This is the one encoding sniff of the project.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    return _sniff_utf16(data) or "utf-8", 0
+
+
+def decode_head(data: bytes, encoding: str | None = None) -> str:
+    """Best-effort text of a file's first bytes, for format detection (bad bytes replaced)."""
+    skip = 0
+    if encoding is None:
+        encoding, skip = sniff_encoding(data)
+    try:
+        return data[skip:].decode(encoding, errors="replace")
+    except LookupError:
+        return data[skip:].decode("utf-8", errors="replace")
+
+
 def decode_bytes(data: bytes, path: str | Path, encoding: str | None = None) -> str:
     """Decode a whole file: BOMs and UTF-16 are detected; bad bytes raise with the line."""
     if encoding is None:
-        for bom, name in _BOMS:
-            if data.startswith(bom):
-                data, encoding = data[len(bom) :], name
-                break
-        else:
-            encoding = _sniff_utf16(data) or "utf-8"
+        encoding, skip = sniff_encoding(data)
+        data = data[skip:]
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -173,39 +212,100 @@ def decode_bytes(data: bytes, path: str | Path, encoding: str | None = None) -> 
         raise InputError(f"unknown encoding {encoding!r}", path=path) from None
 
 
-def read_text(path: str | Path, encoding: str | None = None) -> str:
-    """Read a text file with BOM/UTF-16 detection and a clear error on bad bytes."""
+def open_input(path: str | Path) -> IO[bytes]:
+    """Open an input file for binary reading; a missing or unreadable file is one clear error."""
     try:
-        data = Path(path).read_bytes()
+        return open(path, "rb")
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
     except IsADirectoryError:
         raise InputError("is a directory, expected a file", path=path) from None
     except PermissionError:
         raise InputError("permission denied", path=path) from None
+
+
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    """Read a text file with BOM/UTF-16 detection and a clear error on bad bytes."""
+    with open_input(path) as handle:
+        data = handle.read()
     return decode_bytes(data, path, encoding)
 
 
-def iter_jsonl(
-    path: str | Path, text: str | None = None, encoding: str | None = None
-) -> Iterator[tuple[int, Any, str | None]]:
-    """Yield ``(line_number, value, error)`` for each non-blank line of a JSONL file.
+@dataclass(frozen=True)
+class JsonLine:
+    """One non-blank line of a JSONL file: its number, its text, and its value or why it has none."""
 
-    ``error`` is a short reason when the line is not valid JSON (``value`` is then the raw
-    line); callers decide whether that is a counted reject or a hard error.
+    number: int
+    text: str
+    value: Any = None
+    #: ``invalid_utf8`` or ``invalid_json`` when the line could not be read, else None.
+    reason: str | None = None
+    detail: str = ""
+
+    @property
+    def error(self) -> str | None:
+        """The problem in words, or None for a good line."""
+        if self.reason is None:
+            return None
+        what = "invalid UTF-8" if self.reason == "invalid_utf8" else "invalid JSON"
+        return f"{what} ({self.detail})"
+
+
+def _text_lines(handle: IO[bytes], path: str | Path, encoding: str | None) -> Iterator[bytes | str]:
+    """The file's lines, split on ``\n`` only: bytes for UTF-8 (decoded per line), else text."""
+    head = handle.peek(4096) if hasattr(handle, "peek") else b""
+    skip = 0
+    if encoding is None:
+        encoding, skip = sniff_encoding(head)
+    handle.read(skip)
+    if codecs.lookup(encoding).name == "utf-8":
+        yield from handle
+        return
+    # str.splitlines() and text-mode iteration would also break at U+2028/U+0085, which JSON
+    # allows raw inside strings; newline="\n" splits at "\n" only.
+    yield from io.TextIOWrapper(handle, encoding=encoding, newline="\n")
+
+
+def read_jsonl(path: str | Path, encoding: str | None = None) -> Iterator[JsonLine]:
+    """Stream the non-blank lines of a JSONL file, one parsed value at a time.
+
+    Memory stays flat on any file size. A BOM (or UTF-16 without one) is detected; a line that
+    is not valid UTF-8 or not valid JSON comes back with its ``reason``, and callers decide
+    whether that is a counted reject or a hard error.
     """
-    if text is None:
-        text = read_text(path, encoding)
-    # Split on "\n" only: str.splitlines() also breaks at U+2028/U+0085, which JSON allows raw
-    # inside strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line), None
-        except json.JSONDecodeError as error:
-            yield number, line, f"invalid JSON ({error.msg} at column {error.colno})"
+    handle = open_input(path)
+    try:
+        lines = _text_lines(handle, path, encoding)
+        for number, line in enumerate(lines, start=1):
+            if isinstance(line, bytes):
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raw = line.decode("utf-8", "replace").rstrip("\r\n")
+                    yield JsonLine(number, raw, reason="invalid_utf8", detail=f"byte {error.start}")
+                    continue
+            else:
+                text = line
+            text = text.rstrip("\n").removesuffix("\r")
+            if not text.strip():
+                continue
+            try:
+                yield JsonLine(number, text, json.loads(text))
+            except json.JSONDecodeError as error:
+                detail = f"{error.msg} at column {error.colno}"
+                yield JsonLine(number, text, reason="invalid_json", detail=detail)
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}", path=path) from None
+    finally:
+        handle.close()
+
+
+def iter_jsonl(
+    path: str | Path, encoding: str | None = None
+) -> Iterator[tuple[int, Any, str | None]]:
+    """``(line_number, value, error)`` for each non-blank line (``value`` is the line's text on error)."""
+    for line in read_jsonl(path, encoding):
+        yield line.number, (line.text if line.reason else line.value), line.error
 
 
 def beside(path: str | Path, tag: str) -> Path:
@@ -233,3 +333,50 @@ def split_output_paths(output: str | Path, splits: list[str] | tuple[str, ...]) 
         else:
             paths[split] = output.with_name(f"{stem}.{split}{suffix}")
     return paths
+
+
+def split_parts(batch: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
+    """``(split, rows)`` of a batch: by its ``split`` column, else everything in the first split."""
+    import polars as pl
+
+    if "split" not in batch.columns:
+        yield SPLITS[0], batch
+        return
+    column = pl.col("split").fill_null(SPLITS[0])
+    for (split,), part in batch.with_columns(column).group_by("split", maintain_order=True):
+        yield str(split), part
+
+
+class SplitWriter:
+    """Appends rows to one file per split through an ``OutputSet`` (so all are published together).
+
+    ``train`` goes to ``output`` and the other splits beside it (``split_output_paths``); with
+    ``tag`` each split gets that companion file instead (``sources.jsonl``: train.sources.jsonl).
+    """
+
+    def __init__(self, outputs: OutputSet, output: str | Path, tag: str | None = None) -> None:
+        self.outputs = outputs
+        self.output = Path(output)
+        self.tag = tag
+        self.counts: dict[str, int] = {}
+
+    def path(self, split: str) -> Path:
+        path = split_output_paths(self.output, [split])[split]
+        return beside(path, self.tag) if self.tag else path
+
+    def touch(self, *splits: str) -> None:
+        """Make sure these split files exist, even when no row goes to them."""
+        for split in splits:
+            self.outputs.open(self.path(split), "a").close()
+
+    def write_frame(self, split: str, rows: pl.DataFrame) -> None:
+        with self.outputs.open(self.path(split), "a") as handle:
+            rows.write_ndjson(handle)
+        self.counts[split] = self.counts.get(split, 0) + rows.height
+
+    def write_lines(self, split: str, lines: Iterable[str]) -> None:
+        """Write JSON lines (without their newline) to the split's file."""
+        with self.outputs.open(self.path(split), "a") as handle:
+            for line in lines:
+                handle.write(line + "\n")
+                self.counts[split] = self.counts.get(split, 0) + 1

@@ -16,6 +16,7 @@ __all__ = ["get_stage", "register", "stage_classes", "stage_names"]
 
 #: Modules that define stages. Importing them must stay cheap (no torch, presidio, whisper).
 STAGE_MODULES: tuple[str, ...] = (
+    "dataprep.bootstrap.stage",
     "dataprep.chat.stages",
     "dataprep.chat.write",
     "dataprep.clean.stages",
@@ -42,12 +43,7 @@ def _load() -> None:
     if _loaded:
         return
     for module in STAGE_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            # A stage family that is not written yet is simply absent from the registry.
-            if error.name is None or not module.startswith(error.name):
-                raise
+        importlib.import_module(module)
     _loaded = True
 
 

@@ -20,7 +20,6 @@ import polars as pl
 from dataprep.context import RunContext
 from dataprep.errors import DataprepError, StageError
 from dataprep.recipe import Recipe
-from dataprep.registry import get_stage
 from dataprep.stage import Stage
 
 __all__ = ["RunResult", "build_stages", "run_recipe"]
@@ -108,15 +107,17 @@ class RunResult:
 
 
 def build_stages(recipe: Recipe) -> list[tuple[str, Stage]]:
-    """Instantiate the enabled stages of ``recipe``, validating every parameter."""
-    built = []
-    for spec in recipe.stages:
-        if not spec.enabled:
-            continue
-        cls = get_stage(spec.stage)
-        stage = cls(spec.params)
-        built.append((spec.key, stage))
-    return built
+    """Instantiate the enabled stages of ``recipe`` from its parameters, parsed once."""
+    return [(step.key, step.build()) for step in recipe.plan() if step.enabled]
+
+
+def _each_stage(built: list[tuple[str, Stage]], hook: str, ctx: RunContext) -> None:
+    """Call ``hook`` (check, setup, finish) on every stage; errors name the stage."""
+    for key, stage in built:
+        try:
+            getattr(stage, hook)(ctx)
+        except DataprepError as error:
+            raise StageError(key, error) from error
 
 
 def _empty() -> Iterator[pl.DataFrame]:
@@ -130,17 +131,21 @@ def run_recipe(
     report_path: Path | None = None,
     stages: list[tuple[str, Stage]] | None = None,
 ) -> RunResult:
-    """Run ``recipe`` in ``ctx`` and commit outputs atomically; returns the report."""
+    """Run ``recipe`` in ``ctx`` and commit outputs atomically; returns the report.
+
+    The recipe is checked (names, parameters, table order) unless ``stages`` gives the
+    stage instances to run, as tests do to put a frame source or a collector around stages.
+    """
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
+    if stages is None:
+        recipe.check()
     built = stages if stages is not None else build_stages(recipe)
     meters: list[tuple[str, Stage, _Meter]] = []
     try:
-        for key, stage in built:
-            try:
-                stage.setup(ctx)
-            except DataprepError as error:
-                raise StageError(key, error) from error
+        # Every stage checks its inputs and paths before any stage loads a model.
+        _each_stage(built, "check", ctx)
+        _each_stage(built, "setup", ctx)
         stream: Iterator[pl.DataFrame] = _empty()
         upstream: _Meter | None = None
         for key, stage in built:
@@ -153,11 +158,7 @@ def run_recipe(
         if upstream is not None:
             for _ in upstream:
                 pass
-        for key, stage in built:
-            try:
-                stage.finish(ctx)
-            except DataprepError as error:
-                raise StageError(key, error) from error
+        _each_stage(built, "finish", ctx)
         previous_out = 0
         for index, (key, _stage, meter) in enumerate(meters):
             counts = ctx.counts[key]
@@ -180,9 +181,8 @@ def run_recipe(
 def resolved_recipe(recipe: Recipe) -> dict[str, Any]:
     """The recipe with every stage's parameters filled in with their defaults."""
     data = recipe.model_dump(mode="json")
-    for spec in data["stages"]:
-        stage = get_stage(spec["stage"])(spec["params"])
-        spec["params"] = stage.params.model_dump(mode="json")
+    for spec, step in zip(data["stages"], recipe.plan(), strict=True):
+        spec["params"] = step.params.model_dump(mode="json")
     return data
 
 

@@ -4,6 +4,12 @@ A stage is a small class with a stable snake_case ``name``, a pydantic ``Params`
 rejects unknown keys, an optional ``setup()`` that loads models once, and one hook. Most
 stages only implement ``map_batch``; stateful ones (dedupe, split) override ``process``.
 Sources ignore their input and yield the first batches; sinks consume and yield nothing.
+
+Each stage declares the table it consumes and the one it produces (``dataprep.tables``), so
+``Recipe.check`` refuses a misordered recipe before anything runs, and the capabilities it
+offers, so command-line shortcuts (``--no-split``, ``--me``) find their stage in any recipe.
+Before any stage's ``setup()`` loads a model, the runner calls every stage's ``check()``,
+where inputs and paths are resolved and verified.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dataprep.errors import ConfigError
+from dataprep.tables import Table
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -51,16 +58,34 @@ class Stage:
     kind: ClassVar[Literal["source", "transform", "sink"]] = "transform"
     #: Parameters model; subclasses replace it.
     Params: ClassVar[type[StageParams]] = StageParams
+    #: The table this stage reads (``none`` for a source) and the one it yields (``same``:
+    #: the table it was given; ``none`` for a sink). See ``dataprep.tables``.
+    consumes: ClassVar[Table] = "any"
+    produces: ClassVar[Table | Literal["same"]] = "same"
+    #: What command-line shortcuts may address this stage by, besides its name (``split``,
+    #: ``dedupe``, ``pii``, ``speakers``...).
+    capabilities: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: StageParams | dict[str, Any] | None = None) -> None:
-        if params is None:
-            params = {}
-        if isinstance(params, dict):
-            try:
-                params = self.Params(**params)
-            except ValidationError as error:
-                raise ConfigError(format_validation_error(self.name, error)) from None
+        if not isinstance(params, StageParams):
+            params = self.parse_params(params or {})
         self.params = params
+
+    @classmethod
+    def parse_params(cls, params: dict[str, Any]) -> StageParams:
+        """Validate recipe parameters into the stage's ``Params``; errors name the stage."""
+        try:
+            return cls.Params(**params)
+        except ValidationError as error:
+            raise ConfigError(format_validation_error(cls.name, error)) from None
+
+    @classmethod
+    def provides(cls, capability: str) -> bool:
+        """Whether command-line shortcuts for ``capability`` address this stage."""
+        return capability == cls.name or capability in cls.capabilities
+
+    def check(self, ctx: RunContext) -> None:
+        """Resolve and verify inputs and paths, before any stage's ``setup()``; never load models here."""
 
     def setup(self, ctx: RunContext) -> None:
         """Load models or open resources once, before any batch."""

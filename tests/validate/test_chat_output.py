@@ -37,7 +37,8 @@ def test_chat_output_validates(output_format: str, tmp_path: Path) -> None:
     report = json.loads(text)
     assert report["summary"]["error"] == 0, report["findings"][:5]
     assert code == 0
-    assert report["profile"] == "sft" and report["format"] == EXPECTED_FORMAT[output_format]
+    profile = "llamafactory" if output_format == "sharegpt" else "sft"
+    assert report["profile"] == profile and report["format"] == EXPECTED_FORMAT[output_format]
     assert report["rows"] == len(out.read_text().splitlines()) > 0
     if output_format == "sharegpt":
         # The fix validate suggests turns it into role/content messages that pass too.

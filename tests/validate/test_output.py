@@ -28,7 +28,9 @@ def _report_with(findings: list[Finding], path: str = "data/train.jsonl") -> Rep
 def test_exit_codes(tmp_path: Path) -> None:
     clean = FIXTURES / "validate" / "good" / "sft" / "messages.jsonl"
     assert run_main("validate", clean)[0] == 0
-    assert run_main("validate", clean, "--strict")[0] == 1  # the few-rows warning
+    # Few rows is advice (info), so --strict passes a small clean file.
+    assert run_main("validate", clean, "--strict")[0] == 0
+    assert run_main("validate", BAD / "sft" / "M007-not-alternating.jsonl", "--strict")[0] == 1
     assert run_main("validate", BAD / "sft" / "M006-no-assistant.jsonl")[0] == 1
     code, out, err = run_main("validate", tmp_path / "nope.jsonl")
     assert code == 2 and out == "" and err.startswith("Error: ") and err.count("\n") == 1
@@ -47,8 +49,8 @@ def test_human_output_is_grouped_and_capped(tmp_path: Path) -> None:
     assert "error M005 empty-content (12)" in out
     assert out.count("/messages/1/content: content is empty") == 3
     assert "... and 9 more" in out
-    assert out.index("error M005") < out.index("warning F007")
-    assert out.strip().splitlines()[-1].endswith("12 errors, 1 warnings, 0 info: FAILED")
+    assert out.index("error M005") < out.index("info F007")
+    assert out.strip().splitlines()[-1].endswith("12 errors, 0 warnings, 1 info: FAILED")
 
 
 def test_json_output_fields() -> None:

@@ -23,7 +23,6 @@ MODEL_FOR_FIXTURE = {
     "sft/text": "sft_text",
     "sft/prompt_completion": "sft_prompt_completion",
     "sft/prompt_completion_conversational": "sft_prompt_completion_conversational",
-    "sft/sharegpt": "sharegpt",
     "sft/openai_chat": "openai_chat",
     "dpo/explicit": "dpo_explicit",
     "dpo/explicit_conversational": "dpo_explicit_conversational",

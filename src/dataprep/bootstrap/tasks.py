@@ -15,10 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dataprep.errors import ConfigError, InputError
+from dataprep.formats import NotAConversation, output_writer
+from dataprep.formats.base import message_turns
+from dataprep.formats.sharegpt import sharegpt_turns
 from dataprep.io import iter_jsonl
+from dataprep.tables import TURN
 
 __all__ = [
     "GENERATION_TASKS",
@@ -38,16 +43,7 @@ TASKS = ("sft", "dpo", "kto", "dpo-from-sft")
 GENERATION_TASKS = ("sft", "dpo", "kto")
 Style = Literal["messages", "sharegpt", "standard", "conversational"]
 
-_SHAREGPT_ROLES = {
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "system": "system",
-    "model": "assistant",
-    "bot": "assistant",
-}
-_TO_SHAREGPT = {"user": "human", "assistant": "gpt", "system": "system"}
+_SEED_ROLES = ("system", "user", "assistant")
 
 
 class _Strict(BaseModel):
@@ -120,20 +116,16 @@ class Seed:
 
 
 def _messages(value: Any, sharegpt: bool) -> tuple[tuple[str, str], ...] | None:
-    if not isinstance(value, list) or not value:
+    """The seed's turns, read by the ShareGPT or messages format; None when unusable."""
+    try:
+        turns = (
+            sharegpt_turns(value, "conversations") if sharegpt else message_turns(value, "messages")
+        )
+    except NotAConversation:
         return None
-    turns = []
-    for item in value:
-        if not isinstance(item, dict):
-            return None
-        role = item.get("from") if sharegpt else item.get("role")
-        content = item.get("value") if sharegpt else item.get("content")
-        if sharegpt:
-            role = _SHAREGPT_ROLES.get(str(role))
-        if role not in ("system", "user", "assistant") or not isinstance(content, str):
-            return None
-        turns.append((str(role), content))
-    return tuple(turns)
+    if any(turn["role"] not in _SEED_ROLES for turn in turns):
+        return None
+    return tuple((turn["role"], turn["content"]) for turn in turns)
 
 
 def _text(value: Any) -> tuple[str | None, bool]:
@@ -227,32 +219,41 @@ def _conversational(role: str, text: str) -> list[dict[str, str]]:
     return [{"role": role, "content": text}]
 
 
+def _written(output_format: str, preference: bool, row: dict[str, Any]) -> dict[str, Any]:
+    """One row written by the registry's writer for ``output_format`` (as the chat writer does)."""
+    schema = {key: pl.List(TURN) for key in row}
+    frame = pl.DataFrame([row], schema=schema)
+    written: dict[str, Any] = output_writer(output_format, preference)(frame).to_dicts()[0]
+    return written
+
+
 def to_output_row(
     sample: dict[str, Any], task: str, style: Style, system: str | None = None
 ) -> dict[str, Any]:
     """The row written to ``--out`` for a validated generation ``sample``."""
     if task == "sft":
-        turns = [(t["role"], t["content"]) for t in sample["messages"]]
+        turns = [{"role": t["role"], "content": t["content"]} for t in sample["messages"]]
         if system is not None:
-            turns.insert(0, ("system", system))
-        if style == "sharegpt":
-            return {"conversations": [{"from": _TO_SHAREGPT[r], "value": c} for r, c in turns]}
-        return {"messages": [{"role": r, "content": c} for r, c in turns]}
+            turns.insert(0, {"role": "system", "content": system})
+        return _written("sharegpt" if style == "sharegpt" else "openai", False, {"messages": turns})
     reply_key = "chosen" if task == "dpo" else "completion"
     if style == "standard":
         row = {"prompt": sample["prompt"], reply_key: sample[reply_key]}
+        if task == "dpo":
+            row["rejected"] = sample["rejected"]
+    elif task == "dpo":
+        pair = {
+            "messages": _conversational("user", sample["prompt"]),
+            "chosen": _conversational("assistant", sample["chosen"]),
+            "rejected": _conversational("assistant", sample["rejected"]),
+        }
+        row = _written("trl", True, pair)
     else:
         row = {
             "prompt": _conversational("user", sample["prompt"]),
             reply_key: _conversational("assistant", sample[reply_key]),
         }
-    if task == "dpo":
-        row["rejected"] = (
-            sample["rejected"]
-            if style == "standard"
-            else _conversational("assistant", sample["rejected"])
-        )
-    else:
+    if task == "kto":
         row["label"] = sample["label"]
     return row
 

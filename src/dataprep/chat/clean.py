@@ -59,6 +59,7 @@ class CleanMessages(Stage):
     """Normalises message text and drops non-text kinds, empty and overlong messages."""
 
     name = "clean_messages"
+    consumes = "messages"
     description = "Normalize Unicode, strip control and invisible characters, drop system/media/deleted, empty and overlong messages."
     Params = CleanMessagesParams
     params: CleanMessagesParams

@@ -40,19 +40,23 @@ class ReadChat(Stage):
     """Reads WhatsApp, Telegram, Discord, Slack, WeChat and generic exports into messages."""
 
     name = "read_chat"
+    consumes = "none"
+    produces = "messages"
     description = "Read chat exports (auto-detected per file) into a table of messages."
     kind = "source"
     Params = ReadChatParams
     params: ReadChatParams
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
+        """Find every input unit now, so a mistyped path fails before any model loads."""
         if not ctx.inputs:
             raise ConfigError("no input paths given")
         if self.params.input_format != "auto":
             get_reader(self.params.input_format)  # unknown names list the valid ones
+        self._units = discover_inputs(list(ctx.inputs))
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        units = discover_inputs(list(ctx.inputs))
+        units = self._units
         options = ReaderOptions(**self.params.model_dump(include=set(ReaderOptions.model_fields)))
         ctx.progress.task("read", "Reading exports", total=len(units))
         formats: dict[str, int] = {}

@@ -42,6 +42,7 @@ class AssignRoles(Stage):
     """Marks each message user or assistant, and prefixes speakers in group chats."""
 
     name = "assign_roles"
+    consumes = "messages"
     description = "Make the target speaker (--me) the assistant and everyone else the user."
     Params = AssignRolesParams
     params: AssignRolesParams

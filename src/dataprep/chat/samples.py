@@ -43,6 +43,8 @@ class BuildSamples(Stage):
     """Turns alternating turns into samples of bounded length."""
 
     name = "build_samples"
+    consumes = "messages"
+    produces = "samples"
     description = (
         "Cut sessions into samples that start with a user turn and end with an assistant turn."
     )

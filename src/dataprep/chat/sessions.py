@@ -38,6 +38,7 @@ class Sessionize(Stage):
     """
 
     name = "sessionize"
+    consumes = "messages"
     description = "Split conversations into sessions on a silence gap and merge consecutive same-role messages into turns."
     Params = SessionizeParams
     params: SessionizeParams

@@ -1,16 +1,11 @@
 """``write_conversations``: the sink that writes samples as trainer-ready JSONL.
 
-Formats:
-- ``sharegpt``: ``{"conversations": [{"from": "system"|"human"|"gpt", "value": ...}]}``
-  (LLaMA-Factory's ShareGPT; a leading ``system`` turn is read as the system prompt).
-  Preference rows: ``conversations`` holds the prompt, ``chosen``/``rejected`` one ``gpt`` turn each.
-- ``openai``: ``{"messages": [{"role", "content"}]}`` (OpenAI chat fine-tuning, TRL
-  conversational). Preference rows use OpenAI's DPO shape (``input.messages``,
-  ``preferred_output``, ``non_preferred_output``).
-- ``trl``: like ``openai`` for SFT; preference rows as TRL's explicit-prompt conversational
-  shape ``{"prompt": [...], "chosen": [...], "rejected": [...]}``.
+The record shape comes from the format registry (``dataprep.formats``): ``--output-format``
+names a family (``sharegpt``, ``openai``, ``trl``, ``alpaca``, ...) and the registry gives the
+writer for SFT samples and for preference pairs (``openai`` writes pairs in OpenAI's DPO
+shape, ``trl`` in TRL's explicit-prompt conversational shape).
 
-Rows with a ``split`` column go to one file per split (see ``dataprep.io.split_output_paths``).
+Rows with a ``split`` column go to one file per split (see ``dataprep.io.SplitWriter``).
 Each file gets a ``.sources.jsonl`` sidecar tracing every line to its source file and lines.
 """
 
@@ -21,23 +16,24 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError
-from dataprep.io import beside, split_output_paths
+from dataprep.formats import output_format_names, output_writer
+from dataprep.io import SPLITS, SplitWriter, beside, split_parts
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
 
 __all__ = ["WriteConversations", "sidecar_path", "to_records_frame"]
 
-_SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
-SPLIT_ORDER = ("train", "val", "test")
-
 
 class WriteConversationsParams(StageParams):
-    output_format: Literal["sharegpt", "openai", "trl"] = Field(
-        default="sharegpt", description="Record shape of the output JSONL."
+    output_format: str = Field(
+        default="sharegpt",
+        description="Record shape of the output JSONL: "
+        + ", ".join(output_format_names())
+        + " (dataprep.formats).",
     )
     trace: Literal["sidecar", "field", "none"] = Field(
         default="sidecar",
@@ -47,48 +43,30 @@ class WriteConversationsParams(StageParams):
         default=50, ge=0, description="Warn when fewer samples than this are written."
     )
 
+    @field_validator("output_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        names = output_format_names()
+        if value not in names:
+            raise ValueError(f"unknown output format {value!r} (valid: {', '.join(names)})")
+        return value
+
+
+#: The companion file tracing each output line to its source: ``train.sources.jsonl``.
+SIDECAR_TAG = "sources.jsonl"
+
 
 def sidecar_path(path: Path) -> Path:
-    return beside(path, "sources.jsonl")
-
-
-def _sharegpt_turns(column: str) -> pl.Expr:
-    return pl.col(column).list.eval(
-        pl.struct(
-            pl.element()
-            .struct.field("role")
-            .replace_strict(_SHAREGPT_ROLES, default="human")
-            .alias("from"),
-            pl.element().struct.field("content").alias("value"),
-        )
-    )
+    return beside(path, SIDECAR_TAG)
 
 
 def to_records_frame(samples: pl.DataFrame, output_format: str, trace_fields: bool) -> pl.DataFrame:
     """The output records as a frame whose columns are the JSON keys, in order."""
     preference = "chosen" in samples.columns and "rejected" in samples.columns
-    if output_format == "sharegpt":
-        if preference:
-            columns = [
-                _sharegpt_turns("messages").alias("conversations"),
-                _sharegpt_turns("chosen").list.first().alias("chosen"),
-                _sharegpt_turns("rejected").list.first().alias("rejected"),
-            ]
-        else:
-            columns = [_sharegpt_turns("messages").alias("conversations")]
-    elif preference and output_format == "openai":
-        columns = [
-            pl.struct(pl.col("messages").alias("messages")).alias("input"),
-            pl.col("chosen").alias("preferred_output"),
-            pl.col("rejected").alias("non_preferred_output"),
-        ]
-    elif preference:
-        columns = [pl.col("messages").alias("prompt"), pl.col("chosen"), pl.col("rejected")]
-    else:
-        columns = [pl.col("messages")]
+    records = output_writer(output_format, preference)(samples)
     if trace_fields:
-        columns += [pl.col("id"), pl.col("source")]
-    return samples.select(columns)
+        records = records.with_columns(samples["id"], samples["source"])
+    return records
 
 
 @register
@@ -96,47 +74,37 @@ class WriteConversations(Stage):
     """Writes samples (or preference pairs) as JSONL, one file per split."""
 
     name = "write_conversations"
-    description = "Write samples as ShareGPT, OpenAI-messages or TRL JSONL (one file per split) with a source-trace sidecar."
+    consumes = "samples"
+    produces = "none"
+    description = "Write samples as JSONL in a record format of dataprep.formats (ShareGPT, OpenAI messages, TRL, alpaca), one file per split, with a source-trace sidecar."
     kind = "sink"
     Params = WriteConversationsParams
     params: WriteConversationsParams
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
         if ctx.output is None:
             raise ConfigError("no output path given", hint="Pass --out FILE.jsonl")
-        self._written: dict[str, int] = {}
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
-        paths = split_output_paths(ctx.output, SPLIT_ORDER)
+        self._records = SplitWriter(ctx.outputs, ctx.output)
+        sidecar = SplitWriter(ctx.outputs, ctx.output, tag=SIDECAR_TAG)
         # The train (or only) file always exists, even when nothing survived.
-        ctx.outputs.open(paths["train"]).close()
+        self._records.touch(SPLITS[0])
+        trace_fields = self.params.trace == "field"
         for batch in batches:
-            if "split" in batch.columns:
-                for (split,), part in batch.group_by("split", maintain_order=True):
-                    self._write(part, str(split), paths, ctx)
-            else:
-                self._write(batch, "train", paths, ctx)
+            for split, samples in split_parts(batch):
+                records = to_records_frame(samples, self.params.output_format, trace_fields)
+                self._records.write_frame(split, records)
+                if self.params.trace == "sidecar":
+                    sidecar.write_frame(split, samples.select("id", "group", "source"))
         yield from ()
 
-    def _write(
-        self, samples: pl.DataFrame, split: str, paths: dict[str, Path], ctx: RunContext
-    ) -> None:
-        if split not in paths:
-            paths[split] = split_output_paths(paths["train"], [split])[split]
-        target = paths[split]
-        records = to_records_frame(samples, self.params.output_format, self.params.trace == "field")
-        with ctx.outputs.open(target, "a") as handle:
-            records.write_ndjson(handle)
-        if self.params.trace == "sidecar":
-            with ctx.outputs.open(sidecar_path(target), "a") as handle:
-                samples.select("id", "group", "source").write_ndjson(handle)
-        self._written[split] = self._written.get(split, 0) + samples.height
-
     def finish(self, ctx: RunContext) -> None:
-        total = sum(self._written.values())
+        written = self._records.counts
+        total = sum(written.values())
         ctx.report[self.name] = {
-            "samples": dict(sorted(self._written.items())),
+            "samples": dict(sorted(written.items())),
             "format": self.params.output_format,
         }
         if total < self.params.min_samples_warning:

@@ -142,9 +142,15 @@ class DecontaminateStage(Stage):
     """Drops training samples that share n-grams with evaluation files."""
 
     name = "decontaminate"
+    consumes = "samples"
     description = "Drop training samples that share 13-grams (words; characters for CJK) with evaluation files."
     Params = DecontaminateParams
     params: DecontaminateParams
+
+    def check(self, ctx: RunContext) -> None:
+        for name in self.params.eval_files:
+            if not Path(name).is_file():
+                raise InputError("evaluation file not found", path=name)
 
     def setup(self, ctx: RunContext) -> None:
         p = self.params

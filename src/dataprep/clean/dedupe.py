@@ -66,6 +66,7 @@ class DedupeStage(Stage):
     """Exact duplicates, then near duplicates, then the repeated-reply cap."""
 
     name = "dedupe"
+    consumes = "samples"
     description = "Drop exact and near-duplicate samples (MinHash LSH) and cap repeated replies."
     Params = DedupeParams
     params: DedupeParams
@@ -76,11 +77,11 @@ class DedupeStage(Stage):
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
         index = p.near_duplicate_index(
-            threshold=p.threshold, verify=p.verify, spool_dir=ctx.cache_dir, seed=p.seed
+            threshold=p.threshold, verify=p.verify, spool_dir=ctx.staging_dir, seed=p.seed
         )
         ids: list[pl.Series] = []
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.cache_dir) as spool, contextlib.closing(index):
+        with Spool(ctx.staging_dir) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)

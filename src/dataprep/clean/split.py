@@ -21,6 +21,7 @@ from dataprep.clean.lsh import LshParams
 from dataprep.clean.spool import Spool
 from dataprep.clean.text import sample_text_expr, turn_columns
 from dataprep.deps import require
+from dataprep.io import SPLITS
 from dataprep.registry import register
 from dataprep.stage import Stage
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SPLITS", "SplitParams", "SplitStage", "split_of"]
 
-SPLITS = ("train", "val", "test")
 _ROW = "__split_row"
 
 
@@ -40,10 +40,10 @@ def split_of(key: str, seed: int, ratios: tuple[float, float, float]) -> str:
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8, key=str(seed).encode()).digest()
     point = int.from_bytes(digest, "big") / 2**64
     if point < ratios[0]:
-        return "train"
+        return SPLITS[0]
     if point < ratios[0] + ratios[1]:
-        return "val"
-    return "test"
+        return SPLITS[1]
+    return SPLITS[2]
 
 
 class SplitParams(LshParams):
@@ -82,6 +82,7 @@ class SplitStage(Stage):
     """Adds a ``split`` column (train/val/test) assigned per leakage-safe group."""
 
     name = "split"
+    consumes = "samples"
     description = "Assign train/val/test per group (session + exact/near-duplicate clusters), hash-based and stable."
     Params = SplitParams
     params: SplitParams
@@ -91,9 +92,11 @@ class SplitStage(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
-        index = p.near_duplicate_index(threshold=p.threshold, verify=True, spool_dir=ctx.cache_dir)
+        index = p.near_duplicate_index(
+            threshold=p.threshold, verify=True, spool_dir=ctx.staging_dir
+        )
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.cache_dir) as spool, contextlib.closing(index):
+        with Spool(ctx.staging_dir) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)

@@ -1,7 +1,7 @@
 """A disk spool for stages that must see every row before emitting any.
 
 Dedupe and split keep only small per-row keys in memory; the rows themselves wait in
-Arrow IPC files in a temporary folder (under ``--cache-dir`` when given), so memory stays
+Arrow IPC files in a temporary folder (inside the run's staging folder beside the output), so memory stays
 bounded on files with millions of rows.
 """
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from dataprep.context import RunContext
+from dataprep.errors import ConfigError
 from dataprep.io import beside
 from dataprep.recipe import Recipe, load_recipe, parse_override
 from dataprep.runner import RunResult, run_recipe
@@ -17,6 +21,7 @@ from dataprep.runner import RunResult, run_recipe
 __all__ = [
     "RichProgress",
     "apply_overrides",
+    "param_help",
     "pipeline_options",
     "print_summary",
     "run_pipeline",
@@ -66,10 +71,30 @@ def pipeline_options(func: F) -> F:
     return func
 
 
+def param_help(stage: str, field: str) -> str:
+    """A command-line option's help: the stage parameter's description and its default.
+
+    The parameter model is the one place both are written; the option only points at it.
+    """
+    from dataprep.registry import get_stage
+
+    info = get_stage(stage).Params.model_fields[field]
+    default = info.get_default(call_default_factory=True)
+    if default is None or default == []:
+        return info.description or ""
+    shown = ",".join(map(str, default)) if isinstance(default, list) else default
+    return f"{(info.description or '').rstrip('.')} (default: {shown})."
+
+
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:
     for text in overrides:
         stage, param, value = parse_override(text)
-        recipe = recipe.with_params(stage, **{param: value})
+        if param == "enabled":  # a StageSpec field, not a parameter: --set split.enabled=false
+            if not isinstance(value, bool):
+                raise ConfigError(f"--set {text!r}: enabled must be true or false")
+            recipe = recipe.with_enabled(stage, value)
+        else:
+            recipe = recipe.with_params(stage, **{param: value})
     recipe.check()
     return recipe
 
@@ -141,20 +166,64 @@ def run_pipeline(
     quiet: bool,
     cache_dir: Path | None = None,
 ) -> RunResult:
-    ctx = RunContext(
-        inputs=inputs,
-        output=output,
-        seed=recipe.seed if seed is None else seed,
-        progress=RichProgress(enabled=not quiet),
-        rejects_path=rejects_path,
-        cache_dir=cache_dir,
-    )
+    """Run ``recipe``; ``cache_dir`` holds caches a rerun reuses (voice decodes and transcripts).
+
+    Spool files (dedupe and split waiting for every row) go to a staging folder beside the
+    output, removed when the run ends, whatever happens.
+    """
     if seed is not None:
         recipe = recipe.model_copy(update={"seed": seed})
-    result = run_recipe(recipe, ctx, report_path=report_path)
+    with staging_folder(output) as staging:
+        ctx = RunContext(
+            inputs=inputs,
+            output=output,
+            seed=recipe.seed,
+            progress=RichProgress(enabled=not quiet),
+            rejects_path=rejects_path,
+            cache_dir=cache_dir,
+            staging_dir=staging,
+        )
+        result = run_recipe(recipe, ctx, report_path=report_path)
     if not quiet:
         print_summary(result, report_path)
     return result
+
+
+@contextlib.contextmanager
+def staging_folder(output: Path | None) -> Iterator[Path | None]:
+    """A hidden temporary folder beside ``output`` (same disk), or None for the system temp folder."""
+    parent = output.absolute().parent if output is not None else None
+    if parent is None or not parent.is_dir():
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix=".dataprep-staging-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_file_pipeline(
+    recipe: Recipe,
+    paths: tuple[Path, ...],
+    out: Path,
+    *,
+    overrides: tuple[str, ...],
+    report_path: Path | None,
+    rejects_path: Path | None,
+    seed: int | None,
+    quiet: bool,
+) -> RunResult:
+    """The end of ``chat`` and ``clean``: ``--set`` overrides, then the run, reported beside --out."""
+    return run_pipeline(
+        apply_overrides(recipe, overrides),
+        inputs=list(paths),
+        output=out,
+        report_path=report_path or default_report_path(out),
+        rejects_path=rejects_path,
+        seed=seed,
+        quiet=quiet,
+    )
 
 
 def print_summary(result: RunResult, report_path: Path | None) -> None:

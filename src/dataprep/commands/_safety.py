@@ -9,10 +9,33 @@ from typing import Any, TypeVar
 import click
 
 from dataprep.clean.scrub import DEFAULT_ENTITIES
+from dataprep.commands._common import param_help
 from dataprep.errors import ConfigError
 from dataprep.recipe import Recipe
 
-__all__ = ["apply_safety_options", "parse_ratios", "safety_options"]
+__all__ = ["apply_safety_options", "parse_ratios", "pop_safety_options", "safety_options"]
+
+#: Parameter names of the options ``safety_options`` adds.
+SAFETY_KEYS = (
+    "split_ratios",
+    "no_split",
+    "no_dedupe",
+    "no_pii",
+    "pii_strategy",
+    "pii_entities",
+    "allow_list",
+    "names_file",
+    "pii_audit",
+    "threshold",
+    "max_reply_repeats",
+    "eval_files",
+)
+
+
+def pop_safety_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Take the safety options out of a command's keyword arguments."""
+    return {key: options.pop(key) for key in SAFETY_KEYS}
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,22 +90,30 @@ def safety_options(func: F) -> F:
             help="A value never scrubbed; repeatable.",
         ),
         click.option(
+            "--names",
             "--names-file",
+            "names_file",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
-            help="Extra names to scrub, one per line.",
+            help="Extra names and nicknames to scrub, one person per line (aliases of one person separated by commas).",
+        ),
+        click.option(
+            "--pii-audit",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Write every replaced value with its type, language and count to FILE (readable by you only; holds personal data).",
         ),
         click.option(
             "--threshold",
             type=float,
             default=None,
-            help="Near-duplicate Jaccard threshold (default 0.8).",
+            help=param_help("dedupe", "threshold"),
         ),
         click.option(
             "--max-reply-repeats",
             type=int,
             default=None,
-            help="Keep at most N samples ending in the same assistant reply (default 10; 0 = no cap).",
+            help=param_help("dedupe", "max_reply_repeats"),
         ),
         click.option(
             "--eval",
@@ -90,12 +121,6 @@ def safety_options(func: F) -> F:
             multiple=True,
             type=click.Path(dir_okay=False, path_type=Path),
             help="Evaluation file to decontaminate against; repeatable.",
-        ),
-        click.option(
-            "--cache-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="Where dedupe and split spool rows while they wait (default: the system temp folder).",
         ),
     ]
     for option in reversed(options):
@@ -114,28 +139,33 @@ def apply_safety_options(
     pii_entities: str | None,
     allow_list: tuple[str, ...],
     names_file: Path | None,
+    pii_audit: Path | None,
     threshold: float | None,
     max_reply_repeats: int | None,
     eval_files: tuple[Path, ...],
-    cache_dir: Path | None = None,
 ) -> Recipe:
-    """Turn the safety options into stage parameters of ``recipe`` (``cache_dir`` is a run
-    setting, not a parameter, and is ignored here)."""
+    """Turn the safety options into stage parameters of ``recipe``."""
     if split_ratios is not None:
         train, val, test = parse_ratios(split_ratios)
-        recipe = recipe.with_params("split", train=train, val=val, test=test)
-    recipe = recipe.with_params("dedupe", threshold=threshold, max_reply_repeats=max_reply_repeats)
+        recipe = recipe.configure("split", "--split", train=train, val=val, test=test)
+    recipe = recipe.configure("dedupe", "--threshold", threshold=threshold)
+    recipe = recipe.configure("dedupe", "--max-reply-repeats", max_reply_repeats=max_reply_repeats)
     entities = [e.strip() for e in pii_entities.split(",") if e.strip()] if pii_entities else None
-    recipe = recipe.with_params(
-        "scrub_pii",
-        strategy=pii_strategy,
-        entities=entities,
-        allow_list=list(allow_list) or None,
-        names_file=str(names_file) if names_file else None,
+    recipe = recipe.configure("pii", "--pii-strategy", strategy=pii_strategy)
+    recipe = recipe.configure("pii", "--pii-entities", entities=entities)
+    recipe = recipe.configure("pii", "--allow", allow_list=list(allow_list) or None)
+    recipe = recipe.configure("pii", "--names", names_file=str(names_file) if names_file else None)
+    recipe = recipe.configure(
+        "pii", "--pii-audit", audit_path=str(pii_audit) if pii_audit else None
     )
-    if eval_files:
-        recipe = recipe.with_params("decontaminate", eval_files=[str(p) for p in eval_files])
-    for flag, key in ((no_split, "split"), (no_dedupe, "dedupe"), (no_pii, "scrub_pii")):
+    recipe = recipe.configure(
+        "decontaminate", "--eval", eval_files=[str(p) for p in eval_files] or None
+    )
+    for flag, capability, option in (
+        (no_split, "split", "--no-split"),
+        (no_dedupe, "dedupe", "--no-dedupe"),
+        (no_pii, "pii", "--no-pii"),
+    ):
         if flag:
-            recipe = recipe.with_enabled(key, False)
+            recipe = recipe.disable(capability, option)
     return recipe

@@ -8,13 +8,13 @@ from typing import Any
 import click
 
 from dataprep.commands._common import (
-    apply_overrides,
-    default_report_path,
+    param_help,
     pipeline_options,
     resolve_recipe,
-    run_pipeline,
+    run_file_pipeline,
 )
-from dataprep.commands._safety import apply_safety_options, safety_options
+from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
+from dataprep.formats import output_format_names
 
 
 @click.command("chat")
@@ -39,44 +39,42 @@ from dataprep.commands._safety import apply_safety_options, safety_options
 )
 @click.option(
     "--output-format",
-    type=click.Choice(["sharegpt", "openai", "trl"]),
+    type=click.Choice(output_format_names()),
     default=None,
-    help="ShareGPT (LLaMA-Factory), OpenAI messages, or TRL preference shape. Default: the recipe's (sharegpt).",
+    help="Record shape: ShareGPT (LLaMA-Factory), OpenAI messages, TRL, LLaMA-Factory alpaca. Default: the recipe's (sharegpt).",
 )
-@click.option("--system", default=None, help="System prompt put first in every sample.")
+@click.option("--system", default=None, help=param_help("build_samples", "system"))
 @click.option(
     "--session-gap",
     type=float,
     default=None,
     metavar="MINUTES",
-    help="A silence longer than this starts a new session (default 60).",
+    help=param_help("sessionize", "gap_minutes"),
 )
-@click.option("--max-turns", type=int, default=None, help="Most turns per sample (default 32).")
-@click.option(
-    "--max-chars", type=int, default=None, help="Most characters per sample (default 8000)."
-)
+@click.option("--max-turns", type=int, default=None, help=param_help("build_samples", "max_turns"))
+@click.option("--max-chars", type=int, default=None, help=param_help("build_samples", "max_chars"))
 @click.option(
     "--urls",
     type=click.Choice(["keep", "remove", "placeholder"]),
     default=None,
-    help="What to do with URLs in messages (default keep).",
+    help=param_help("clean_messages", "urls"),
 )
 @click.option(
     "--speaker-prefix",
     type=click.Choice(["auto", "always", "never"]),
     default=None,
-    help="Prefix user turns with the speaker's name (auto: group chats only).",
+    help=param_help("assign_roles", "speaker_prefix"),
 )
 @click.option(
     "--date-order",
     type=click.Choice(["auto", "dmy", "mdy", "ymd"]),
     default=None,
-    help="WhatsApp day/month order when a file does not show it (default: inferred per file).",
+    help=param_help("read_chat", "date_order"),
 )
 @click.option(
     "--encoding",
     default=None,
-    help="Force the text encoding of the exports (default: detect BOM/UTF-16, else UTF-8).",
+    help=param_help("read_chat", "encoding"),
 )
 @click.option(
     "--skip-bad-files",
@@ -87,7 +85,7 @@ from dataprep.commands._safety import apply_safety_options, safety_options
     "--trace",
     type=click.Choice(["sidecar", "field", "none"]),
     default=None,
-    help="Trace samples to source lines: a .sources.jsonl sidecar (default), fields in each record, or none.",
+    help=param_help("write_conversations", "trace"),
 )
 @safety_options
 @pipeline_options
@@ -107,13 +105,7 @@ def command(
     encoding: str | None,
     skip_bad_files: bool,
     trace: str | None,
-    recipe_path: Path | None,
-    overrides: tuple[str, ...],
-    rejects_path: Path | None,
-    report_path: Path | None,
-    seed: int | None,
-    quiet: bool,
-    **safety: Any,
+    **options: Any,
 ) -> None:
     """Turn chat exports into multi-turn conversations for SFT.
 
@@ -125,30 +117,21 @@ def command(
 
     Example: dataprep chat exports/ --me "Colin" --out data/train.jsonl
     """
-    recipe = resolve_recipe("chat", recipe_path)
-    recipe = recipe.with_params(
-        "read_chat",
-        input_format=input_format,
-        date_order=date_order,
-        encoding=encoding,
-        on_unreadable="skip" if skip_bad_files else None,
+    safety = pop_safety_options(options)
+    recipe = resolve_recipe("chat", options.pop("recipe_path"))
+    recipe = recipe.configure("read_chat", "--input-format", input_format=input_format)
+    recipe = recipe.configure("read_chat", "--date-order", date_order=date_order)
+    recipe = recipe.configure("read_chat", "--encoding", encoding=encoding)
+    recipe = recipe.configure(
+        "read_chat", "--skip-bad-files", on_unreadable="skip" if skip_bad_files else None
     )
-    recipe = recipe.with_params("clean_messages", urls=urls)
-    recipe = recipe.with_params("assign_roles", me=list(me) or None, speaker_prefix=speaker_prefix)
-    recipe = recipe.with_params("sessionize", gap_minutes=session_gap)
-    recipe = recipe.with_params(
-        "build_samples", max_turns=max_turns, max_chars=max_chars, system=system
-    )
-    recipe = recipe.with_params("write_conversations", output_format=output_format, trace=trace)
-    recipe = apply_safety_options(recipe, **safety)
-    recipe = apply_overrides(recipe, overrides)
-    run_pipeline(
-        recipe,
-        inputs=list(paths),
-        output=out,
-        report_path=report_path or default_report_path(out),
-        rejects_path=rejects_path,
-        seed=seed,
-        quiet=quiet,
-        cache_dir=safety.pop("cache_dir"),
-    )
+    recipe = recipe.configure("clean_messages", "--urls", urls=urls)
+    recipe = recipe.configure("assign_roles", "--me", me=list(me) or None)
+    recipe = recipe.configure("assign_roles", "--speaker-prefix", speaker_prefix=speaker_prefix)
+    recipe = recipe.configure("sessionize", "--session-gap", gap_minutes=session_gap)
+    recipe = recipe.configure("build_samples", "--max-turns", max_turns=max_turns)
+    recipe = recipe.configure("build_samples", "--max-chars", max_chars=max_chars)
+    recipe = recipe.configure("build_samples", "--system", system=system)
+    recipe = recipe.configure("write_conversations", "--output-format", output_format=output_format)
+    recipe = recipe.configure("write_conversations", "--trace", trace=trace)
+    run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, **options)

@@ -14,10 +14,11 @@ from dataprep.validate.formats import PROFILES
 @click.option(
     "--to",
     "target",
-    type=click.Choice(["auto", *PROFILES]),
+    type=click.Choice(["auto", *PROFILES, "llamafactory", "axolotl"]),
     default="auto",
     show_default=True,
-    help="Trainer profile to map onto; auto picks from the columns (SFT or preference).",
+    help="Trainer profile to map onto; auto picks from the columns (SFT or preference). "
+    "llamafactory and axolotl write their format plus the config snippet to paste beside --out.",
 )
 @click.option(
     "--out",
@@ -59,6 +60,9 @@ def command(
             "convert needs --out (or --print-code)",
             hint="You can fix this by passing --out mapped.jsonl",
         )
+    if target in ("llamafactory", "axolotl"):
+        _convert_for_trainer(file, out, target, rejects_path, quiet)
+        return
     result = convert_file(file, out, target, rejects_path)
     if not quiet:
         mapping = result.mapping
@@ -69,3 +73,18 @@ def command(
         for reason, count in sorted(result.rejected.items()):
             click.echo(f"rejected {count} rows: {reason}", err=True)
         click.echo(f"check it with: dataprep validate {out} --format {mapping.target}", err=True)
+
+
+def _convert_for_trainer(
+    file: Path, out: Path, target: str, rejects_path: Path | None, quiet: bool
+) -> None:
+    from dataprep.validate.convert import convert_for_trainer
+
+    result = convert_for_trainer(file, out, target, rejects_path)
+    if quiet:
+        return
+    click.echo(f"wrote {result.written} rows for {target}: {out}", err=True)
+    for reason, count in sorted(result.rejected.items()):
+        click.echo(f"rejected {count} rows: {reason}", err=True)
+    what = "dataset_info.json entry" if target == "llamafactory" else "Axolotl config"
+    click.echo(f"{what} ({result.snippet_path}):\n{result.snippet}", err=True, nl=False)

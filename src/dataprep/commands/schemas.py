@@ -17,9 +17,10 @@ import click
     help="Folder to write <name>.schema.json files into.",
 )
 def command(out_dir: Path) -> None:
-    """Write one JSON Schema per record format (SFT, ShareGPT, DPO, GRPO, KTO, voice manifests).
+    """Write one JSON Schema per record format (SFT, ShareGPT, alpaca, DPO, GRPO, KTO, voice lists).
 
-    The schemas are generated from the pydantic models in dataprep.records; run `make schemas`
+    The schemas are generated from the pydantic models of dataprep.formats and
+    dataprep.records.voice; run `make schemas`
     after changing a model and commit the result.
     """
     from dataprep.records.schemas import write_schemas

@@ -24,6 +24,8 @@ def command(name: str | None, as_json: bool) -> None:
             click.echo(json.dumps(schema, indent=2))
             return
         click.echo(f"{cls.name} ({cls.kind}): {cls.description}")
+        produces = cls.consumes if cls.produces == "same" else cls.produces
+        click.echo(f"  reads {cls.consumes}, passes on {produces}")
         for field, info in cls.Params.model_fields.items():
             default = "required" if info.is_required() else f"default {info.default!r}"
             click.echo(f"  {field}: {info.description or ''} ({default})")

@@ -92,6 +92,12 @@ def parse_formats(values: tuple[str, ...]) -> list[str] | None:
     help="Share of clips for validation lists, whole source files at a time (default 0: none).",
 )
 @click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache of VAD and transcription results a rerun reuses (default: OUT/.dataprep-cache).",
+)
+@click.option(
     "--no-cache", is_flag=True, help="Do not reuse or store VAD and transcription results."
 )
 @pipeline_options
@@ -110,6 +116,7 @@ def command(
     max_seconds: float | None,
     loudness: str | None,
     val_fraction: float | None,
+    cache_dir: Path | None,
     no_cache: bool,
     recipe_path: Path | None,
     overrides: tuple[str, ...],
@@ -134,21 +141,22 @@ def command(
 
     out = out if out is not None else default_output(paths)
     recipe = resolve_recipe("voice", recipe_path)
-    recipe = recipe.with_params("audio_files", speaker=speaker)
-    recipe = recipe.with_params("detect_speech", min_seconds=min_seconds, max_seconds=max_seconds)
-    recipe = recipe.with_params(
-        "transcribe",
-        model=model,
-        language=language,
-        initial_prompt=initial_prompt,
-        beam_size=beam_size,
-        compute_type=compute_type,
-    )
-    recipe = recipe.with_params("filter_clips", language=language)
-    recipe = recipe.with_params("write_clips", sample_rate=sample_rate, loudness=loudness)
-    recipe = recipe.with_params(
-        "write_lists", formats=parse_formats(formats), val_fraction=val_fraction
-    )
+    for option, capability, param, value in (
+        ("--speaker", "audio_files", "speaker", speaker),
+        ("--min-seconds", "detect_speech", "min_seconds", min_seconds),
+        ("--max-seconds", "detect_speech", "max_seconds", max_seconds),
+        ("--model", "transcribe", "model", model),
+        ("--language", "transcribe", "language", language),
+        ("--initial-prompt", "transcribe", "initial_prompt", initial_prompt),
+        ("--beam-size", "transcribe", "beam_size", beam_size),
+        ("--compute-type", "transcribe", "compute_type", compute_type),
+        ("--language", "filter_clips", "language", language),
+        ("--sample-rate", "write_clips", "sample_rate", sample_rate),
+        ("--loudness", "write_clips", "loudness", loudness),
+        ("--format", "write_lists", "formats", parse_formats(formats)),
+        ("--val-fraction", "write_lists", "val_fraction", val_fraction),
+    ):
+        recipe = recipe.configure(capability, option, **{param: value})
     recipe = apply_overrides(recipe, overrides)
     before = claim_output(out)
     try:
@@ -160,7 +168,7 @@ def command(
             rejects_path=rejects_path,
             seed=seed,
             quiet=quiet,
-            cache_dir=None if no_cache else out / CACHE_FOLDER,
+            cache_dir=None if no_cache else cache_dir or out / CACHE_FOLDER,
         )
     except BaseException:
         remove_new_folders(out, before)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import from_json
-
 from dataprep.errors import ConfigError, InputError
-from dataprep.io import OutputSet
+from dataprep.io import OutputSet, read_jsonl
 from dataprep.validate.fixes import Mapping, suggest_mapping
 from dataprep.validate.formats import FORMAT_LABELS, candidate_formats, check_profile
 
@@ -31,23 +30,10 @@ class ConvertResult:
     rejected: Counter[str] = field(default_factory=Counter)
 
 
-def _rows(path: str | Path) -> Any:
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise InputError(error.strerror or "cannot open", path=path) from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if raw.isspace():
-                continue
-            try:
-                yield (
-                    number,
-                    raw,
-                    from_json(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw),
-                )
-            except ValueError as error:
-                yield number, raw, error
+def _rows(path: str | Path) -> Iterator[tuple[int, str, Any]]:
+    """``(line, text, row)``: the parsed row, or a ValueError saying why the line has none."""
+    for line in read_jsonl(path):
+        yield line.number, line.text, line.value if line.reason is None else ValueError(line.detail)
 
 
 def mapping_for_file(path: str | Path, target: str = "auto") -> Mapping:
@@ -100,7 +86,7 @@ def convert_file(
                         "line": number,
                         "stage": "convert",
                         "reason": reason,
-                        "raw": raw.decode("utf-8", "replace").rstrip("\n"),
+                        "raw": raw,
                     }
                     reject_sink.write(json.dumps(record, ensure_ascii=False) + "\n")
         if reject_sink is not None:
@@ -121,3 +107,108 @@ def _reason(row: Any, mapping: Mapping) -> str | None:
     if missing:
         return f"missing column ({', '.join(missing)})"
     return None
+
+
+#: ``convert --to`` targets that are other trainers' formats (with a config snippet beside the data).
+TRAINER_TARGETS = ("llamafactory", "axolotl")
+
+
+@dataclass
+class TrainerConvertResult:
+    """What ``convert_for_trainer`` wrote: rows, rejects by reason, and the config snippet."""
+
+    snippet_path: Path
+    snippet: str
+    written: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+def convert_for_trainer(
+    path: str | Path, out: str | Path, trainer: str, rejects: str | Path | None = None
+) -> TrainerConvertResult:
+    """Write TRL-format rows (mapped first when they need it) in LLaMA-Factory's or Axolotl's
+    shape, plus the dataset_info.json entry or Axolotl YAML that loads them, as one output set."""
+    from dataprep.io import beside
+
+    mapping = _mapping_if_needed(path)
+    function = mapping.function() if mapping is not None else None
+    convert_row = _trainer_converter(trainer)
+    first: Any = None
+    result: TrainerConvertResult | None = None
+    outputs = OutputSet()
+    try:
+        sink = outputs.open(out)
+        reject_sink = outputs.open(rejects) if rejects is not None else None
+        rejected: Counter[str] = Counter()
+        written = 0
+        with sink:
+            for number, raw, row in _rows(path):
+                reason = (
+                    None
+                    if isinstance(row, dict)
+                    else ("invalid JSON" if isinstance(row, ValueError) else "not a JSON object")
+                )
+                if reason is None:
+                    try:
+                        source = mapping.apply(row, function) if mapping and function else row
+                        mapped, shape = convert_row(source)
+                    except (KeyError, TypeError, AttributeError, IndexError, ConfigError) as error:
+                        reason = f"cannot convert ({type(error).__name__}: {error})"
+                    else:
+                        if first is None:
+                            first = shape
+                        if shape != first:
+                            reason = "row shape differs from the first row's (one config per file)"
+                        else:
+                            sink.write(json.dumps(mapped, ensure_ascii=False) + "\n")
+                            written += 1
+                            continue
+                rejected[reason.split(" (")[0]] += 1
+                if reject_sink is not None:
+                    record = {
+                        "line": number,
+                        "stage": "convert",
+                        "reason": reason,
+                        "raw": raw,
+                    }
+                    reject_sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if reject_sink is not None:
+            reject_sink.close()
+        if first is None:
+            raise InputError("no row could be converted", path=path)
+        snippet, suffix = _snippet(trainer, first, Path(out))
+        snippet_path = beside(out, suffix)
+        with outputs.open(snippet_path) as handle:
+            handle.write(snippet)
+        result = TrainerConvertResult(snippet_path, snippet, written, rejected)
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    return result
+
+
+def _mapping_if_needed(path: str | Path) -> Mapping | None:
+    for _, _, row in _rows(path):
+        if isinstance(row, dict):
+            return None if len(candidate_formats(row, "auto")) == 1 else mapping_for_file(path)
+    raise InputError("no JSON object rows to convert", path=path)
+
+
+def _trainer_converter(trainer: str) -> Any:
+    if trainer == "llamafactory":
+        from dataprep.validate.llamafactory import to_llamafactory
+
+        return to_llamafactory
+    from dataprep.validate.axolotl import to_axolotl
+
+    return to_axolotl
+
+
+def _snippet(trainer: str, shape: Any, out: Path) -> tuple[str, str]:
+    if trainer == "llamafactory":
+        entry = {out.stem: shape.as_entry(out.name)}
+        return json.dumps(entry, indent=2, ensure_ascii=False) + "\n", "dataset_info.json"
+    from dataprep.validate.axolotl import config_snippet
+
+    return config_snippet(str(out), shape), "axolotl.yaml"

@@ -10,8 +10,9 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from dataprep.formats.sharegpt import SHAREGPT_ROLES
 from dataprep.validate import rows as row_checks
 from dataprep.validate.findings import RULES, Finding
 from dataprep.validate.fixes import Mapping, suggest_mapping
@@ -21,9 +22,23 @@ from dataprep.validate.formats import (
     PROFILES,
     candidate_formats,
     check_profile,
+    wrong_profile_message,
 )
+from dataprep.validate.llamafactory import LlamaFactoryRows
+from dataprep.validate.types import TypeTracker
 
-__all__ = ["MIN_ROWS", "Report", "Validator", "check_records"]
+__all__ = ["MIN_ROWS", "Report", "TrainerRows", "Validator", "check_records"]
+
+
+class TrainerRows(Protocol):
+    """Row checks of a trainer other than TRL (``llamafactory.LlamaFactoryRows``, ``axolotl.AxolotlRows``)."""
+
+    name: str
+
+    def check(self, row: dict[str, Any], emit: row_checks.Emit) -> str | None: ...
+
+    def finish(self, emit: row_checks.Emit) -> None: ...
+
 
 #: Below this many examples few-shot prompting is usually the better tool (OpenAI's guide
 #: suggests starting with 50-100 examples; 10 is its hard minimum).
@@ -57,6 +72,8 @@ class Report:
     mapping: Mapping | None = None
     #: The profile asked for (``auto`` when detected from the first row).
     requested: str = "auto"
+    #: ``--estimate``: an ``estimate.Estimate`` (kept untyped so this module stays light).
+    estimate: Any = None
 
     @property
     def format_label(self) -> str:
@@ -84,9 +101,16 @@ class Validator:
         max_findings_per_rule: int = 1000,
         dataset_checks: bool = True,
         eval_prompts: set[int] | None = None,
+        vision_model: bool = False,
+        trainer_rows: TrainerRows | None = None,
     ) -> None:
-        check_profile(profile)
+        """``trainer_rows``: another trainer's row checks (LLaMA-Factory, Axolotl) instead of TRL's."""
+        if trainer_rows is None:
+            check_profile(profile)
+        else:
+            profile = trainer_rows.name
         self.report = Report(profile=profile, requested=profile)
+        self._trainer = trainer_rows
         self._cap = max_findings_per_rule
         self._dataset_checks = dataset_checks
         self._eval_prompts = eval_prompts
@@ -95,8 +119,9 @@ class Validator:
         self._raw: bytes | None = None
         #: The mapping ``dataprep convert`` would apply to rows matching no format.
         self.mapping: Mapping | None = None
+        self._vision_model = vision_model
         self._first: tuple[str, str | None, int | None] | None = None
-        self._types: dict[str, tuple[str, int | None]] = {}
+        self._types = TypeTracker(self._cap)
         self._seen: dict[int, int | None] = {}
         self._once: set[tuple[str, str]] = set()
         self._labels = Counter[bool]()
@@ -106,11 +131,16 @@ class Validator:
         """Set where the next findings are: the line, and its raw text for fingerprints."""
         self._line, self._raw = line, raw
 
+    def fingerprint(self) -> str | None:
+        """A stable id of the current row's text (a CRC and the length)."""
+        raw = self._raw
+        return None if raw is None else f"{zlib.crc32(raw):08x}{len(raw):x}"
+
     def emit(self, rule: str, pointer: str, message: str) -> None:
         """Record a finding at the current line (the ``Emit`` callback of the row checks)."""
-        raw = self._raw
-        fingerprint = None if raw is None else f"{zlib.crc32(raw):08x}{len(raw):x}"
-        self.add(Finding(rule, RULES[rule].severity, self._line, pointer, message, fingerprint))
+        self.add(
+            Finding(rule, RULES[rule].severity, self._line, pointer, message, self.fingerprint())
+        )
 
     def add(self, finding: Finding) -> None:
         counts = self.report.counts
@@ -134,6 +164,16 @@ class Validator:
         if self._dataset_checks or duplicate_key is not None:
             self._check_duplicate(row, line, duplicate_key)
         profile = self.report.profile
+        if profile == "auto" and "conversations" in row and self._trainer is None:
+            # ShareGPT is LLaMA-Factory's format (TRL renders its role names literally).
+            self._trainer = LlamaFactoryRows()
+            self.report.profile = self._trainer.name
+        if self._trainer is not None:
+            kind = self._trainer.check(row, self.emit)
+            if self.report.format is None:
+                self.report.format = kind
+            self._types.observe(row, line, self.fingerprint)
+            return
         formats = candidate_formats(row, profile)
         if len(formats) != 1:
             self._format_problem(row, formats)
@@ -142,11 +182,18 @@ class Validator:
         if profile == "auto":
             profile = self.report.profile = PROFILE_FOR_FORMAT[fmt]
         if fmt not in PROFILES[profile]:
-            accepted = ", ".join(sorted(FORMAT_LABELS[f] for f in PROFILES[profile]))
-            self.emit(
-                "F006", "", f"row is {FORMAT_LABELS[fmt]}; profile {profile} accepts {accepted}"
-            )
+            self.emit("F006", "", wrong_profile_message(row, fmt, profile))
             return
+        if not self._vision_model and profile in _VISION_CHECKED:
+            for column in _VISION_COLUMNS.intersection(row):
+                self.emit_once(
+                    "V001",
+                    column,
+                    f"/{column}",
+                    f"column {column!r}: TRL treats the dataset as vision data and raises "
+                    "'The dataset appears to be vision-related' with a text-only model "
+                    "(pass --vision-model if you train a vision-language model)",
+                )
         kind = self._check_format(row, fmt, profile)
         self._check_consistency(row, fmt, kind, line)
         if self._eval_prompts is not None:
@@ -171,15 +218,16 @@ class Validator:
             return row_checks.check_text_row(row, emit)
         if fmt in ("prompt_completion", "unpaired_preference"):
             kind = row_checks.check_prompt_completion_row(row, emit)
-            if fmt == "unpaired_preference" and type(row["label"]) is bool:
-                self._labels[row["label"]] += 1
+            label = row_checks.kto_label(row["label"]) if fmt == "unpaired_preference" else None
+            if label is not None:
+                self._labels[label] += 1
             return kind
         if fmt == "prompt_only":
             self._check_grpo_columns(row)
             return row_checks.check_prompt_only_row(row, emit)
         return row_checks.check_preference_row(row, emit, extracts_prompt=profile in ("dpo", "kto"))
 
-    def _format_problem(self, row: dict[str, Any], formats: list[str]) -> None:
+    def _format_problem(self, row: dict[str, Any], formats: tuple[str, ...]) -> None:
         if formats:
             names = " and ".join(FORMAT_LABELS[f] for f in formats)
             self.emit("F002", "", f"row matches several formats: {names}; keep one set of fields")
@@ -209,23 +257,7 @@ class Validator:
                 found, first = FORMAT_LABELS[fmt], FORMAT_LABELS[first_fmt]
             self.emit("F003", "", f"row is {found} but {where} is {first}")
             return
-        for key, value in row.items():
-            if value is None:
-                continue
-            name = _TYPE_NAMES.get(type(value), "other")
-            if name == "array" and value and type(value[0]) is dict:
-                content = value[0].get("content", value[0].get("value"))
-                if content is not None:
-                    self._check_type(f"{key}/0/content", _TYPE_NAMES.get(type(content), "other"))
-            self._check_type(key, name)
-
-    def _check_type(self, path: str, name: str) -> None:
-        seen = self._types.get(path)
-        if seen is None:
-            self._types[path] = (name, self._line)
-        elif seen[0] != name:
-            where = f"line {seen[1]}" if seen[1] is not None else "an earlier row"
-            self.emit("F004", "/" + path, f"{path} is {name} here but {seen[0]} on {where}")
+        self._types.observe(row, line, self.fingerprint)
 
     def _check_duplicate(self, row: dict[str, Any], line: int | None, key: int | None) -> None:
         if key is None:
@@ -264,6 +296,11 @@ class Validator:
         if report.profile == "auto" and report.format is None and self._first is None:
             report.notes.append("no row matched a known format, so no profile could be detected")
         self._line = None
+        if self._trainer is not None:
+            self._raw = None
+            self._trainer.finish(self.emit)
+        for finding in self._types.findings(report.counts):
+            self.add(finding)
         if not self._dataset_checks:
             return report
         if report.rows == 0 and not report.counts:
@@ -298,14 +335,9 @@ class Validator:
             )
 
 
-_TYPE_NAMES = {
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    list: "array",
-    dict: "object",
-}
+_VISION_COLUMNS = frozenset({"image", "images"})
+#: Trainers that raise on image columns without a vision-language model (TRL 1.x).
+_VISION_CHECKED = frozenset({"sft", "dpo", "kto"})
 
 
 def _canonical(row: dict[str, Any]) -> str:
@@ -326,7 +358,8 @@ def _first_user_text(
     if type(turns) is not list:
         return None
     for turn in turns:
-        if type(turn) is dict and turn.get(role_key) in ("user", "human"):
+        role = turn.get(role_key) if type(turn) is dict else None
+        if type(role) is str and SHAREGPT_ROLES.get(role) == "user":
             content = turn.get(content_key)
             return content if type(content) is str else None
     return None

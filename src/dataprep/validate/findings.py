@@ -68,9 +68,15 @@ _CATALOG = [
     ),
     Rule(
         "J004",
-        "error",
+        "info",
         "json-array",
-        "The file is one JSON array, not JSON Lines (one object per line).",
+        "The file is one JSON array, not JSON Lines; datasets and LLaMA-Factory read it, line-based tools do not.",
+    ),
+    Rule(
+        "J007",
+        "error",
+        "lone-surrogate",
+        "A \\uD800-\\uDFFF escape without its pair is not Unicode text; Arrow's JSON reader rejects the file.",
     ),
     Rule(
         "J005",
@@ -93,9 +99,9 @@ _CATALOG = [
     ),
     Rule(
         "F002",
-        "error",
+        "warning",
         "several-formats",
-        "The row matches two formats (e.g. text and messages); TRL picks one silently.",
+        "The row matches two formats (e.g. text and messages); TRL trains on one (messages) and ignores the other.",
     ),
     Rule(
         "F003",
@@ -123,7 +129,7 @@ _CATALOG = [
     ),
     Rule(
         "F007",
-        "warning",
+        "info",
         "few-rows",
         "Below about 50 examples, few-shot prompting usually beats fine-tuning.",
     ),
@@ -134,6 +140,18 @@ _CATALOG = [
         "A field has the wrong JSON type (e.g. a number where text is expected).",
     ),
     Rule("F009", "error", "empty-file", "The file has no rows."),
+    Rule(
+        "F010",
+        "error",
+        "json-decoded-string",
+        'A string such as "42" in a field whose type varies: datasets stores the field as Json and decodes it into a number, which templates render as nothing.',
+    ),
+    Rule(
+        "V001",
+        "error",
+        "vision-columns",
+        "An image/images column makes TRL treat the dataset as vision data and raise unless the model is a vision-language model.",
+    ),
     # Messages.
     Rule(
         "M001",
@@ -150,9 +168,9 @@ _CATALOG = [
     ),
     Rule(
         "M004",
-        "warning",
+        "error",
         "sharegpt-roles",
-        "ShareGPT roles (human/gpt) need mapping: TRL renames the keys but keeps the role names.",
+        "ShareGPT roles (human/gpt) need mapping: TRL renames the keys but keeps the role names, so the template renders 'human' and 'gpt' literally.",
     ),
     Rule(
         "M005",
@@ -188,10 +206,16 @@ _CATALOG = [
         "M010", "error", "bad-weight", "A message weight must be 0 or 1 (OpenAI chat fine-tuning)."
     ),
     Rule(
-        "S002",
+        "M011",
         "error",
+        "weight-zero",
+        "TRL has no per-message weights: a weight-0 turn (meant to be skipped by the loss) is trained on.",
+    ),
+    Rule(
+        "S002",
+        "warning",
         "prompt-ends-with-system",
-        "A conversational prompt ending with a system turn makes TRL raise 'Invalid role in the last message'.",
+        "A conversational prompt ends with a system turn: the trainers render it, but trl.apply_chat_template (GRPO reward models, older TRL) raises 'Invalid role in the last message'.",
     ),
     # Preference pairs.
     Rule(
@@ -230,6 +254,12 @@ _CATALOG = [
         "non-assistant-response",
         "With an explicit prompt, chosen/rejected should hold only assistant turns.",
     ),
+    Rule(
+        "P007",
+        "error",
+        "json-string-messages",
+        "A prompt/chosen/rejected/completion string that is json.dumps of a message list: TRL trains on the JSON text.",
+    ),
     Rule("R001", "error", "bad-margin", "The reward margin must be a number."),
     # GRPO.
     Rule(
@@ -239,7 +269,10 @@ _CATALOG = [
         "The column collides with an argument TRL passes to reward functions (TypeError or silently overwritten).",
     ),
     Rule(
-        "G002", "warning", "unreachable-column", "TRL never passes this column to reward functions."
+        "G002",
+        "error",
+        "unreachable-column",
+        "TRL never passes this column to reward functions, so rewards computed from it silently see nothing.",
     ),
     Rule(
         "G003",
@@ -252,7 +285,7 @@ _CATALOG = [
         "K001",
         "error",
         "label-not-boolean",
-        "KTO labels must be JSON true/false; strings and numbers are misread.",
+        "KTO labels must be JSON true/false (TRL also casts 1/0); strings and other numbers are misread.",
     ),
     Rule(
         "K002", "warning", "one-label-class", "KTO needs both desirable and undesirable examples."
@@ -276,12 +309,95 @@ _CATALOG = [
         "eval-overlap",
         "The row's prompt also appears in the evaluation file, so the evaluation is contaminated.",
     ),
+    # LLaMA-Factory (--profile llamafactory).
+    Rule(
+        "Y001",
+        "error",
+        "lf-invalid-role-tag",
+        "A turn's role is not the tag LLaMA-Factory expects at that position (user/observation odd, assistant/function even): it skips the row ('Invalid role tag').",
+    ),
+    Rule(
+        "Y002",
+        "error",
+        "lf-invalid-message-count",
+        "An odd number of turns (even for ranking rows): LLaMA-Factory skips the row ('Invalid message count').",
+    ),
+    Rule(
+        "Y003",
+        "error",
+        "lf-missing-column",
+        "A column or message key named in dataset_info.json is missing: LLaMA-Factory raises KeyError.",
+    ),
+    Rule(
+        "Y004",
+        "error",
+        "lf-dropped",
+        "The row has no usable response (or pair) for its stage: LLaMA-Factory drops it ('Dropped invalid example').",
+    ),
+    Rule(
+        "Y005",
+        "error",
+        "lf-kto-tag",
+        "kto_tag is not a JSON boolean, so the row is no KTO example and LLaMA-Factory's KTO stage drops it.",
+    ),
+    Rule(
+        "Y006",
+        "error",
+        "lf-no-valid-samples",
+        "Every row would be skipped: LLaMA-Factory stops with 'Cannot find valid samples'.",
+    ),
+    Rule(
+        "Y007",
+        "warning",
+        "lf-ignored-field",
+        "An empty instruction or a malformed history that LLaMA-Factory silently ignores.",
+    ),
+    Rule(
+        "Y008",
+        "error",
+        "lf-pair-role",
+        "A ranking row's chosen/rejected message does not have the assistant tag; LLaMA-Factory logs 'Invalid role tag' but keeps the pair.",
+    ),
+    # Axolotl (--profile axolotl).
+    Rule(
+        "X002",
+        "error",
+        "ax-no-messages",
+        "field_messages is missing or not a list of messages: Axolotl raises 'Messages is null'.",
+    ),
+    Rule(
+        "X003",
+        "error",
+        "ax-bad-message",
+        "A message lacks the keys message_property_mappings names, or (DPO) has a role the roles map lacks: Axolotl raises.",
+    ),
+    Rule(
+        "X004",
+        "warning",
+        "ax-unmapped-role",
+        "A role the roles mapping does not know passes through unchanged to the chat template.",
+    ),
+    Rule(
+        "X005",
+        "error",
+        "ax-nothing-to-train",
+        "No turn has a role in roles_to_train, so every label is masked.",
+    ),
+    Rule(
+        "X006", "warning", "ax-last-not-trainable", "The last turn is not trainable; Axolotl warns."
+    ),
+    Rule(
+        "X007",
+        "info",
+        "ax-unchecked-type",
+        "This Axolotl dataset type is not one the profile checks (chat_template, chat_template.default).",
+    ),
     # Token lengths (with --tokenizer).
     Rule(
         "L001",
-        "warning",
+        "error",
         "truncated",
-        "The row is longer than --max-length; the trainer truncates it.",
+        "The row, with the tokens the trainer adds (EOS, template tokens), is longer than --max-length; the trainer cuts its end (and the EOS) off.",
     ),
     Rule(
         "L002",
@@ -294,6 +410,12 @@ _CATALOG = [
         "error",
         "template-error",
         "The chat template raises on this row (e.g. strict templates on roles that do not alternate).",
+    ),
+    Rule(
+        "L004",
+        "error",
+        "no-loss-tokens",
+        "With assistant-only loss the row has no assistant token to learn (the template lacks {% generation %} markers, or the row has no assistant turn): TRL raises.",
     ),
 ]
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dataprep.formats.sharegpt import SHAREGPT_ROLES
+
 __all__ = ["Mapping", "suggest_mapping"]
 
 PROMPT_COLUMNS = ("prompt", "instruction", "question", "query", "problem", "input")
@@ -42,16 +44,10 @@ _ALPACA = '''def to_messages(example):
     return {"messages": messages}
 '''
 
-_SHAREGPT = '''ROLES = {
-    "system": "system",
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "function_call": "assistant",
-    "observation": "tool",
-    "tool": "tool",
-}
+_SHAREGPT = (
+    "ROLES = "
+    + json.dumps(SHAREGPT_ROLES, indent=4)
+    + '''
 
 
 def to_messages(example):
@@ -63,6 +59,7 @@ def to_messages(example):
         messages.append({"role": ROLES.get(turn["from"], turn["from"]), "content": turn["value"]})
     return {"messages": messages}
 '''
+)
 
 _PREFERENCE = '''def to_preference(example):
     """Map {prompt}/{chosen}/{rejected} onto TRL's explicit-prompt preference format."""

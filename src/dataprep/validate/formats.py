@@ -2,6 +2,8 @@
 
 A row's format is decided by its keys, the way TRL decides (``messages``, ``text``,
 ``prompt``/``completion``, ``chosen``/``rejected``, ``label``); ``conversations`` is ShareGPT.
+The formats, their keys, labels and profiles come from the registry in ``dataprep.formats``;
+only formats that some trainer profile accepts take part in detection here.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dataprep.errors import UnknownNameError
+from dataprep.formats import formats
 
 __all__ = [
     "FORMAT_LABELS",
@@ -16,46 +19,28 @@ __all__ = [
     "PROFILE_FOR_FORMAT",
     "candidate_formats",
     "check_profile",
+    "wrong_profile_message",
 ]
 
-#: format -> what the human summary calls it.
-FORMAT_LABELS: dict[str, str] = {
-    "messages": "conversational language modeling (messages)",
-    "text": "standard language modeling (text)",
-    "prompt_completion": "prompt-completion",
-    "sharegpt": "ShareGPT conversations (from/value)",
-    "preference_explicit": "preference with explicit prompt (prompt/chosen/rejected)",
-    "preference_implicit": "preference with implicit prompt (chosen/rejected)",
-    "prompt_only": "prompt-only",
-    "unpaired_preference": "unpaired preference (prompt/completion/label)",
-}
+_TRAINER_FORMATS = [fmt for fmt in formats().values() if fmt.profiles]
 
-#: profile -> formats it accepts (TRL "Which dataset type to use?" table).
+#: format -> what the human summary calls it.
+FORMAT_LABELS: dict[str, str] = {fmt.name: fmt.label for fmt in formats().values()}
+
+#: Trainer profiles, in the order they are offered (TRL "Which dataset type to use?" table).
+PROFILE_NAMES = ("sft", "dpo", "reward", "grpo", "kto")
+
+#: profile -> formats it accepts. TRL's KTOTrainer also takes paired preference data and unpairs it.
 PROFILES: dict[str, frozenset[str]] = {
-    "sft": frozenset({"messages", "text", "prompt_completion", "sharegpt"}),
-    "dpo": frozenset({"preference_explicit", "preference_implicit"}),
-    "reward": frozenset({"preference_explicit", "preference_implicit"}),
-    "grpo": frozenset({"prompt_only"}),
-    # TRL's KTOTrainer also takes paired preference data and unpairs it.
-    "kto": frozenset({"unpaired_preference", "preference_explicit", "preference_implicit"}),
+    profile: frozenset(fmt.name for fmt in _TRAINER_FORMATS if profile in fmt.profiles)
+    for profile in PROFILE_NAMES
 }
 
 #: What ``--format auto`` picks from the first row's format.
-PROFILE_FOR_FORMAT: dict[str, str] = {
-    "messages": "sft",
-    "text": "sft",
-    "prompt_completion": "sft",
-    "sharegpt": "sft",
-    "preference_explicit": "dpo",
-    "preference_implicit": "dpo",
-    "prompt_only": "grpo",
-    "unpaired_preference": "kto",
-}
+PROFILE_FOR_FORMAT: dict[str, str] = {fmt.name: fmt.profiles[0] for fmt in _TRAINER_FORMATS}
 
 #: Keys that decide a format; anything else is an extra column.
-FORMAT_KEYS = frozenset(
-    {"messages", "text", "conversations", "prompt", "completion", "chosen", "rejected", "label"}
-)
+FORMAT_KEYS = frozenset().union(*(fmt.keys for fmt in _TRAINER_FORMATS))
 
 
 def check_profile(profile: str) -> str:
@@ -65,25 +50,59 @@ def check_profile(profile: str) -> str:
     return profile
 
 
-def candidate_formats(row: dict[str, Any], profile: str) -> list[str]:
+def candidate_formats(row: dict[str, Any], profile: str) -> tuple[str, ...]:
     """The formats ``row``'s keys match; two or more means the row is ambiguous.
 
     Under the ``grpo`` profile only ``prompt`` decides: every other column goes to the reward
     functions, so a ``text`` or ``label`` column there is data, not a second format.
+    Formats are decided by keys alone and the rows of a file share their keys, so the answer
+    is cached per key tuple (this runs for every row of files of any size).
     """
     if profile == "grpo":
-        return ["prompt_only"] if "prompt" in row else []
-    found = []
-    if "messages" in row:
-        found.append("messages")
-    if "conversations" in row:
-        found.append("sharegpt")
-    if "text" in row:
-        found.append("text")
-    if "chosen" in row or "rejected" in row:
-        found.append("preference_explicit" if "prompt" in row else "preference_implicit")
-    elif "completion" in row:
-        found.append("unpaired_preference" if "label" in row else "prompt_completion")
-    elif "prompt" in row:
-        found.append("prompt_only")
+        return ("prompt_only",) if "prompt" in row else ()
+    keys = tuple(row)
+    found = _BY_KEYS.get(keys)
+    if found is None:
+        if len(_BY_KEYS) >= 4096:
+            _BY_KEYS.clear()
+        present = dict.fromkeys(keys)
+        found = _BY_KEYS[keys] = tuple(f.name for f in _TRAINER_FORMATS if f.matches(present))
     return found
+
+
+_BY_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+# Order in which a message names a format's keys.
+_KEY_ORDER = (
+    "messages",
+    "conversations",
+    "text",
+    "prompt",
+    "chosen",
+    "rejected",
+    "completion",
+    "label",
+)
+
+#: The keys each trainer format needs (from the registry), in the order a message names them.
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    fmt.name: tuple(key for key in _KEY_ORDER if key in fmt.keys) for fmt in _TRAINER_FORMATS
+}
+
+
+def wrong_profile_message(row: dict[str, Any], fmt: str, profile: str) -> str:
+    """Why ``row`` (of format ``fmt``) does not fit ``profile``: the keys it lacks, when few."""
+
+    def distance(name: str) -> tuple[int, int, str]:
+        needed = set(REQUIRED_KEYS[name])
+        return len(needed - set(row)), -len(needed & set(row)), name
+
+    nearest = sorted(PROFILES[profile], key=distance)[0]
+    missing = [key for key in REQUIRED_KEYS[nearest] if key not in row]
+    found = f"row is {FORMAT_LABELS[fmt]}"
+    if missing and len(missing) < len(REQUIRED_KEYS[nearest]):
+        keys = " and ".join(repr(key) for key in missing)
+        return f"{found}: missing {keys} for {FORMAT_LABELS[nearest]} ({profile} profile)"
+    names = ", ".join(sorted(FORMAT_LABELS[name] for name in PROFILES[profile]))
+    return f"{found}; profile {profile} accepts {names}"

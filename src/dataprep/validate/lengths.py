@@ -1,230 +1,168 @@
-"""Token-length checks with a local ``tokenizer.json``: predict the rows a trainer truncates or drops.
+"""Template-exact preflight with a local tokenizer: the tokens each trainer sees, and what it cuts.
 
-TRL truncates to ``max_length`` (default 1024 for SFT, DPO, KTO and reward configs) and drops
-rows with nothing left to learn: SFT and DPO rows whose prompt alone reaches ``max_length``,
-reward rows whose chosen or rejected is longer than it. With a chat template (a
-``tokenizer_config.json`` beside the tokenizer, or ``--chat-template``) conversations are
-rendered exactly as ``apply_chat_template`` would; without one, turns are joined with their
-role names, which undercounts by the template's few tokens per turn.
+Rows are rendered the way TRL 1.x renders them: conversational fields through the tokenizer's
+own ``apply_chat_template`` (transformers, so the Jinja environment, special tokens and
+``{% generation %}`` handling are the trainer's), plain-text fields through the tokenizer with
+its special tokens (BOS) plus the EOS TRL appends. From the token counts come the rows a
+trainer truncates (L001) or drops (L002), rows with no token to learn under assistant-only loss
+(L004) and rows the template rejects (L003). Rows are buffered and rendered in batches, which
+is what makes this about as fast as the tokenizer's own batched ``apply_chat_template``.
 """
 
 from __future__ import annotations
 
-import json
 from array import array
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dataprep.deps import require
 from dataprep.errors import InputError
 from dataprep.validate.engine import Validator
-from dataprep.validate.formats import candidate_formats
-from dataprep.validate.rows import SHAREGPT_ROLES, trl_prompt_split
+from dataprep.validate.findings import RULES, Finding
+from dataprep.validate.formats import PROFILES, candidate_formats
+from dataprep.validate.render import Judge, Renderer, TokenCounts
 
-__all__ = ["DEFAULT_MAX_LENGTH", "LengthChecker", "percentiles"]
+__all__ = ["DEFAULT_MAX_LENGTH", "LengthChecker", "load_tokenizer", "percentiles"]
 
 #: TRL's default ``max_length`` in SFTConfig, DPOConfig, KTOConfig and RewardConfig.
 DEFAULT_MAX_LENGTH = 1024
+_BATCH = 512
 
 
-def _load_template(
-    tokenizer_path: Path, chat_template: Path | None
-) -> tuple[str | None, dict[str, str]]:
-    """The Jinja chat template and special tokens beside the tokenizer, if any."""
+def load_tokenizer(path: str | Path, chat_template: str | Path | None = None) -> Any:
+    """A transformers tokenizer from a local folder (or a bare ``tokenizer.json``); never downloads."""
+    transformers = require("transformers", extra="trainers")
+    source = Path(path)
+    try:
+        if source.is_dir():
+            tokenizer = transformers.AutoTokenizer.from_pretrained(
+                str(source), local_files_only=True
+            )
+        else:
+            tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_file=str(source))
+    except Exception as error:  # transformers and tokenizers raise many kinds on a bad folder
+        raise InputError(
+            f"cannot load the tokenizer ({type(error).__name__}: {str(error)[:200]})",
+            path=source,
+            hint="Pass a local tokenizer folder (tokenizer.json + tokenizer_config.json)",
+        ) from None
+    # Rows are counted, never fed to a model: silence the "longer than the maximum" warning.
+    tokenizer.model_max_length = 1 << 62
     if chat_template is not None:
         try:
-            return chat_template.read_text(encoding="utf-8"), {}
+            tokenizer.chat_template = Path(chat_template).read_text(encoding="utf-8")
         except OSError as error:
             raise InputError(
                 f"cannot read the chat template ({error.strerror})", path=chat_template
             ) from None
-    config_path = tokenizer_path.parent / "tokenizer_config.json"
-    if not config_path.exists():
-        return None, {}
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    tokens = {
-        key: value
-        for key in ("bos_token", "eos_token")
-        if isinstance(value := config.get(key), str)
-    }
-    template = config.get("chat_template")
-    return (template if isinstance(template, str) else None), tokens
+    return tokenizer
+
+
+@dataclass
+class _Pending:
+    row: dict[str, Any]
+    fmt: str
+    line: int
+    fingerprint: str | None
+
+
+@dataclass
+class TokenStats:
+    """Token counts per row (the longest sequence the trainer builds) and per role."""
+
+    lengths: array = field(default_factory=lambda: array("I"))
+    roles: Counter[str] = field(default_factory=Counter)
+    #: Tokens the trainer trains on, summed over rows (truncated; dropped rows count 0).
+    trained: int = 0
 
 
 class LengthChecker:
-    """A row hook for ``validate_file`` that counts tokens and emits L001/L002."""
+    """A row hook for ``validate_file``: buffers rows, renders them in batches, emits L001-L004."""
 
     def __init__(
         self,
-        tokenizer_path: str | Path,
+        tokenizer: str | Path | Any,
         max_length: int = DEFAULT_MAX_LENGTH,
         chat_template: str | Path | None = None,
+        *,
+        assistant_only_loss: bool = False,
     ) -> None:
-        tokenizers = require("tokenizers", extra="trainers")
-        path = Path(tokenizer_path)
-        if path.is_dir():
-            path = path / "tokenizer.json"
-        try:
-            self._tokenizer = tokenizers.Tokenizer.from_file(str(path))
-        except Exception as error:  # tokenizers raises a bare Exception on a bad file
-            raise InputError(
-                f"cannot load the tokenizer ({error})",
-                path=path,
-                hint="Pass a local tokenizer.json",
-            ) from None
-        template, self._special = _load_template(
-            path, Path(chat_template) if chat_template else None
-        )
-        self._template = None
-        if template is not None:
-            self._template = _compile(template)
+        if isinstance(tokenizer, str | Path):
+            tokenizer = load_tokenizer(tokenizer, chat_template)
         self.max_length = max_length
-        self.lengths = array("I")
-        self.exact = self._template is not None
+        self.assistant_only_loss = assistant_only_loss
+        self.renderer = Renderer(tokenizer, assistant_only_loss=assistant_only_loss)
+        self.stats = TokenStats()
+        self._pending: list[_Pending] = []
 
-    def count(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def render(self, turns: list[Any], generation_prompt: bool = False) -> str:
-        """A message list as the model sees it: through the chat template when there is one."""
-        if self._template is not None:
-            return self._template.render(
-                messages=turns, add_generation_prompt=generation_prompt, **self._special
-            )
-        parts = [
-            f"{t.get('role', t.get('from'))}\n{t.get('content', t.get('value'))}"
-            for t in turns
-            if isinstance(t, dict)
-        ]
-        return "\n".join(parts) + ("\nassistant\n" if generation_prompt else "")
-
-    def _tokens(self, value: Any, generation_prompt: bool = False) -> int:
-        if isinstance(value, str):
-            return self.count(value)
-        if isinstance(value, list):
-            return self.count(self.render(value, generation_prompt))
-        return 0
+    @property
+    def lengths(self) -> array:
+        return self.stats.lengths
 
     def __call__(self, row: dict[str, Any], line: int, validator: Validator) -> None:
         profile = validator.report.profile
+        if profile not in PROFILES:  # auto before detection, or another trainer's profile
+            return
         formats = candidate_formats(row, profile)
-        if len(formats) != 1 or profile == "auto":
+        if len(formats) != 1:
             return
-        try:
-            self._check(row, formats[0], profile, validator)
-        except (TypeError, KeyError, AttributeError, IndexError):
-            return  # a malformed row, already reported by the row checks
-        except Exception as error:
-            if type(error).__module__.startswith("jinja2"):
-                validator.emit("L003", "", f"the chat template fails on this row: {error}")
-                return
-            raise
+        self._pending.append(_Pending(row, formats[0], line, validator.fingerprint()))
+        if len(self._pending) >= _BATCH:
+            self.flush(validator)
 
-    def _check(self, row: dict[str, Any], fmt: str, profile: str, validator: Validator) -> None:
-        limit = self.max_length
-        if fmt in ("messages", "sharegpt", "text"):
-            if fmt == "sharegpt":  # rendered after the role mapping TRL users need anyway
-                value: Any = [
-                    {
-                        "role": SHAREGPT_ROLES.get(turn.get("from"), turn.get("from")),
-                        "content": turn.get("value"),
-                    }
-                    for turn in row["conversations"]
-                ]
-            else:
-                value = row.get(fmt)
-            total = self._tokens(value)
-            self.lengths.append(total)
-            if total > limit:
-                validator.emit(
-                    "L001", "", f"{total} tokens > max_length {limit}: the trainer truncates it"
-                )
+    def flush(self, validator: Validator) -> None:
+        """Render and judge the buffered rows (``validate_file`` calls this at the end)."""
+        pending, self._pending = self._pending, []
+        if not pending:
             return
-        if fmt in ("prompt_completion", "unpaired_preference", "prompt_only"):
-            self._check_prompt_completion(row, fmt, profile, validator)
-            return
-        self._check_preference(row, profile, validator)
+        profile = validator.report.profile
+        judge = Judge(profile, self.max_length, self.renderer)
+        plans = [judge.plan(item.row, item.fmt) for item in pending]
+        counts = self.renderer.run([plan for plan in plans if plan is not None])
+        for item, plan in zip(pending, plans, strict=True):
+            if plan is not None:
+                self._judge_one(judge, plan, counts, validator, item)
 
-    def _check_prompt_completion(
-        self, row: dict[str, Any], fmt: str, profile: str, validator: Validator
+    def _judge_one(
+        self, judge: Judge, plan: Any, counts: TokenCounts, validator: Validator, item: _Pending
     ) -> None:
-        prompt = self._tokens(row.get("prompt"), generation_prompt=True)
-        total = prompt + (self._tokens(row.get("completion")) if fmt != "prompt_only" else 0)
-        self.lengths.append(total)
-        limit = self.max_length
-        if profile == "sft" and prompt >= limit:
-            validator.emit(
-                "L002",
-                "/prompt",
-                f"prompt alone is {prompt} tokens >= max_length {limit}: no completion token survives truncation, so TRL drops the row",
-            )
-        elif total > limit:
-            validator.emit(
-                "L001", "", f"{total} tokens > max_length {limit}: the trainer truncates it"
-            )
+        def emit(rule: str, pointer: str, message: str) -> None:
+            severity = RULES[rule].severity
+            validator.add(Finding(rule, severity, item.line, pointer, message, item.fingerprint))
 
-    def _check_preference(self, row: dict[str, Any], profile: str, validator: Validator) -> None:
-        chosen, rejected = row.get("chosen"), row.get("rejected")
-        if "prompt" in row:
-            prompt = self._tokens(row["prompt"], generation_prompt=True)
-            chosen_total, rejected_total = (
-                prompt + self._tokens(chosen),
-                prompt + self._tokens(rejected),
-            )
-        else:
-            chosen_total, rejected_total = self._tokens(chosen), self._tokens(rejected)
-            split, _ = trl_prompt_split(chosen, rejected) if chosen and rejected else (0, False)
-            prompt = self._tokens(chosen[: max(split, 0)]) if isinstance(chosen, str | list) else 0
-        longest = max(chosen_total, rejected_total)
-        self.lengths.append(longest)
-        limit = self.max_length
-        if profile == "reward" and longest > limit:
-            validator.emit(
-                "L002",
-                "",
-                f"chosen or rejected is {longest} tokens > max_length {limit}: RewardTrainer drops the row",
-            )
-        elif profile in ("dpo", "kto") and prompt >= limit:
-            validator.emit(
-                "L002",
-                "/prompt",
-                f"prompt is {prompt} tokens >= max_length {limit}: DPOTrainer drops the row",
-            )
-        elif longest > limit:
-            validator.emit(
-                "L001", "", f"{longest} tokens > max_length {limit}: the trainer truncates it"
-            )
+        error = counts.errors.get(id(plan))
+        if error is not None:
+            emit("L003", "", error)
+            return
+        verdict = judge.verdict(plan, counts)
+        if verdict.longest is not None:
+            self.stats.lengths.append(verdict.longest)
+        self.stats.roles.update(verdict.roles)
+        self.stats.trained += verdict.trained
+        for rule, pointer, message in verdict.findings:
+            emit(rule, pointer, message)
 
     def summary(self) -> str | None:
-        """Token percentiles of the rows measured, for the report's notes."""
-        if not self.lengths:
+        """Token percentiles of the rows measured and tokens per role, for the report's notes."""
+        if not self.stats.lengths:
             return None
-        p50, p90, p99, top = percentiles(self.lengths)
-        how = "chat template" if self.exact else "approximate, no chat template"
-        return f"tokens per row ({how}): p50 {p50}, p90 {p90}, p99 {p99}, max {top}; max_length {self.max_length}"
+        low, median, p95, top = percentiles(self.stats.lengths)
+        roles = ", ".join(f"{role} {count}" for role, count in sorted(self.stats.roles.items()))
+        text = (
+            f"tokens per row (as the trainer renders them): min {low}, median {median}, "
+            f"p95 {p95}, max {top}; max_length {self.max_length}"
+        )
+        return text + (f"; tokens per role: {roles}" if roles else "")
 
 
 def percentiles(values: array | list[int]) -> tuple[int, int, int, int]:
-    """Nearest-rank p50, p90, p99 and the maximum."""
+    """Minimum, nearest-rank median and p95, and the maximum."""
     ordered = sorted(values)
     last = len(ordered) - 1
 
     def rank(q: float) -> int:
         return int(ordered[min(last, int(q * len(ordered)))])
 
-    return rank(0.5), rank(0.9), rank(0.99), int(ordered[last])
-
-
-def _compile(template: str) -> Any:
-    """Compile a chat template the way transformers does (sandboxed Jinja, trimmed blocks)."""
-    jinja2 = require("jinja2", extra="trainers")
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    def raise_exception(message: str) -> None:
-        raise jinja2.exceptions.TemplateError(message)
-
-    env = ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
-    )
-    env.globals["raise_exception"] = raise_exception
-    return env.from_string(template)
+    return int(ordered[0]), rank(0.5), rank(0.95), int(ordered[last])

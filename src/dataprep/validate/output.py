@@ -77,6 +77,8 @@ def render_human(report: Report, *, strict: bool = False, per_rule: int = 5) -> 
     if report.mapping is not None:
         lines.extend(_fix_lines(report))
     lines.extend(f"note: {note}" for note in report.notes)
+    if report.estimate is not None:
+        lines.extend(report.estimate.lines())
     if report.counts:
         lines.append(
             "by rule: " + ", ".join(f"{rule_id} {report.counts[rule_id]}" for rule_id in order)
@@ -156,6 +158,7 @@ def as_json(report: Report, strict: bool = False) -> dict[str, Any]:
             "code": report.mapping.snippet(report.path or "data.jsonl"),
         },
         "findings": [{"file": report.path, **f.as_dict()} for f in _ordered(report.findings)],
+        "estimate": None if report.estimate is None else report.estimate.as_dict(),
         "exit_code": report.exit_code(strict),
     }
 

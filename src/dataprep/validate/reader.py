@@ -16,8 +16,10 @@ from typing import Any
 from pydantic_core import from_json
 
 from dataprep.errors import InputError
-from dataprep.validate.engine import Report, Validator, normalize, prompt_text
+from dataprep.validate.engine import Report, TrainerRows, Validator, normalize, prompt_text
 from dataprep.validate.formats import candidate_formats
+from dataprep.validate.jsonarray import is_json_array as _is_json_array
+from dataprep.validate.jsonarray import iter_array, lone_surrogate
 
 __all__ = ["load_eval_prompts", "validate_file"]
 
@@ -45,14 +47,6 @@ def _first_line_problem(raw: bytes, validator: Validator) -> tuple[bytes, bool]:
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:64]:
         validator.emit("J003", "", "the file is UTF-16, not UTF-8; re-encode it as UTF-8")
         return raw, False
-    if raw.lstrip().startswith(b"["):
-        validator.emit(
-            "J004",
-            "",
-            "the file is a JSON array, not JSON Lines; write one object per line "
-            "(e.g. jq -c '.[]' in.json > out.jsonl)",
-        )
-        return raw, False
     return raw, True
 
 
@@ -64,6 +58,10 @@ def _parse_error(raw: bytes, error: ValueError, validator: Validator) -> None:
         validator.emit(
             "J003", "", f"byte 0x{byte:02x} at column {decode_error.start + 1} is not valid UTF-8"
         )
+        return
+    surrogate = lone_surrogate(raw)
+    if surrogate is not None:
+        validator.emit("J007", "", surrogate)
         return
     message = str(error)
     try:  # parse the stripped line again so the position reads "at column N" of this line
@@ -81,11 +79,17 @@ def validate_file(
     against: str | Path | None = None,
     row_hook: RowHook | None = None,
     max_findings_per_rule: int = 1000,
+    vision_model: bool = False,
+    trainer_rows: TrainerRows | None = None,
 ) -> Report:
     """Check every line of a JSONL file; ``row_hook`` sees each parsed object row (length checks)."""
     eval_prompts = load_eval_prompts(against, profile) if against is not None else None
     validator = Validator(
-        profile, max_findings_per_rule=max_findings_per_rule, eval_prompts=eval_prompts
+        profile,
+        max_findings_per_rule=max_findings_per_rule,
+        eval_prompts=eval_prompts,
+        vision_model=vision_model,
+        trainer_rows=trainer_rows,
     )
     validator.report.path = str(path)
     add_row, emit, locate = validator.add_row, validator.emit, validator.locate
@@ -97,6 +101,20 @@ def validate_file(
         gc.disable()
     try:
         with _open(path) as handle:
+            if _is_json_array(handle):
+                validator.locate(1)
+                validator.emit(
+                    "J004",
+                    "",
+                    "the file is one JSON array (datasets and LLaMA-Factory read it; "
+                    "for line-based tools: jq -c '.[]' in.json > out.jsonl)",
+                )
+                for number, raw, row in iter_array(handle, validator):
+                    locate(number, raw)
+                    add_row(row, number, hash(raw))
+                    if row_hook is not None and type(row) is dict:
+                        row_hook(row, number, validator)
+                handle.seek(0, 2)  # the JSON Lines loop below then reads nothing
             for number, raw in enumerate(handle, start=1):
                 if number == 1:
                     validator.locate(1)
@@ -118,6 +136,9 @@ def validate_file(
                 add_row(row, number, hash(raw if raw.endswith(b"\n") else raw + b"\n"))
                 if row_hook is not None and type(row) is dict:
                     row_hook(row, number, validator)
+        flush = getattr(row_hook, "flush", None)
+        if flush is not None:
+            flush(validator)
     finally:
         if collecting:
             gc.enable()

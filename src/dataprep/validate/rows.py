@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from dataprep.formats.base import CHAT_ROLES
+from dataprep.formats.sharegpt import SHAREGPT_ROLES
+
 __all__ = [
     "CHAT_ROLES",
     "SHAREGPT_ROLES",
@@ -22,24 +25,12 @@ __all__ = [
     "check_sharegpt_row",
     "check_text_row",
     "check_turns",
+    "kto_label",
     "trl_prompt_split",
 ]
 
 Emit = Callable[[str, str, str], None]
 
-#: Roles TRL chat templates know; ``function`` is OpenAI's legacy role.
-CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-#: LlamaFactory/FastChat ShareGPT role names -> their ChatML role.
-SHAREGPT_ROLES: dict[str, str] = {
-    "system": "system",
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "function_call": "assistant",
-    "observation": "tool",
-    "tool": "tool",
-}
 _IDENTITY_ROLES = {role: role for role in CHAT_ROLES}
 # Markers of a prompt that was already rendered with a chat template (trl PR #5067).
 _TEMPLATE_MARKERS = ("<|im_start|>", "[INST]", "<start_of_turn>", "<|start_header_id|>", "<|user|>")
@@ -49,7 +40,10 @@ def _content_problem(turn: dict[str, Any], content: Any, role: str | None) -> st
     """Why a message's content is unusable, or None when it is fine."""
     kind = type(content)
     if kind is str:
-        return "content is empty" if not content or content.isspace() else None
+        if content and not content.isspace():
+            return None
+        # An assistant turn that only calls tools: "" is as common as null and renders the same.
+        return None if role == "assistant" and turn.get("tool_calls") else "content is empty"
     if kind is list:
         return "content is an empty list" if not content else None
     if content is None:
@@ -100,7 +94,7 @@ def check_turns(
             or type(content) is not str
             or not content
             or content.isspace()
-            or "weight" in turn
+            or turn.get("weight", 1) != 1
         ):
             _check_turn_fields(
                 turn, f"{base}/{index}", raw_role, role, content, role_key, content_key, roles, emit
@@ -151,9 +145,18 @@ def _check_turn_fields(
     problem = _content_problem(turn, content, role)
     if problem is not None:
         emit("M005" if "missing" not in problem else "M002", f"{pointer}/{content_key}", problem)
-    weight = turn.get("weight", 0)
+    if "weight" not in turn:
+        return
+    weight = turn["weight"]
     if type(weight) is not int or weight not in (0, 1):
         emit("M010", f"{pointer}/weight", f"weight must be 0 or 1, not {_short(weight)}")
+    elif weight == 0:
+        emit(
+            "M011",
+            f"{pointer}/weight",
+            "weight 0: TRL has no message weights and trains on this turn anyway; "
+            "drop the turn, or move what comes before it into a prompt",
+        )
 
 
 def _role_text(value: Any) -> str:
@@ -190,7 +193,11 @@ def _check_ending(
         elif last_role not in ("assistant", None):
             emit("M009", f"{base}/{last}/{role_key}", f"last turn is {last_role}, not assistant")
     elif shape == "prompt" and last_role == "system":
-        emit("S002", f"{base}/{last}/{role_key}", "prompt ends with a system turn")
+        emit(
+            "S002",
+            f"{base}/{last}/{role_key}",
+            "prompt ends with a system turn; the answer follows a system message",
+        )
 
 
 def _json_type(value: Any) -> str:
@@ -272,6 +279,13 @@ def _kinds(row: dict[str, Any], keys: tuple[str, ...], emit: Emit) -> str | None
         value = row.get(key)
         if type(value) is str:
             kinds[key] = "standard"
+            if value[:2] in _JSON_LIST_STARTS and _is_message_list_json(value):
+                emit(
+                    "P007",
+                    f"/{key}",
+                    f"{key} is a JSON string holding a message list; TRL trains on the JSON text. "
+                    "Store the list itself, not json.dumps of it",
+                )
         elif type(value) is list:
             kinds[key] = "conversational"
         elif value is None and key not in row:
@@ -294,6 +308,31 @@ def _kinds(row: dict[str, Any], keys: tuple[str, ...], emit: Emit) -> str | None
     return found.pop() if found else None
 
 
+_JSON_LIST_STARTS = frozenset({"[{", "[ ", "[\n"})
+
+
+def _is_message_list_json(value: str) -> bool:
+    """Whether a string field is ``json.dumps`` of a message list (a common export mistake)."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return False
+    return (
+        type(parsed) is list
+        and bool(parsed)
+        and all(type(turn) is dict and ("role" in turn or "from" in turn) for turn in parsed)
+    )
+
+
+def kto_label(value: Any) -> bool | None:
+    """The label a KTO row means, or None when TRL would misread it (strings, 2, floats)."""
+    if type(value) is bool:
+        return value
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    return None
+
+
 def check_prompt_completion_row(row: dict[str, Any], emit: Emit) -> str | None:
     """``prompt`` + ``completion`` (SFT) or + ``label`` (KTO): both strings or both message lists."""
     kind = _kinds(row, ("prompt", "completion"), emit)
@@ -303,8 +342,8 @@ def check_prompt_completion_row(row: dict[str, Any], emit: Emit) -> str | None:
     elif kind == "conversational":
         check_turns(row["prompt"], "/prompt", emit, "prompt")
         check_turns(row["completion"], "/completion", emit, "response")
-    if "label" in row and type(row["label"]) is not bool:
-        emit("K001", "/label", f"label must be true or false, not {_short(row['label'])}")
+    if "label" in row and kto_label(row["label"]) is None:
+        emit("K001", "/label", f"label must be true or false (or 1/0), not {_short(row['label'])}")
     return kind
 
 
@@ -420,5 +459,7 @@ def _check_implicit_split(chosen: Any, rejected: Any, kind: str, emit: Emit) -> 
         last = chosen[index - 1]
         if type(last) is dict and last.get("role") == "system":
             emit(
-                "S002", f"/chosen/{index - 1}/role", "the extracted prompt ends with a system turn"
+                "S002",
+                f"/chosen/{index - 1}/role",
+                "the extracted prompt ends with a system turn; the answer follows a system message",
             )

@@ -70,6 +70,8 @@ class AudioFiles(Stage):
     """Source: every audio file under the inputs, one batch per file."""
 
     name = "audio_files"
+    consumes = "none"
+    produces = "audio"
     description = "Find audio files (wav, flac, ogg, opus, mp3, m4a, aac, aiff, webm, mp4, mov, mkv) under the input folders; other files are unsupported_format rejects."
     kind = "source"
 
@@ -83,7 +85,7 @@ class AudioFiles(Stage):
 
     files: list[tuple[Path, Path]]
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
         """Find the files first, so an empty folder fails before any model loads."""
         from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_files
 
@@ -126,6 +128,8 @@ class DetectSpeech(Stage):
     """Decode to 16 kHz, find speech with silero-vad and pack it into clips."""
 
     name = "detect_speech"
+    consumes = "audio"
+    produces = "clips"
     description = "Decode each file, run silero-vad and pack speech into clips cut inside silences."
 
     class Params(StageParams):
@@ -350,6 +354,7 @@ class CheckSpeaker(Stage):
     """Drop clips whose voice is not the main speaker of their file (or folder)."""
 
     name = "check_speaker"
+    consumes = "clips"
     description = (
         "Embed every clip with the resemblyzer voice encoder and reject clips unlike the main "
         "speaker of their file (an interviewer, crosstalk) as other_speaker."
@@ -420,6 +425,7 @@ class Transcribe(Stage):
     """Transcribe every clip with faster-whisper and keep Whisper's scores."""
 
     name = "transcribe"
+    consumes = "clips"
     description = (
         "Transcribe clips with faster-whisper (offline model) and keep its confidence scores."
     )
@@ -515,6 +521,7 @@ class FilterClips(Stage):
     """Drop clips whose transcript or scores say they are unusable."""
 
     name = "filter_clips"
+    consumes = "clips"
     description = "Reject empty, silent, low-confidence, repetitive, wrong-language and implausibly paced clips."
     Params = FilterThresholds
     params: FilterThresholds

@@ -25,6 +25,7 @@ class WriteClips(Stage):
     """Cut clips at the output rate, check their levels, normalize and write them."""
 
     name = "write_clips"
+    consumes = "clips"
     description = "Cut clips at the output sample rate, reject clipped or too quiet ones, normalize loudness, write WAV."
 
     class Params(StageParams):
@@ -120,6 +121,8 @@ class WriteLists(Stage):
     """Sink: the annotation lists and manifests of the kept clips, one folder per format."""
 
     name = "write_lists"
+    consumes = "clips"
+    produces = "none"
     description = "Write GPT-SoVITS .list, LJSpeech metadata.csv, NeMo manifest.jsonl and/or AudioFolder metadata.csv."
     kind = "sink"
 

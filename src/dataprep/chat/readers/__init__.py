@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from dataprep.errors import InputError, UnknownNameError
+from dataprep.io import decode_head
 
 __all__ = [
     "READER_MODULES",
@@ -94,17 +95,13 @@ class ChatReader(Protocol):
 _readers: dict[str, ChatReader] | None = None
 
 
-def _all_readers() -> dict[str, ChatReader]:
+def all_readers() -> dict[str, ChatReader]:
+    """Every chat reader, by name, in detection order (``READER_MODULES``)."""
     global _readers
     if _readers is None:
         found: dict[str, ChatReader] = {}
         for module_name in READER_MODULES:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as error:
-                if error.name is None or not module_name.startswith(error.name):
-                    raise
-                continue
+            module = importlib.import_module(module_name)
             for reader in module.READERS:
                 found[reader.name] = reader
         _readers = found
@@ -112,11 +109,11 @@ def _all_readers() -> dict[str, ChatReader]:
 
 
 def reader_names() -> list[str]:
-    return list(_all_readers())
+    return list(all_readers())
 
 
 def get_reader(name: str) -> ChatReader:
-    readers = _all_readers()
+    readers = all_readers()
     if name not in readers:
         raise UnknownNameError("input format", name, ["auto", *readers])
     return readers[name]
@@ -179,24 +176,14 @@ def _head(path: Path, encoding: str | None) -> str:
         return ""
     with open(path, "rb") as handle:
         data = handle.read(65536)
-    from dataprep.io import _BOMS, _sniff_utf16
-
-    guess = encoding
-    if guess is None:
-        for bom, name in _BOMS:
-            if data.startswith(bom):
-                data, guess = data[len(bom) :], name
-                break
-        else:
-            guess = _sniff_utf16(data) or "utf-8"
-    return data.decode(guess, errors="replace")
+    return decode_head(data, encoding)
 
 
 def detect_format(path: Path, options: ReaderOptions | None = None) -> ChatReader:
     """The first reader that recognises ``path``; a clear error when none does."""
     options = options or ReaderOptions()
     head = _head(path, options.encoding)
-    for reader in _all_readers().values():
+    for reader in all_readers().values():
         if reader.sniff(path, head):
             return reader
     raise InputError(

@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from dataprep.errors import InputError
-from dataprep.io import _BOMS, _sniff_utf16
+from dataprep.io import open_input, sniff_encoding
 
 __all__ = ["CHUNK_BYTES", "JsonCursor", "TextSource", "iter_lines"]
 
@@ -28,17 +28,6 @@ _NUMBER_TAIL = re.compile(r"[0-9eE.+-]*\Z")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 # A chunk cut inside an escape ("\", "\x", "\x0") would hide it from the transform.
 _OPEN_ESCAPE = re.compile(r"\\+(?:x[0-9A-Fa-f]?)?\Z")
-
-
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path=path) from None
-    except PermissionError:
-        raise InputError("permission denied", path=path) from None
 
 
 class TextSource:
@@ -57,18 +46,14 @@ class TextSource:
         chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         self.path = path
-        self._handle = _open(path)
+        self._handle = open_input(path)
         self._chunk_bytes = chunk_bytes
         self._transform = transform
         # Sniff the encoding on a fair sample, then hand the bytes on chunk by chunk.
         first = self._handle.read(max(chunk_bytes, 4096))
         if encoding is None:
-            for bom, name in _BOMS:
-                if first.startswith(bom):
-                    first, encoding = first[len(bom) :], name
-                    break
-            else:
-                encoding = _sniff_utf16(first) or "utf-8"
+            encoding, skip = sniff_encoding(first)
+            first = first[skip:]
         try:
             self._decoder = codecs.getincrementaldecoder(encoding)()
         except LookupError:

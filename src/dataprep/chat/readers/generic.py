@@ -26,12 +26,13 @@ from dataprep.chat.readers._reader_kit import (
     whole_input,
 )
 from dataprep.errors import InputError
+from dataprep.formats.sharegpt import FROM_CHAT_ROLE, SHAREGPT_ROLES
 
 __all__ = ["READERS", "CsvReader", "JsonlReader", "OpenAIReader", "ShareGPTReader"]
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-_USER_ROLES = {"human", "user"}
-_ASSISTANT_ROLES = {"gpt", "assistant", "chatgpt", "bing", "bard", "model"}
+_USER_ROLES = {name for name, role in SHAREGPT_ROLES.items() if role == "user"}
+_ASSISTANT_ROLES = {FROM_CHAT_ROLE["assistant"], "assistant", "chatgpt", "bing", "bard", "model"}
 _PROMPT_ROLES = {"system", "developer"}
 
 

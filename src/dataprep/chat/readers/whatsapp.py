@@ -22,7 +22,7 @@ from dataprep.chat.readers import ReaderOptions, Rejecter
 from dataprep.chat.readers.archive import read_zip_members
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
-from dataprep.io import _BOMS, _sniff_utf16, decode_bytes
+from dataprep.io import decode_bytes, decode_head
 
 __all__ = ["READERS", "WhatsAppFormat", "WhatsAppReader", "parse_whatsapp"]
 
@@ -427,10 +427,7 @@ def _looks_like_chat(head: str) -> bool:
 
 def _decode_head(data: bytes) -> str:
     """Best-effort text of a member's first bytes, for detection only (BOM/UTF-16 aware)."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(name, errors="replace")
-    return data.decode(_sniff_utf16(data) or "utf-8", errors="replace")
+    return decode_head(data)
 
 
 class WhatsAppReader:
