@@ -53,8 +53,9 @@ def test_without_splits_only_the_output_file_is_written(tmp_path):
         "chat", SMALL, "--me", "Colin", "--no-pii", "--no-split", "--out", out, "-q"
     )
     assert code == 0, err
+    # The data card and the HTML report sit beside the output; no val/test files.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "chats.jsonl", "chats.report.json", "chats.sources.jsonl",
+        "README.md", "chats.jsonl", "chats.report.html", "chats.report.json", "chats.sources.jsonl",
     ]  # fmt: skip
 
 

@@ -103,8 +103,8 @@ def test_voice_run_card_loads_and_load_dataset_reads_the_manifest(voice_output: 
     card = huggingface_hub.DatasetCard.load(voice_output / "README.md")
     meta = card.data.to_dict()
     assert meta["task_categories"] == ["text-to-speech"]
-    assert meta["configs"][0]["data_files"] == [{"split": "train", "path": "manifest.jsonl"}]
+    assert meta["configs"][0]["data_files"] == [{"split": "train", "path": "nemo/manifest.jsonl"}]
     loaded = datasets.load_dataset(str(voice_output))
-    manifest = (voice_output / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    manifest = (voice_output / "nemo" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
     assert list(loaded) == ["train"] and loaded["train"].num_rows == len(manifest)
     assert "filter_clips" in card.text and "low_logprob" in card.text
