@@ -3,11 +3,15 @@
 In one run, on the same synthetic 1,000,000-message WhatsApp export (benchmarks/gen_whatsapp.py):
   (a) chat-miner's ``WhatsAppParser`` parse alone (the PyPI peer), wall time and lines/s;
   (b) our WhatsApp reader alone;
-  (c) ``dataprep chat FILE --me Colin --out ...`` end to end, with its peak RSS.
+  (c) the default command, ``dataprep chat FILE --me Colin --no-pii --eval EVAL --out ...``:
+      dedupe, split and decontamination on (EVAL holds messages copied from the export plus
+      unrelated questions, so decontamination removes samples), with its peak RSS and the
+      seconds of each stage from the run's report.
 Each measurement runs in its own subprocess, so peak RSS is that process's alone. Figures go
 to benchmarks/results/chat_speed.json and the "chat speed" section of benchmarks/RESULTS.md.
 
-Targets (issue 2): (c) at least 5x faster than (a); (c) at most 2 GB peak RSS.
+Targets (issues 2 and 15): (c) at least 5x faster than (a) and at most 2 GB peak RSS; dedupe
+plus split no longer than the parse stages (read_chat to build_samples) of the same run.
 
 Usage: python benchmarks/bench_chat.py [--messages 1000000] [--repeats 3] [--peer-repeats 1]
 """
@@ -35,6 +39,7 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
 from gen_whatsapp import write_export  # noqa: E402
+from results_section import replace_section  # noqa: E402
 
 # The two "alone" measurements time the parse inside the process (imports and interpreter
 # start excluded); the end-to-end figure is the whole `dataprep chat` process, start included.
@@ -59,6 +64,31 @@ frames = list(WhatsAppReader().read(Path(sys.argv[1]), ReaderOptions(), lambda *
 seconds = time.perf_counter() - start
 print(json.dumps({"messages": sum(frame.height for frame in frames), "seconds": seconds}))
 """
+
+
+PARSE_STAGES = ("read_chat", "clean_messages", "assign_roles", "sessionize", "build_samples")
+
+
+def write_eval(path: Path, export: Path, copied: int = 200) -> int:
+    """An evaluation file: ``copied`` long messages of the export (every 997th line with at
+    least 13 words) and unrelated questions; returns the number of items."""
+    items = [
+        "What is the capital of Australia, and why is it not Sydney?",
+        "Which planet in the solar system has the most confirmed moons?",
+        "Explain the difference between a list and a tuple in Python.",
+    ]
+    with open(export, encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if len(items) >= copied + 3:
+                break
+            _, sep, body = line.partition(" - ")
+            text = body.partition(": ")[2].strip() if sep else ""
+            if number % 997 == 0 and len(text.split()) >= 13:
+                items.append(text)
+    path.write_text(
+        "".join(json.dumps({"question": item}) + "\n" for item in items), encoding="utf-8"
+    )
+    return len(items)
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, float | str]:
@@ -111,10 +141,14 @@ def summarize(runs: list[dict[str, float | str]], *, inner: bool = False) -> dic
 
 
 def interleaved(
-    commands: dict[str, list[str]], times: dict[str, int], env: dict[str, str]
+    commands: dict[str, list[str]],
+    times: dict[str, int],
+    env: dict[str, str],
+    reports: dict[str, Path],
 ) -> dict[str, list]:
     """Run the commands in rounds (a, b, c, a, b, c, ...) so that on a shared machine each
-    sees about the same background load, instead of one measured in a quiet minute."""
+    sees about the same background load, instead of one measured in a quiet minute. A command
+    with a report file gets that run's stage seconds attached."""
     rounds = max(times.values())
     # A command run fewer times than there are rounds is spread evenly (once: the middle round).
     chosen = {name: {int((i + 0.5) * rounds / n) for i in range(n)} for name, n in times.items()}
@@ -122,16 +156,12 @@ def interleaved(
     for round_ in range(rounds):
         for name, command in commands.items():
             if round_ in chosen[name]:
-                runs[name].append(measure(command, env))
+                run = measure(command, env)
+                if name in reports:
+                    report = json.loads(reports[name].read_text(encoding="utf-8"))
+                    run["stages"] = {k: v["seconds"] for k, v in report["stages"].items()}
+                runs[name].append(run)
     return runs
-
-
-def pii_override() -> list[str]:
-    """``--set scrub_pii.enabled=false`` when the chat recipe has that stage, else nothing."""
-    from dataprep.recipe import load_recipe
-
-    names = [spec.key for spec in load_recipe("chat").stages]
-    return ["--set", "scrub_pii.enabled=false"] if "scrub_pii" in names else []
 
 
 def machine() -> dict[str, object]:
@@ -162,7 +192,6 @@ def write_section(result: dict[str, object]) -> None:
     """Replace (or add) this benchmark's section of RESULTS.md, leaving the others alone."""
     peer, ours, e2e = result["peer_parse"], result["our_reader"], result["dataprep_chat"]
     lines = [
-        "<!-- chat_speed:start -->",
         f"## Chat speed: `dataprep chat` vs chat-miner (WhatsApp, {result['input']['messages']:,} messages)",
         "",
         f"Measured {result['date']} by `benchmarks/bench_chat.py` on {result['machine']['nproc']} cores "
@@ -180,7 +209,10 @@ def write_section(result: dict[str, object]) -> None:
     for label, entry in (
         ("chat-miner 0.6.0 `WhatsAppParser` parse alone (peer)", peer),
         ("dataprep WhatsApp reader alone", ours),
-        ("`dataprep chat` end to end (read, clean, roles, sessions, samples, write)", e2e),
+        (
+            f"`{result['dataprep_chat']['command']}` end to end (the default stages, PII scrubbing off)",
+            e2e,
+        ),
     ):
         lines.append(
             f"| {label} | {', '.join(str(s) for s in entry['runs_seconds'])} | {entry['median_seconds']} "
@@ -196,20 +228,20 @@ def write_section(result: dict[str, object]) -> None:
         f"- Our reader alone is {targets['reader_speedup_vs_peer_parse']}x faster than the peer's parse. "
         f"In CPU time (whole processes, start-up included on both sides) `dataprep chat` uses "
         f"{targets['cpu_speedup_vs_peer_process']}x less than the peer's parse.",
-        "- Per-stage seconds of the end-to-end run: "
+        f"- dedupe + split per run: {', '.join(str(x) for x in result['dedupe_plus_split_seconds_runs'])} s; "
+        f"the parse stages ({', '.join(PARSE_STAGES)}) of the same runs: "
+        f"{', '.join(str(x) for x in result['parse_stages_seconds_runs'])} s; median ratio "
+        f"**{targets['dedupe_split_vs_parse']}** (target <= 1: "
+        f"{'met' if targets['dedupe_split_within_parse'] else 'MISSED'}).",
+        f"- The evaluation file has {result['dataprep_chat']['eval_items']} items; decontamination "
+        f"removed {result['dataprep_chat']['decontaminated']} samples, dedupe "
+        f"{result['dataprep_chat']['near_duplicates']} near duplicates; "
+        f"{result['dataprep_chat']['samples_written']:,} samples written.",
+        "- Per-stage seconds of the last end-to-end run: "
         + ", ".join(f"{name} {seconds}" for name, seconds in result["stage_seconds"].items())
         + ".",
-        "<!-- chat_speed:end -->",
     ]
-    section = "\n".join(lines)
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start, end = text.find("<!-- chat_speed:start -->"), text.find("<!-- chat_speed:end -->")
-    if start != -1 and end != -1:
-        text = text[:start] + section + text[end + len("<!-- chat_speed:end -->") :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section("chat_speed", lines)
 
 
 def main() -> None:
@@ -230,21 +262,30 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "TQDM_DISABLE": "1"}
 
+    eval_file = WORK / f"eval_{args.messages}.jsonl"
+    eval_items = write_eval(eval_file, export)
     chat_command = [
-        dataprep, "chat", str(export), "--me", "Colin", "--out", str(out_dir / "train.jsonl"), "-q",
+        dataprep, "chat", str(export), "--me", "Colin", "--no-pii", "--eval", str(eval_file),
+        "--out", str(out_dir / "train.jsonl"), "-q",
     ]  # fmt: skip
     commands = {
-        "e2e": chat_command + pii_override(),
+        "e2e": chat_command,
         "ours": [python, "-c", OURS_CODE, str(export)],
         "peer": [python, "-c", PEER_CODE, str(export)],
     }
     runs = interleaved(
-        commands, {"e2e": args.repeats, "ours": args.repeats, "peer": args.peer_repeats}, env
+        commands,
+        {"e2e": args.repeats, "ours": args.repeats, "peer": args.peer_repeats},
+        env,
+        {"e2e": out_dir / "train.report.json"},
     )
     peer = summarize(runs["peer"], inner=True)
     ours = summarize(runs["ours"], inner=True)
     e2e = summarize(runs["e2e"])
     report = json.loads((out_dir / "train.report.json").read_text(encoding="utf-8"))
+    stage_runs = [run["stages"] for run in runs["e2e"]]
+    parse_runs = [sum(stages[k] for k in PARSE_STAGES) for stages in stage_runs]
+    clean_runs = [stages["dedupe"] + stages["split"] for stages in stage_runs]
 
     for entry in (peer, ours, e2e):
         entry["lines_per_second"] = round(line_count / float(entry["median_seconds"]))
@@ -267,10 +308,17 @@ def main() -> None:
         "our_reader": ours,
         "dataprep_chat": {
             **e2e,
-            "command": " ".join(chat_command[1:]),
+            "command": "dataprep "
+            + " ".join(Path(a).name if "/" in a else a for a in chat_command[1:]),
             "samples_written": report["stages"]["write_conversations"]["rows_in"],
+            "eval_items": eval_items,
+            "decontaminated": report["stages"]["decontaminate"]["rejected_total"],
+            "near_duplicates": report["details"]["dedupe"]["near_duplicates"],
         },
         "stage_seconds": {name: stage["seconds"] for name, stage in report["stages"].items()},
+        "stage_seconds_runs": stage_runs,
+        "parse_stages_seconds_runs": [round(x, 3) for x in parse_runs],
+        "dedupe_plus_split_seconds_runs": [round(x, 3) for x in clean_runs],
         "targets": {
             "speedup_vs_peer_parse": round(speedup, 2),
             "speedup_met": speedup >= 5,
@@ -279,6 +327,11 @@ def main() -> None:
                 float(peer["median_seconds"]) / float(ours["median_seconds"]), 2
             ),
             "memory_met": float(e2e["peak_rss_mb"]) <= 2048,
+            "dedupe_split_vs_parse": round(
+                statistics.median(clean_runs) / statistics.median(parse_runs), 2
+            ),
+            "dedupe_split_within_parse": statistics.median(clean_runs)
+            <= statistics.median(parse_runs),
         },
     }
     RESULTS.mkdir(exist_ok=True)

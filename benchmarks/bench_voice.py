@@ -10,8 +10,12 @@ Then, in fresh processes and alternating so machine load hits both alike:
 - ours: ``dataprep voice`` end to end (decode, VAD, clips, transcription, filters, writing)
   with the same model, compute type, beam size and threads, cache off.
 
-Target: ours <= 1.25x the peer. Then peak RSS of ``dataprep voice`` on the one-hour file
-(target < 2 GB). Writes benchmarks/results/voice_speed.json and the "voice speed" section of
+Target: ours <= 1.25x the peer, with every filter on (speaker check, SNR, language).
+Word error rates are reported on the synthetic speech and on real speech: the 32 public-domain
+LJ Speech clips of fixtures/voice/real (one continuous chapter, joined in order with 0.6 s
+pauses into one recording, as a narrator would deliver it) plus the JFK excerpt, against
+their known text; target ours <= 1.1x the peer's. Then peak RSS of ``dataprep voice`` on
+the one-hour file (target < 2 GB). Writes benchmarks/results/voice_speed.json and the "voice speed" section of
 benchmarks/RESULTS.md.
 
     .venv/bin/python benchmarks/bench_voice.py            # full run (~15 minutes on 2 cores)
@@ -43,6 +47,12 @@ REPO = HERE.parent
 WORK = HERE / "work" / "voice"
 RESULTS = HERE / "results"
 FIXTURES = REPO / "fixtures" / "voice" / "speakers"
+REAL = REPO / "fixtures" / "voice" / "real"
+JFK_TEXT = (
+    "And so, my fellow Americans, ask not what your country can do for you, "
+    "ask what you can do for your country."
+)
+TARGET_WER_RATIO = 1.1
 BIN = Path(sys.executable).parent
 RATE = 16000
 TARGET_RATIO = 1.25
@@ -99,16 +109,74 @@ def speech_file(
 
 
 def word_error_rate(references: dict[str, str], hypotheses: dict[str, str]) -> float:
-    """Corpus WER (word edits / reference words) with the tests' normalization."""
+    """Corpus WER (word edits / reference words) with the tests' normalization; numbers are
+    spelled out on both sides first (Whisper writes "1465", LJ Speech "fourteen sixty-five")."""
     sys.path.insert(0, str(REPO))
     from tests.voice.conftest import word_errors, words
 
+    from dataprep.voice.normalize import normalize_numbers
+
+    def normal(text: str) -> list[str]:
+        return words(normalize_numbers(text, "en").replace("-", " "))
+
     errors = total = 0
     for key, reference in references.items():
-        ref = words(reference)
-        errors += word_errors(ref, words(hypotheses.get(key, "")))
+        ref = normal(reference)
+        errors += word_errors(ref, normal(hypotheses.get(key, "")))
         total += len(ref)
     return errors / total
+
+
+def build_real_speech() -> Path:
+    """The LJ Speech chapter as one recording (16 kHz) and the JFK excerpt, with their texts."""
+    from dataprep.voice.audio import decode_resampled
+
+    folder = WORK / "real_speech"
+    texts_folder = WORK / "real_speech_text"
+    for old in (folder, texts_folder):
+        if old.exists():
+            shutil.rmtree(old)
+    (folder / "lj").mkdir(parents=True)
+    (folder / "jfk").mkdir()
+    texts_folder.mkdir()
+    lines = (REAL / "ljspeech" / "transcripts.txt").read_text(encoding="utf-8").splitlines()
+    pause = np.zeros(int(0.6 * RATE), dtype=np.float32)
+    texts = []
+    with sf.SoundFile(folder / "lj" / "lj_chapter.wav", "w", RATE, 1, subtype="PCM_16") as out:
+        for line in lines:
+            clip_id, text = line.split("|", 1)
+            (path,) = (REAL / "ljspeech").glob(f"{clip_id}.*")
+            out.write(np.concatenate([decode_resampled(path, RATE), pause]))
+            texts.append(text)
+    (texts_folder / "lj_chapter.txt").write_text(" ".join(texts), encoding="utf-8")
+    shutil.copy(REAL / "other" / "jfk.opus", folder / "jfk" / "jfk.opus")
+    (texts_folder / "jfk.txt").write_text(JFK_TEXT, encoding="utf-8")
+    return folder
+
+
+def real_speech(model: str, args: argparse.Namespace) -> dict[str, object]:
+    """WER of ours and the peer on the real recordings (one run each: accuracy, not speed)."""
+    folder = build_real_speech()
+    files = sorted(str(p) for p in folder.rglob("*") if p.suffix in {".wav", ".opus"})
+    peer = measure([sys.executable, "-c", PEER, model, args.compute_type, str(args.threads), str(args.beam_size), *files])  # fmt: skip
+    out = WORK / "out_real"
+    ours = measure(ours_command(folder, out, model, args))
+    texts = WORK / "real_speech_text"
+    references = {
+        Path(f).stem: (texts / f"{Path(f).stem}.txt").read_text(encoding="utf-8") for f in files
+    }
+    peer_texts = {Path(k).stem: v for k, v in json.loads(str(peer["stdout"]))["texts"].items()}
+    report = json.loads((out / "report.json").read_text())
+    rejected = {k: v["rejected"] for k, v in report["stages"].items() if v["rejected"]}
+    return {
+        "audio_seconds": round(sum(sf.info(f).duration for f in files), 1),
+        "reference_words": sum(len(t.split()) for t in references.values()),
+        "peer_wer": round(word_error_rate(references, peer_texts), 4),
+        "ours_wer": round(word_error_rate(references, our_texts(out)), 4),
+        "ours_rejected": rejected,
+        "peer_seconds": round(float(peer["seconds"]), 2),
+        "ours_seconds": round(float(ours["seconds"]), 2),
+    }
 
 
 def our_texts(out: Path) -> dict[str, str]:
@@ -201,7 +269,7 @@ def compare(speech: Path, model: str, args: argparse.Namespace) -> dict[str, obj
         out = WORK / "out_speech"
         our_runs.append(measure(ours_command(speech, out, model, args)))
         stages = stage_seconds(out)
-    clips = len((out / "manifest.jsonl").read_text().splitlines())
+    clips = len((out / "nemo" / "manifest.jsonl").read_text().splitlines())
     references = {
         Path(f).stem: Path(f).with_suffix(".txt").read_text(encoding="utf-8") for f in files
     }
@@ -243,7 +311,7 @@ def hour_run(long_file: Path, model: str, args: argparse.Namespace) -> dict[str,
         "real_time_factor": round(float(run["seconds"]) / sf.info(str(long_file)).duration, 4),
         "peak_rss_mb": round(float(run["peak_rss_mb"]), 1),
         "cores_busy": round(float(run["cpu_seconds"]) / float(run["seconds"]), 2),
-        "clips": len((out / "manifest.jsonl").read_text().splitlines()),
+        "clips": len((out / "nemo" / "manifest.jsonl").read_text().splitlines()),
         "stage_seconds": stage_seconds(out),
     }
 
@@ -288,6 +356,12 @@ def write_section(result: dict) -> None:
         f"peer produced {speed['peer_segments']} segments.",
         f"- Word error rate against the known text ({speed['reference_words']} words; dropped clips count as "
         f"deleted words): peer {speed['peer_wer']}, ours {speed['ours_wer']}.",
+        f"- Real speech ({result['real']['audio_seconds']} s: the 32 public-domain LJ Speech clips of "
+        f"fixtures/voice/real joined in order with 0.6 s pauses, and the JFK excerpt; "
+        f"{result['real']['reference_words']} words, numbers spelled out on both sides): word error rate "
+        f"peer {result['real']['peer_wer']}, ours {result['real']['ours_wer']} "
+        f"(ratio {result['real']['ours_wer'] / max(result['real']['peer_wer'], 1e-9):.2f}, target <= {TARGET_WER_RATIO}); "
+        f"our rejects there: {result['real']['ours_rejected'] or 'none'}.",
         f"- CPU time / wall time (cores kept busy): peer {speed['peer_cores_busy']}, ours {speed['ours_cores_busy']}.",
         "- Stage seconds of our last run: "
         + ", ".join(f"{k} {v:.2f}" for k, v in speed["ours_stage_seconds"].items())
@@ -340,6 +414,7 @@ def main() -> None:
         "beam_size": args.beam_size,
         "threads": args.threads,
         "speed": compare(speech, model, args),
+        "real": real_speech(model, args),
     }
     if long_file is not None:
         result["hour"] = hour_run(long_file, model, args)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -91,9 +92,13 @@ def _header(when: datetime) -> str:
 
 def generate_lines(messages: int, seed: int = 7) -> list[str]:
     """The export's lines (without newlines) for ``messages`` messages."""
+    return list(iter_lines(messages, seed))
+
+
+def iter_lines(messages: int, seed: int = 7) -> Iterator[str]:
+    """The export's lines one by one, so a multi-GB export never sits in memory."""
     rng = random.Random(seed)
     when = datetime(2019, 1, 1, 8, 0)
-    lines: list[str] = []
     speaker = SPEAKERS[0]
     for _ in range(messages):
         if rng.random() < 0.04:
@@ -105,27 +110,28 @@ def generate_lines(messages: int, seed: int = 7) -> list[str]:
         roll = rng.random()
         head = _header(when)
         if roll < 0.005:
-            lines.append(head + rng.choice(SYSTEM))
+            yield head + rng.choice(SYSTEM)
         elif roll < 0.035:
-            lines.append(f"{head}{speaker}: {rng.choice(MEDIA)}")
+            yield f"{head}{speaker}: {rng.choice(MEDIA)}"
         elif roll < 0.04:
-            lines.append(f"{head}{speaker}: This message was deleted")
+            yield f"{head}{speaker}: This message was deleted"
         elif roll < 0.07:
-            lines.append(f"{head}{speaker}: {_body(rng)}")
-            lines.extend(_body(rng) for _ in range(rng.randint(1, 3)))
+            yield f"{head}{speaker}: {_body(rng)}"
+            yield from [_body(rng) for _ in range(rng.randint(1, 3))]
         else:
-            lines.append(f"{head}{speaker}: {_body(rng)}")
-    return lines
+            yield f"{head}{speaker}: {_body(rng)}"
 
 
 def write_export(path: Path, messages: int, seed: int = 7) -> int:
     """Write the export to ``path``; returns the number of lines."""
-    lines = generate_lines(messages, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write("\n".join(lines))
-        handle.write("\n")
-    return len(lines)
+        for line in iter_lines(messages, seed):
+            handle.write(line)
+            handle.write("\n")
+            count += 1
+    return count
 
 
 def main() -> None:

@@ -22,12 +22,24 @@ HERE = Path(__file__).resolve().parent
 SMALL = {
     "chat": ["--messages", "20000"],
     "chat_readers": ["--messages", "2000"],
-    "chat_memory": ["--messages", "20000"],
+    "chat_memory": ["--sizes-mb", "2", "8"],
     "pii": ["--messages", "2000", "--baseline-messages", "200"],
-    "minhash": ["--samples", "20000", "--datasketch-samples", "2000", "--planted", "2000"],
+    "minhash": [
+        "--samples",
+        "20000",
+        "--long-samples",
+        "3000",
+        "--datasketch-samples",
+        "500",
+        "--datasketch-long-samples",
+        "100",
+        "--planted",
+        "2000",
+    ],
     "validate": ["--size-mb", "20", "--repeats", "1"],
     "bootstrap": ["--n", "40"],
     "voice": ["--repeats", "1"],
+    "report": ["--quick"],
 }
 
 

@@ -115,12 +115,18 @@ def test_debug_flag_re_raises(tmp_path):
         )
 
 
-def test_output_in_missing_directory_is_reported(tmp_path):
+def test_output_in_missing_directory_is_created_and_a_blocked_one_reported(tmp_path):
     export = tmp_path / "c.jsonl"
     export.write_text('{"speaker": "Ann", "text": "hi"}\n')
     code, _, err = run_main("chat", export, "--me", "Ann", "--out", tmp_path / "no" / "o.jsonl")
+    assert code == 0, err
+    assert (tmp_path / "no" / "o.jsonl").is_file()
+    (tmp_path / "blocked").write_text("")
+    code, _, err = run_main(
+        "chat", export, "--me", "Ann", "--out", tmp_path / "blocked" / "o.jsonl"
+    )
     assert code == 2
-    assert "does not exist" in err
+    assert "in the way" in err
 
 
 def test_unknown_stage_in_recipe_lists_valid_ones(tmp_path):

@@ -118,7 +118,14 @@ def test_shortcuts_find_stages_by_kind_not_by_id(tmp_path: Path) -> None:
     from dataprep.commands._safety import apply_safety_options
 
     options = dict.fromkeys(
-        ["pii_strategy", "pii_entities", "names_file", "threshold", "max_reply_repeats"]
+        [
+            "pii_strategy",
+            "pii_entities",
+            "names_file",
+            "threshold",
+            "max_reply_repeats",
+            "pii_audit",
+        ]
     )
     changed = apply_safety_options(
         recipe.configure("assign_roles", "--me", me=["Colin"]),
@@ -193,3 +200,12 @@ def test_spool_files_live_in_the_run_staging_folder(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     code, _, err = run_main("clean", sharegpt, "--out", out, "--cache-dir", tmp_path)
     assert code == 2 and "--cache-dir" in err
+
+
+def test_set_can_turn_a_stage_off() -> None:
+    from dataprep.commands._common import apply_overrides
+
+    recipe = apply_overrides(load_recipe("chat"), ["scrub_pii.enabled=false"])
+    assert recipe.spec("scrub_pii").enabled is False
+    with pytest.raises(ConfigError, match="true or false"):
+        apply_overrides(load_recipe("chat"), ["scrub_pii.enabled=maybe"])

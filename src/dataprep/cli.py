@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Turn recordings into sliced, transcribed clips and lists.",
     ),
     "validate": ("dataprep.commands.validate", "Check a dataset against what trainers accept."),
+    "report": (
+        "dataprep.commands.report",
+        "Write an offline HTML report (and dataset card) for a dataset.",
+    ),
     "convert": ("dataprep.commands.convert", "Map a dataset's columns onto a trainer format."),
     "bootstrap": ("dataprep.commands.bootstrap", "Generate synthetic samples from seed examples."),
     "stages": ("dataprep.commands.stages", "List the pipeline stages and their parameters."),

@@ -43,6 +43,7 @@ class StageCounts:
         return {
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
+            "batches": self.batches,
             "rejected": dict(sorted(self.rejected.items())),
             "rejected_total": sum(self.rejected.values()),
             "notes": dict(sorted(self.notes.items())),
@@ -88,6 +89,12 @@ class RunContext:
     #: Free-form values stages hand to later stages (e.g. speaker names for PII).
     shared: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Write the HTML report page (and the dataset card) beside the JSON report on commit.
+    html_report: bool = False
+    dataset_card: bool = False
+    #: Rejected rows kept in memory per ``stage.reason`` for the report page (voice: to listen).
+    reject_sample_limit: int = 0
+    reject_sample: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _rejects_handle: IO[str] | None = None
 
     def reject(self, stage: str, rows: pl.DataFrame, reason: str | None = None) -> None:
@@ -97,12 +104,15 @@ class RunContext:
         """
         if rows.height == 0:
             return
+        rows = rows.select(pl.exclude(r"^__.*$"))  # internal columns (e.g. MinHash signatures)
         counts = self.counts[stage]
         if reason is None:
             for value, n in rows.group_by("reason").len().iter_rows():
                 counts.rejected[str(value)] += n
         else:
             counts.rejected[reason] += rows.height
+        if self.reject_sample_limit:
+            self._keep_reject_sample(stage, rows, reason)
         if self.rejects_path is None:
             return
         if self._rejects_handle is None:
@@ -131,6 +141,13 @@ class RunContext:
         near = self.output if self.output is None or self.output.is_dir() else self.output.parent
         return self.outputs.scratch(near)
 
+    def _keep_reject_sample(self, stage: str, rows: pl.DataFrame, reason: str | None) -> None:
+        for row in rows.head(self.reject_sample_limit).to_dicts():
+            why = str(row.pop("reason", reason) if reason is None else reason)
+            kept = self.reject_sample.setdefault(f"{stage}.{why}", [])
+            if len(kept) < self.reject_sample_limit:
+                kept.append({"stage": stage, "reason": why, **row})
+
     def note(self, stage: str, key: str, amount: int = 1) -> None:
         """Count something that is not a reject (e.g. messages merged into one turn)."""
         self.counts[stage].notes[key] += amount
@@ -145,11 +162,34 @@ class RunContext:
         """Finish a successful run: close rejects, write the report, rename every output into place."""
         self.close_rejects()
         if report is not None and report_path is not None:
+            self._write_companions(report, report_path)
             with self.outputs.open(report_path) as handle:
                 handle.write(
                     json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) + "\n"
                 )
         return self.outputs.commit()
+
+    def _write_companions(self, report: dict[str, Any], report_path: Path) -> None:
+        """The HTML page and the dataset card, staged with the other outputs."""
+        if not (self.html_report or self.dataset_card) or self.output is None:
+            return
+        from dataprep.errors import DataprepError
+        from dataprep.report import run_page_data, write_run_page
+        from dataprep.report.card import write_run_card
+
+        try:
+            data = run_page_data(self, report, report_path)
+        except DataprepError as error:
+            # The data itself is fine; a page that cannot be built must not cost the run.
+            self.warn(f"the HTML report and dataset card were not written: {error}")
+            report["warnings"] = list(self.warnings)
+            return
+        if self.html_report:
+            write_run_page(self, data, report_path)
+        if self.dataset_card:
+            write_run_card(self, data, report)
+        if "warnings" in report:
+            report["warnings"] = list(self.warnings)
 
     def abort(self) -> None:
         """Finish a failed run: no output, partial or complete, is left behind."""

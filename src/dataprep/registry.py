@@ -16,6 +16,7 @@ __all__ = ["get_stage", "register", "stage_classes", "stage_names"]
 
 #: Modules that define stages. Importing them must stay cheap (no torch, presidio, whisper).
 STAGE_MODULES: tuple[str, ...] = (
+    "dataprep.bootstrap.stage",
     "dataprep.chat.stages",
     "dataprep.chat.write",
     "dataprep.clean.stages",

@@ -168,6 +168,9 @@ def run_recipe(
         report = build_report(
             recipe, ctx, started, time.perf_counter() - clock, [k for k, _ in built]
         )
+        for key, stage in built:
+            # What one row is, and whether rows leave the stage or are written by it.
+            report["stages"][key].update(unit=stage.output_unit(), kind=stage.kind)
         written = ctx.commit(report, report_path)
     except BaseException:
         ctx.abort()

@@ -5,6 +5,13 @@ rejects unknown keys, an optional ``setup()`` that loads models once, and one ho
 stages only implement ``map_batch``; stateful ones (dedupe, split) override ``process``.
 Sources ignore their input and yield the first batches; sinks consume and yield nothing.
 
+Batches never split the unit a stage reasons about. Sources cut their batches only between
+those units (``read_chat`` cuts between conversations or at a silence longer than the
+session gap); a stage that looks across batches (a conversation's speakers, session
+numbers) carries what it needs from one batch to the next, so that a run's output does not
+depend on the batch size and memory stays bounded on one huge input. A stage that needs a
+whole unit which may still continue in the next batch (``sessionize``) holds its tail back.
+
 Each stage declares the table it consumes and the one it produces (``dataprep.tables``), so
 ``Recipe.check`` refuses a misordered recipe before anything runs, and the capabilities it
 offers, so command-line shortcuts (``--no-split``, ``--me``) find their stage in any recipe.
@@ -35,14 +42,18 @@ class StageParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def format_validation_error(stage: str, error: ValidationError) -> str:
-    """One line per problem: ``stage.field: message``."""
+def format_validation_error(
+    stage: str, error: ValidationError, valid: list[str] | None = None
+) -> str:
+    """One line per problem: ``stage.field: message``; an unknown name lists ``valid``."""
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(params)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown parameter"
+            if valid:
+                message += f" (valid: {', '.join(valid)})"
         parts.append(f"{stage}.{where}: {message}")
     return "; ".join(parts)
 
@@ -56,6 +67,9 @@ class Stage:
     description: ClassVar[str] = ""
     #: "source" yields the first batches, "sink" writes outputs, "transform" does the rest.
     kind: ClassVar[Literal["source", "transform", "sink"]] = "transform"
+    #: What one output row is, when more precise than the table produced (shown in the run
+    #: summary; ``sessionize`` yields messages merged into turns).
+    unit: ClassVar[str | None] = None
     #: Parameters model; subclasses replace it.
     Params: ClassVar[type[StageParams]] = StageParams
     #: The table this stage reads (``none`` for a source) and the one it yields (``same``:
@@ -77,12 +91,21 @@ class Stage:
         try:
             return cls.Params(**params)
         except ValidationError as error:
-            raise ConfigError(format_validation_error(cls.name, error)) from None
+            valid = list(cls.Params.model_fields)
+            raise ConfigError(format_validation_error(cls.name, error, valid)) from None
 
     @classmethod
     def provides(cls, capability: str) -> bool:
         """Whether command-line shortcuts for ``capability`` address this stage."""
         return capability == cls.name or capability in cls.capabilities
+
+    @classmethod
+    def output_unit(cls) -> str:
+        """What one row this stage passes on (or, for a sink, writes) is: ``samples``..."""
+        if cls.unit:
+            return cls.unit
+        table = cls.consumes if cls.produces in ("same", "none") else cls.produces
+        return "rows" if table in ("any", "none") else table
 
     def check(self, ctx: RunContext) -> None:
         """Resolve and verify inputs and paths, before any stage's ``setup()``; never load models here."""

@@ -10,6 +10,9 @@ Messages (long table, one row per message, what chat readers produce):
 column         dtype             meaning
 =============  ================  ==========================================================
 conversation   Utf8              chat identity: source file (+ chat/channel name or id)
+chat           Utf8 (nullable)   the chat's name as the export shows it (Telegram chat,
+                                 Discord channel, Slack folder, WhatsApp file, WeChat
+                                 talker, generic conversation key); null when unknown
 speaker        Utf8 (nullable)   display name as in the export; null for system lines
 speaker_id     Utf8 (nullable)   platform id (Telegram from_id, Discord/Slack user id, ...)
 is_me          Boolean (null.)   the export says this is the exporting user (WeChat
@@ -100,6 +103,7 @@ MESSAGE_KINDS = ("text", "system", "media", "deleted", "prompt")
 
 MESSAGE_SCHEMA: dict[str, pl.DataType] = {
     "conversation": pl.Utf8(),
+    "chat": pl.Utf8(),
     "speaker": pl.Utf8(),
     "speaker_id": pl.Utf8(),
     "is_me": pl.Boolean(),

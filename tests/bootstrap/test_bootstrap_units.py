@@ -23,7 +23,7 @@ from dataprep.bootstrap.client import (
     RetryableError,
 )
 from dataprep.bootstrap.cost import Budget, Prices
-from dataprep.bootstrap.dedupe import NearDuplicateIndex, jaccard
+from dataprep.bootstrap.dedupe import SimilarTextIndex, jaccard
 from dataprep.bootstrap.jobs import parse_json_reply
 from dataprep.bootstrap.limits import RateLimiter, RetryPolicy
 from dataprep.bootstrap.run import BootstrapConfig, run_bootstrap
@@ -288,7 +288,7 @@ _TEXT = (
     ids=["same", "case-and-spaces", "one-word-changed", "different"],
 )
 def test_near_duplicate_index(candidate: str, duplicate: bool) -> None:
-    index = NearDuplicateIndex(threshold=0.7)
+    index = SimilarTextIndex(threshold=0.7)
     index.add("seed:1", _TEXT)
     assert (index.match(candidate) == "seed:1") == duplicate
 
@@ -296,7 +296,7 @@ def test_near_duplicate_index(candidate: str, duplicate: bool) -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(min_size=8, max_size=80), min_size=1, max_size=8, unique=True))
 def test_an_indexed_text_always_finds_itself(texts: list[str]) -> None:
-    index = NearDuplicateIndex()
+    index = SimilarTextIndex()
     for number, text in enumerate(texts):
         index.add(f"gen:{number}", text)
     for text in texts:

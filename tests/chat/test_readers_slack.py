@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataprep.chat.readers import ReaderOptions, detect_format
+from dataprep.chat.readers import ReaderOptions, detect_format, discover_inputs
 from dataprep.chat.readers.slack import SlackReader, render_markup
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
@@ -128,10 +128,45 @@ def test_zip_export_reads_like_the_folder(tmp_path: Path) -> None:
 def test_zip_without_slack_layout(tmp_path: Path) -> None:
     archive = tmp_path / "other.zip"
     with zipfile.ZipFile(archive, "w") as handle:
-        handle.writestr("general/2024-01-01.json", "[]")
+        handle.writestr("notes/readme.json", "[]")
     assert not READER.sniff(archive, "")
     with pytest.raises(InputError, match="not a Slack export"):
         read(archive)
+
+
+@pytest.mark.parametrize(
+    "removed", [("channels.json",), ("channels.json", "users.json", "dms.json")]
+)
+def test_folder_without_channels_or_users_json_is_still_an_export(tmp_path: Path, removed) -> None:
+    export = tmp_path / "acme"
+    shutil.copytree(EXPORT, export)
+    for name in removed:
+        (export / name).unlink()
+    units = discover_inputs([tmp_path])
+    full, _ = read(EXPORT)
+    if "users.json" in removed:
+        # No metadata at all: every day file is a unit of its own, read as a loose day file.
+        assert all(unit.parent.parent == export for unit in units)
+        frame = pl.concat([read(unit)[0] for unit in units])
+    else:
+        assert units == [export]
+        frame, _ = read(export)
+        assert frame["speaker"].to_list() == full["speaker"].to_list()
+    assert sorted(frame["message_id"].to_list()) == sorted(full["message_id"].to_list())
+    assert set(frame["conversation"].str.replace(str(export), "", literal=True)) == set(
+        full["conversation"].str.replace(str(EXPORT), "", literal=True)
+    )
+
+
+def test_zip_of_day_folders_only_is_an_export(tmp_path: Path) -> None:
+    archive = tmp_path / "trimmed.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for day in sorted((EXPORT / "general").glob("*.json")):
+            handle.write(day, f"export/general/{day.name}")
+    assert READER.sniff(archive, "")
+    frame, _ = read(archive)
+    assert frame.height > 0
+    assert frame["conversation"][0] == f"{archive}#general"
 
 
 def test_zip_with_hostile_member_is_refused(tmp_path: Path) -> None:

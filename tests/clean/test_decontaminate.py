@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataprep.clean.decontaminate import DecontaminateStage, EvalIndex
 from dataprep.errors import InputError
@@ -88,3 +90,46 @@ def test_missing_eval_file_is_a_clear_error(tmp_path: Path) -> None:
             DecontaminateStage({"eval_files": [str(tmp_path / "nope.jsonl")]}),
             [frame([sample(0, ("user", "x"))])],
         )
+
+
+def reference_match(eval_texts: list[str], text: str) -> bool:
+    """The rule written plainly (one Python set lookup per window), to check the vectorised one."""
+    import string
+
+    from dataprep.clean.text import normalize_text
+
+    def tokens(value: str) -> list[str]:
+        table = str.maketrans("", "", string.punctuation + "，。！？、；：“”‘’（）《》【】…")
+        return value.lower().translate(table).split()
+
+    exact = {normalize_text(t) for t in eval_texts if len(normalize_text(t)) >= 20}
+    grams: set[tuple[str, ...]] = set()
+    for value in eval_texts:
+        found = tokens(value)
+        if len(found) >= 13:
+            grams.update(tuple(found[i : i + 13]) for i in range(len(found) - 12))
+        elif len(found) >= 8:
+            grams.add(tuple(found))
+    found = tokens(text)
+    sizes = {len(g) for g in grams}
+    return normalize_text(text) in exact or any(
+        tuple(found[i : i + n]) in grams for n in sizes for i in range(len(found) - n + 1)
+    )
+
+
+WORDS = ["the", "cat", "sat", "on", "a", "mat", "and", "saw", "dog", "Ran,", "far!"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=20), min_size=1, max_size=4),
+    st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=30), min_size=1, max_size=8),
+)
+def test_batch_matching_agrees_with_the_plain_rule(
+    eval_words: list[list[str]], train_words: list[list[str]]
+) -> None:
+    eval_texts = [" ".join(words) for words in eval_words]
+    train = [" ".join(words) for words in train_words]
+    built = index(*eval_texts)
+    found = built.matching(pl.Series(train)).tolist()
+    assert found == [reference_match(eval_texts, text) for text in train]

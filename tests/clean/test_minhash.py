@@ -116,12 +116,11 @@ def test_connected_components_agree_with_a_plain_union_find(edges: list[tuple[in
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(alphabet="abcde 你好", max_size=40), min_size=2, max_size=6))
-def test_shingle_sets_give_the_exact_jaccard(texts: list[str]) -> None:
-    from dataprep.clean.minhash import _set_jaccard
-
-    sets = MinHasher(num_perm=8, ngram=3).shingle_sets(texts)
-    for i in range(1, len(texts)):
-        assert _set_jaccard(sets[0], sets[i]) == pytest.approx(exact_jaccard(texts[0], texts[i], 3))
+def test_pair_jaccard_is_the_exact_jaccard(texts: list[str]) -> None:
+    others = np.arange(1, len(texts))
+    found = MinHasher(num_perm=8, ngram=3).pair_jaccard(texts, np.zeros_like(others), others)
+    for i, value in zip(others.tolist(), found.tolist(), strict=True):
+        assert value == pytest.approx(exact_jaccard(texts[0], texts[i], 3))
 
 
 def test_large_batches_are_hashed_in_runs_with_the_same_result(
@@ -136,8 +135,53 @@ def test_large_batches_are_hashed_in_runs_with_the_same_result(
         "".join(rng.choice("abcdef 你") for _ in range(rng.randint(0, 300))) for _ in range(300)
     ]
     hasher = MinHasher(num_perm=64, ngram=5)
-    whole, sets = hasher.signatures(texts), hasher.shingle_sets(texts)
+    whole = hasher.signatures(texts)
     monkeypatch.setattr(minhash, "_CHUNK_CHARS", 1000)
     assert len(minhash._runs(texts, 1000)) > 10
     assert np.array_equal(hasher.signatures(texts), whole)
-    assert all(np.array_equal(a, b) for a, b in zip(hasher.shingle_sets(texts), sets, strict=True))
+
+
+def test_signatures_are_the_same_on_one_core_and_on_several() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dataprep.clean.minhash_kernel import signature_rows
+
+    hasher = MinHasher(num_perm=64, ngram=5)
+    texts = [f"message {i} " * (i % 17 + 1) + "你好" * (i % 3) for i in range(200)]
+    layout = hasher.layout(texts)
+    one = signature_rows(*layout, hasher.powers, hasher.a, hasher.b)
+    with ThreadPoolExecutor(3) as pool:
+        three = signature_rows(*layout, hasher.powers, hasher.a, hasher.b, pool, 3)
+    assert np.array_equal(one, three)
+    assert np.array_equal(one, hasher.signatures(texts))
+
+
+@pytest.mark.parametrize(
+    ("threshold", "verify", "expected"),
+    [(0.8, False, 0.8), (0.8, True, 0.8 - 4 * (0.8 * 0.2 / 120) ** 0.5), (1.0, True, 1.0)],
+    ids=["estimate-only", "exact-check", "identical-only"],
+)
+def test_agreement_floor(threshold: float, verify: bool, expected: float) -> None:
+    from dataprep.clean.minhash import agreement_floor
+
+    assert agreement_floor(threshold, 120, verify) == pytest.approx(expected)
+
+
+def test_pairs_far_below_the_threshold_never_reach_the_exact_check() -> None:
+    from dataprep.clean.minhash import NearDuplicateIndex
+
+    base = "the quick brown fox jumps over the lazy dog near the river bank today"
+    texts = [base, base.replace("today", "again"), "completely different words here", base]
+    index = NearDuplicateIndex(num_perm=120, bands=40, rows=3, ngram=5, threshold=0.9, verify=True)
+    index.add(texts, np.arange(len(texts)))
+    asked: list[list[int]] = []
+
+    def texts_of(rows: np.ndarray) -> dict[int, str]:
+        asked.append(rows.tolist())
+        return {r: texts[r] for r in rows.tolist()}
+
+    labels = index.clusters(len(texts), texts_of)
+    assert labels.tolist()[3] == 0
+    assert 2 not in {r for rows in asked for r in rows}
+    counts = index.pair_counts()
+    assert counts["candidate_pairs"] >= counts["agreeing_pairs"] >= counts["verified_pairs"] >= 1

@@ -71,7 +71,8 @@ def test_neighbouring_sentences_join_until_the_minimum_length() -> None:
     regions = [(0.5, 1.5), (1.9, 2.6), (3.0, 4.2), (8.0, 12.0)]
     clips = pack_clips(regions, 13.0, probabilities_for(regions, 13.0), FRAME, PARAMS)
     # The first three are joined (1.0 + 0.7 s are too short alone); the 3.8 s pause ends it.
-    assert [(round(a, 2), round(b, 2)) for a, b in clips] == [(0.3, 4.4), (7.8, 12.2)]
+    # Speech 0.5 s from the start is padded back to the file start.
+    assert [(round(a, 2), round(b, 2)) for a, b in clips] == [(0.0, 4.4), (7.8, 12.2)]
 
 
 def test_padding_never_reaches_past_the_middle_of_a_short_pause() -> None:
@@ -131,3 +132,54 @@ def test_sample_spans_and_clip_names_are_stable_and_unique_per_folder() -> None:
     assert first == clip_name("a/take 1.wav", 1.0, 4.25)
     assert first.endswith("-00001000-00004250.wav") and " " not in first
     assert first != clip_name("b/take 1.wav", 1.0, 4.25)
+
+
+@pytest.mark.parametrize(
+    ("regions", "duration", "expected"),
+    [
+        # silero's first region starts a few frames late on a file that starts with speech.
+        ([(0.256, 4.0)], 5.0, [(0.0, 4.2)]),
+        # Speech running up to the very end gets the end, not the padding.
+        ([(1.0, 5.9)], 6.2, [(0.8, 6.2)]),
+        # Both edges at once.
+        ([(0.1, 5.9)], 6.1, [(0.0, 6.1)]),
+        # Far from the edges only the padding is added.
+        ([(1.0, 5.0)], 7.0, [(0.8, 5.2)]),
+    ],
+    ids=["start", "end", "both", "inside"],
+)
+def test_speech_near_a_file_edge_is_padded_to_the_edge(
+    regions: list[tuple[float, float]], duration: float, expected: list[tuple[float, float]]
+) -> None:
+    clips = pack_clips(regions, duration, probabilities_for(regions, duration), FRAME, PARAMS)
+    assert [(round(a, 3), round(b, 3)) for a, b in clips] == expected
+
+
+def test_reaching_an_edge_never_makes_a_clip_longer_than_the_maximum() -> None:
+    regions = [(0.45, 10.05)]
+    clips = pack_clips(regions, 10.1, probabilities_for(regions, 10.1), FRAME, PARAMS)
+    assert all(end - start <= PARAMS.max_seconds + 1e-9 for start, end in clips)
+
+
+@pytest.mark.parametrize(
+    ("regions", "expected"),
+    [
+        # 2.1 s between a 6 s and a 4 s sentence: joins the shorter result (the right one).
+        ([(1.0, 7.0), (7.5, 9.6), (10.0, 14.0)], [(0.8, 7.2), (7.3, 14.2)]),
+        # The left neighbour is the one it fits with.
+        ([(1.0, 4.0), (4.5, 6.6), (7.0, 14.0)], [(0.8, 6.8), (6.8, 14.2)]),
+    ],
+    ids=["joins-right", "joins-left"],
+)
+def test_a_short_sentence_between_long_ones_joins_a_neighbour(
+    regions: list[tuple[float, float]], expected: list[tuple[float, float]]
+) -> None:
+    clips = pack_clips(regions, 16.0, probabilities_for(regions, 16.0), FRAME, PARAMS)
+    assert [(round(a, 3), round(b, 3)) for a, b in clips] == expected
+    assert all(end - start >= PARAMS.min_seconds for start, end in clips)
+
+
+def test_a_short_sentence_that_fits_with_no_neighbour_stays_alone() -> None:
+    regions = [(1.0, 9.0), (9.4, 11.5), (11.9, 20.0)]
+    clips = pack_clips(regions, 21.0, probabilities_for(regions, 21.0), FRAME, PARAMS)
+    assert [(round(a, 2), round(b, 2)) for a, b in clips][1] == (9.2, 11.7)

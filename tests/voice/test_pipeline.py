@@ -76,6 +76,7 @@ def run_voice(
     *,
     cache: bool = True,
     rejects: Path | None = None,
+    detector: object | None = None,
     **params: dict,
 ) -> RunResult:
     recipe = load_recipe("voice")
@@ -84,7 +85,7 @@ def run_voice(
     stages = build_stages(recipe)
     for _, stage in stages:
         if stage.name == "detect_speech":
-            stage.detector = EnergyVad()  # type: ignore[attr-defined]
+            stage.detector = detector or EnergyVad()  # type: ignore[attr-defined]
         if stage.name == "transcribe":
             stage.transcriber = transcriber  # type: ignore[attr-defined]
     (out / "wavs").mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,7 @@ def run_voice(
 def listed(out: Path) -> list[list[str]]:
     return [
         line.split("|")
-        for path in sorted(out.glob("*.list"))
+        for path in sorted(out.glob("gpt_sovits/*.list"))
         for line in path.read_text().splitlines()
     ]
 
@@ -143,10 +144,12 @@ def test_every_filter_reason_is_counted_and_kept_rows_reach_every_format(tmp_pat
         result.report["stages"]["filter_clips"]["rejected"]
     )
     assert all("audio16k" not in r for r in rows)
-    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    manifest = [
+        json.loads(line) for line in (out / "nemo" / "manifest.jsonl").read_text().splitlines()
+    ]
     assert len(manifest) == len(listed(out)) == 2
-    assert len((out / "metadata.csv").read_text().splitlines()) == 2
-    assert len((out / "wavs" / "metadata.csv").read_text().splitlines()) == 3  # header + 2
+    assert len((out / "ljspeech" / "metadata.csv").read_text().splitlines()) == 2
+    assert len((out / "audiofolder" / "train" / "metadata.csv").read_text().splitlines()) == 3
     assert {p.name for p in (out / "wavs").glob("*.wav")} == {
         Path(m["audio_filepath"]).name for m in manifest
     }
@@ -166,15 +169,15 @@ def test_rerun_reuses_vad_and_transcripts_and_gives_identical_lists(tmp_path: Pa
     out = tmp_path / "out"
     first = ScriptedTranscriber()
     run_voice([SPEAKERS], out, first)
-    lists_before = {p.name: p.read_bytes() for p in out.glob("*.list")}
-    manifest_before = (out / "manifest.jsonl").read_bytes()
+    lists_before = {p.name: p.read_bytes() for p in out.glob("gpt_sovits/*.list")}
+    manifest_before = (out / "nemo" / "manifest.jsonl").read_bytes()
     EnergyVad.calls = 0
     second = ScriptedTranscriber()
     result = run_voice([SPEAKERS], out, second)
     assert second.calls == 0 and EnergyVad.calls == 0
     assert result.report["stages"]["transcribe"]["notes"] == {"cached_files": 4}
-    assert {p.name: p.read_bytes() for p in out.glob("*.list")} == lists_before
-    assert (out / "manifest.jsonl").read_bytes() == manifest_before
+    assert {p.name: p.read_bytes() for p in out.glob("gpt_sovits/*.list")} == lists_before
+    assert (out / "nemo" / "manifest.jsonl").read_bytes() == manifest_before
     # A changed VAD parameter reruns VAD; transcripts are keyed by the clips themselves, so
     # they are reused while the clips stay the same and redone when the clips move.
     EnergyVad.calls = 0
@@ -229,12 +232,18 @@ def test_clipped_and_too_quiet_clips_are_rejected_before_writing(tmp_path: Path)
     folder.mkdir()
     audio, rate = sf.read(NARRATION, dtype="float32")
     sf.write(folder / "loud.wav", np.clip(audio * 40, -1, 1), rate, subtype="FLOAT")
-    sf.write(
-        folder / "quiet.wav", audio * 0.1, rate, subtype="FLOAT"
-    )  # speech at about -37 dBFS RMS
+    other, rate = sf.read(SPEAKERS / "ben" / "window.wav", dtype="float32")
+    # Another recording: the same one at another gain would be a duplicate.
+    sf.write(folder / "quiet.wav", other * 0.1, rate, subtype="FLOAT")  # about -37 dBFS RMS
     out = tmp_path / "out"
-    result = run_voice([folder], out, ScriptedTranscriber(), write_clips={"min_rms_dbfs": -30.0})
-    assert result.report["stages"]["write_clips"]["rejected"] == {"clipping": 3, "too_quiet": 3}
+    result = run_voice(
+        [folder],
+        out,
+        ScriptedTranscriber(),
+        write_clips={"min_rms_dbfs": -30.0},
+        check_speaker={"enabled": False},  # two voices under one folder name
+    )
+    assert result.report["stages"]["write_clips"]["rejected"] == {"clipping": 3, "too_quiet": 1}
     assert list((out / "wavs").glob("*.wav")) == []
 
 
@@ -246,10 +255,12 @@ def test_gpt_sovits_skips_languages_it_cannot_train_but_other_formats_keep_them(
         "Ein ganz normaler Satz auf Deutsch | mit Strich.", "de", 0.9, -0.2, 0.0, 1.1
     )
     result = run_voice([SPEAKERS / "ben"], out, ScriptedTranscriber([german]))
-    assert list(out.glob("*.list")) == []
+    assert list(out.glob("gpt_sovits/*.list")) == []
     assert result.report["stages"]["write_lists"]["notes"] == {"gpt_sovits_unsupported_language": 2}
     assert any("GPT-SoVITS" in w for w in result.report["warnings"])
-    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    manifest = [
+        json.loads(line) for line in (out / "nemo" / "manifest.jsonl").read_text().splitlines()
+    ]
     assert [m["language"] for m in manifest] == ["de", "de"]
     assert all("|" not in m["text"] for m in manifest)
 
@@ -320,10 +331,12 @@ def test_importing_the_voice_stages_loads_no_heavy_dependency() -> None:
 
 def test_one_speaker_name_for_every_file_gives_one_list(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run_voice(
+    result = run_voice(
         [SPEAKERS, NARRATION], out, ScriptedTranscriber(), audio_files={"speaker": "Colin Smith"}
     )
-    assert [p.name for p in out.glob("*.list")] == ["Colin_Smith.list"]
+    assert [p.name for p in out.glob("gpt_sovits/*.list")] == ["Colin_Smith.list"]
     rows = listed(out)
     assert {fields[1] for fields in rows} == {"Colin Smith"}
-    assert len({Path(fields[0]).name for fields in rows}) == len(rows) == 11  # 8 + narration again
+    assert len({Path(fields[0]).name for fields in rows}) == len(rows) == 8
+    # The narration passed a second time is the same recording: a counted duplicate.
+    assert result.report["stages"]["detect_speech"]["rejected"] == {"duplicate_audio": 1}

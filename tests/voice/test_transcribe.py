@@ -24,6 +24,7 @@ class Word:
     start: float
     end: float
     word: str
+    probability: float = 0.9
 
 
 @dataclass
@@ -80,8 +81,9 @@ def test_words_go_to_the_clip_they_were_spoken_in_and_scores_follow_their_segmen
     # Clips of 3 s and 4 s joined: clip 0 is [0, 3), clip 1 is [3, 7).
     segments = [
         Segment(0.1, 4.0, " Hello there. General", -0.2, 0.01, 1.2,
-                [Word(0.1, 0.6, " Hello"), Word(0.7, 1.2, " there."), Word(3.3, 3.9, " General")]),
-        Segment(4.0, 6.8, " Kenobi.", -0.8, 0.30, 1.9, [Word(4.1, 4.9, " Kenobi.")]),
+                [Word(0.1, 0.6, " Hello", 0.9), Word(0.7, 1.2, " there.", 0.7),
+                 Word(3.3, 3.9, " General", 0.2)]),
+        Segment(4.0, 6.8, " Kenobi.", -0.8, 0.30, 1.9, [Word(4.1, 4.9, " Kenobi.", 0.4)]),
     ]  # fmt: skip
     fake = FakeWhisper(segments)
     out = transcriber(fake).transcribe([seconds(3), seconds(4)])
@@ -94,6 +96,9 @@ def test_words_go_to_the_clip_they_were_spoken_in_and_scores_follow_their_segmen
         len(b"General Kenobi.") / len(zlib.compress(b"General Kenobi."))
     )
     assert (out[0].language, out[0].language_probability) == ("en", 1.0)
+    # The wrong-language signal: the mean probability of the clip's own words.
+    assert (out[0].word_probability, out[0].word_count) == (pytest.approx(0.8), 2)
+    assert (out[1].word_probability, out[1].word_count) == (pytest.approx(0.3), 2)
     assert fake.calls[0]["word_timestamps"] is True and fake.calls[0]["vad_filter"] is False
     assert fake.calls[0]["language"] == "en"
 

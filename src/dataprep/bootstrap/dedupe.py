@@ -1,98 +1,104 @@
-"""Near-duplicate detection for generated rows: MinHash over character shingles, LSH lookup.
+"""Near-duplicate checks for generated rows, on the shared MinHash of ``dataprep.clean.minhash``.
 
-Kept behind one small class so a faster shared implementation can replace it. Candidates
-from the LSH index are confirmed with the MinHash Jaccard estimate, so the threshold is
-the one that decides, not the banding.
+Generation needs an index that grows one row at a time (is this reply too close to a seed or
+to a row already accepted?), so ``SimilarTextIndex`` keeps each text's LSH band keys in
+buckets and confirms every candidate with the exact Jaccard similarity of the shingle sets:
+the threshold decides, not the banding. Signatures and band keys come from the same
+``MinHasher`` and ``band_keys`` as ``dataprep clean``'s dedupe and split.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
+from collections import defaultdict
 from typing import Any
 
 from dataprep.deps import require
 
-__all__ = ["NearDuplicateIndex", "jaccard", "shingles"]
+__all__ = ["SimilarTextIndex", "jaccard", "normalize"]
 
 _SPACES = re.compile(r"\s+")
+#: 32 bands of 4 rows over 128 permutations: a pair at Jaccard 0.7 becomes a candidate with
+#: probability 0.9998 (0.87 at 0.5, then rejected by the exact check).
+_BANDS, _ROWS = 32, 4
 
 
-def shingles(text: str, size: int = 5) -> set[str]:
-    """Character ``size``-grams of ``text`` lowercased with runs of spaces collapsed."""
-    normal = _SPACES.sub(" ", text.lower()).strip()
-    if len(normal) <= size:
-        return {normal}
-    return {normal[i : i + size] for i in range(len(normal) - size + 1)}
+def normalize(text: str) -> str:
+    """Lowercased, runs of whitespace collapsed: case and spacing never make a row new."""
+    return _SPACES.sub(" ", text.lower()).strip()
 
 
 def jaccard(a: str, b: str, size: int = 5) -> float:
-    """Exact Jaccard similarity of the shingle sets of two texts."""
-    left, right = shingles(a, size), shingles(b, size)
-    return len(left & right) / len(left | right) if left or right else 1.0
+    """Exact Jaccard similarity of the shingle sets of two normalized texts."""
+    from dataprep.clean.minhash import exact_jaccard
+
+    return exact_jaccard(normalize(a), normalize(b), size)
 
 
-class NearDuplicateIndex:
-    """Texts added under a key; ``match`` names the first indexed key at or over ``threshold``.
+class SimilarTextIndex:
+    """Texts added under a key; ``match`` names the most similar indexed key at or over ``threshold``.
 
-    Shingles are hashed with CRC-32 (fast, stable across processes; the affine32 scheme
-    mixes it with the MurmurHash3 finalizer before permuting). Defaults: 128 permutations (distilabel's ``MinHashDedup`` default, about 0.09 standard
-    error on the Jaccard estimate) and a 0.7 threshold on 5-character shingles, the cut-off
+    Defaults: 128 permutations and a 0.7 threshold on 5-character shingles, the cut-off
     Self-Instruct and Alpaca use (there with ROUGE-L) for "too close to a seed".
     """
 
     def __init__(self, threshold: float = 0.7, num_perm: int = 128, shingle_size: int = 5) -> None:
-        datasketch = require("datasketch", extra="bootstrap")
-        self._datasketch = datasketch
-        self.threshold = threshold
-        self.num_perm = num_perm
-        self.shingle_size = shingle_size
-        self._lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._hashes: dict[str, Any] = {}
-        # Drawing the permutations is the costly part of a MinHash; draw them once.
-        first = datasketch.MinHash(
-            num_perm=num_perm, seed=1, scheme="affine32", hashfunc=zlib.crc32
-        )
-        self._permutations = first.permutations
+        require("numpy", extra="bootstrap")
+        from dataprep.clean.minhash import MinHasher
 
-    def _minhash(self, text: str) -> Any:
-        minhash = self._datasketch.MinHash(
-            num_perm=self.num_perm,
-            seed=1,
-            permutations=self._permutations,
-            scheme="affine32",
-            hashfunc=zlib.crc32,
-        )
-        minhash.update_batch([s.encode() for s in shingles(text, self.shingle_size)])
-        return minhash
+        self.threshold = threshold
+        self.shingle_size = shingle_size
+        self._hasher = MinHasher(num_perm=num_perm, ngram=shingle_size)
+        self._bands = min(_BANDS, num_perm // _ROWS)
+        self._buckets: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+        self._texts: dict[str, str] = {}
+
+    def _keys(self, normal: str) -> list[tuple[int, int]]:
+        from dataprep.clean.minhash import band_keys
+
+        signature = self._hasher.signatures([normal])
+        return [
+            (band, int(key)) for band, key in enumerate(band_keys(signature, self._bands, _ROWS)[0])
+        ]
 
     def match(self, text: str) -> str | None:
         """The key of an indexed text this one nearly duplicates, or None."""
-        return self._best(self._minhash(text))
+        normal = normalize(text)
+        return self._best(normal, self._keys(normal))
 
     def add(self, key: str, text: str) -> None:
-        self._insert(key, self._minhash(text))
+        normal = normalize(text)
+        self._insert(key, normal, self._keys(normal))
 
     def match_or_add(self, key: str, text: str) -> str | None:
-        """``match``, and index ``text`` under ``key`` when it matches nothing (one MinHash)."""
-        minhash = self._minhash(text)
-        found = self._best(minhash)
+        """``match``, and index ``text`` under ``key`` when it matches nothing (one signature)."""
+        normal = normalize(text)
+        keys = self._keys(normal)
+        found = self._best(normal, keys)
         if found is None:
-            self._insert(key, minhash)
+            self._insert(key, normal, keys)
         return found
 
-    def _best(self, minhash: Any) -> str | None:
+    def _best(self, normal: str, keys: list[tuple[int, int]]) -> str | None:
+        from dataprep.clean.minhash import exact_jaccard
+
         best: tuple[float, str] | None = None
-        for key in self._lsh.query(minhash):
-            similarity = minhash.jaccard(self._hashes[key])
+        candidates = {key for band_key in keys for key in self._buckets.get(band_key, ())}
+        for key in sorted(candidates):
+            similarity = exact_jaccard(normal, self._texts[key], self.shingle_size)
             if similarity >= self.threshold and (best is None or (similarity, key) > best):
                 best = (similarity, key)
         return None if best is None else best[1]
 
-    def _insert(self, key: str, minhash: Any) -> None:
-        if key not in self._hashes:
-            self._hashes[key] = minhash
-            self._lsh.insert(key, minhash)
+    def _insert(self, key: str, normal: str, keys: list[tuple[int, int]]) -> None:
+        if key in self._texts:
+            return
+        self._texts[key] = normal
+        for band_key in keys:
+            self._buckets[band_key].append(key)
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return len(self._texts)
+
+    def settings(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "bands": self._bands, "rows": _ROWS}

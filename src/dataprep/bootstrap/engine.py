@@ -88,6 +88,8 @@ class Engine:
     secret: str | None = None
     #: Fields added to every provenance line (task, template hash).
     provenance_fields: dict[str, Any] = field(default_factory=dict)
+    #: Key of the counts and progress in ``ctx`` (the ``generate`` stage passes its own).
+    stage: str = STAGE
     usage: Usage = field(default_factory=Usage)
     retries: Counter[str] = field(default_factory=Counter)
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -208,7 +210,7 @@ class Engine:
                 failed = request.response_format["type"] if request.response_format else "text"
                 if self.mode == failed and MODES.index(failed) + 1 < len(MODES):
                     self.mode = MODES[MODES.index(failed) + 1]
-                    self.ctx.note(STAGE, f"structured_fallback_to_{self.mode}")
+                    self.ctx.note(self.stage, f"structured_fallback_to_{self.mode}")
                 request, _ = self.job.build(index, self.mode)
                 continue
             self._mode_settled = True
@@ -228,7 +230,7 @@ class Engine:
             except RetryableError as error:
                 self.limiter.settle(estimate, 0)
                 self.retries[error.reason] += 1
-                self.ctx.note(STAGE, f"retried_{error.reason}")
+                self.ctx.note(self.stage, f"retried_{error.reason}")
                 self._show()
                 if attempt == self.policy.max_retries:
                     raise _GaveUpError(f"gave_up_after_{error.reason}") from None
@@ -260,7 +262,7 @@ class Engine:
 
     def _settle(self, outcome: Outcome) -> None:
         if len(self.rows) >= self.target:
-            self.ctx.note(STAGE, "surplus_reply")
+            self.ctx.note(self.stage, "surplus_reply")
             return
         if outcome.reason is not None or outcome.sample is None:
             self._reject(outcome, outcome.reason or "no_sample", outcome.detail)
@@ -277,7 +279,7 @@ class Engine:
             return
         self.rows.append(row)
         self.provenance.append(self._provenance(outcome))
-        self.ctx.progress.advance(STAGE)
+        self.ctx.progress.advance(self.stage)
         self._show()
 
     def _provenance(self, outcome: Outcome) -> dict[str, Any]:
@@ -309,12 +311,12 @@ class Engine:
             [{"request": outcome.index, "detail": detail, "content": content or ""}],
             schema={"request": pl.Int64, "detail": pl.Utf8, "content": pl.Utf8},
         )
-        self.ctx.reject(STAGE, frame, reason)
+        self.ctx.reject(self.stage, frame, reason)
         self._show()
 
     def every_request_failed(self) -> bool:
         """No row, and every request ended by giving up (the endpoint never answered)."""
-        reasons = self.ctx.counts[STAGE].rejected
+        reasons = self.ctx.counts[self.stage].rejected
         return (
             not self.rows
             and sum(reasons.values()) > 0
@@ -327,4 +329,4 @@ class Engine:
             f"bootstrap: {len(self.rows)} accepted, {self._rejected} rejected, "
             f"{sum(self.retries.values())} retried{spend}"
         )
-        self.ctx.progress.task(STAGE, description, total=self.target)
+        self.ctx.progress.task(self.stage, description, total=self.target)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dataprep.bootstrap.client import ChatReply, ChatRequest
-from dataprep.bootstrap.dedupe import NearDuplicateIndex, jaccard
+from dataprep.bootstrap.dedupe import SimilarTextIndex, jaccard
 from dataprep.bootstrap.tasks import (
     Seed,
     example_json,
@@ -124,7 +124,7 @@ class GenerateJob:
     examples: int = 3
     generated_examples: int = 2
     window: int = 64
-    dedupe: NearDuplicateIndex | None = None
+    dedupe: SimilarTextIndex | None = None
     accepted: list[Accepted] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dataprep.bootstrap.cache import RequestCache, default_cache_dir
 from dataprep.bootstrap.client import ChatModel, OpenAIChatModel
 from dataprep.bootstrap.cost import Budget, Prices, estimate_tokens
-from dataprep.bootstrap.dedupe import NearDuplicateIndex
+from dataprep.bootstrap.dedupe import SimilarTextIndex
 from dataprep.bootstrap.engine import STAGE, Engine
 from dataprep.bootstrap.jobs import GenerateJob, PreferenceFromSftJob, read_sft_items
 from dataprep.bootstrap.limits import RateLimiter, RetryPolicy
@@ -56,43 +56,71 @@ class BootstrapConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    task: Literal["sft", "dpo", "kto", "dpo-from-sft"] = "sft"
+    task: Literal["sft", "dpo", "kto", "dpo-from-sft"] = Field(
+        default="sft",
+        description="sft: conversations like the seeds; dpo: preference pairs; kto: labelled rows; dpo-from-sft: real replies as chosen, generic ones as rejected.",
+    )
     n: int | None = Field(
         default=None, ge=1, description="Rows wanted (dpo-from-sft: at most this many input rows)."
     )
-    model: str = Field(min_length=1)
-    base_url: str | None = None
-    api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = Field(default=1.0, ge=0, le=2)
-    max_tokens: int = Field(default=1024, ge=1)
-    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
-    seed: int = 0
-    concurrency: int = Field(default=8, ge=1, le=1024)
-    rpm: float | None = Field(default=None, gt=0)
-    tpm: float | None = Field(default=None, gt=0)
-    max_retries: int = Field(default=6, ge=0, le=100)
-    retry_delay: float = Field(default=1.0, ge=0)
-    timeout: float = Field(default=60.0, gt=0)
-    prices: tuple[float, float] | None = None
-    max_budget: float | None = Field(default=None, gt=0)
-    max_requests: int | None = Field(default=None, ge=1)
-    system: str | None = None
-    template: str | None = None
-    structured: Literal["auto", "json_schema", "json_object", "text"] = "auto"
+    model: str = Field(min_length=1, description="Model name the endpoint serves.")
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint (default: the SDK's)."
+    )
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description="Environment variable holding the API key (the key itself is never a flag).",
+    )
+    temperature: float = Field(default=1.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(default=1024, ge=1, description="Completion tokens per request.")
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = Field(
+        default="max_tokens", description="Request field carrying max_tokens."
+    )
+    seed: int = Field(default=0, description="Seed for the examples shown and the request seeds.")
+    concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at most.")
+    rpm: float | None = Field(default=None, gt=0, description="Requests-per-minute limit.")
+    tpm: float | None = Field(default=None, gt=0, description="Tokens-per-minute limit.")
+    max_retries: int = Field(default=6, ge=0, le=100, description="Retries per request.")
+    retry_delay: float = Field(default=1.0, ge=0, description="First backoff step in seconds.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds before a request times out.")
+    prices: tuple[float, float] | None = Field(
+        default=None, description="Dollars per million input and output tokens."
+    )
+    max_budget: float | None = Field(
+        default=None, gt=0, description="Stop before spending more than this many dollars."
+    )
+    max_requests: int | None = Field(
+        default=None, ge=1, description="Give up after this many requests (default: 3 x n + 10)."
+    )
+    system: str | None = Field(default=None, description="System prompt / persona.")
+    template: str | None = Field(
+        default=None, description="User prompt template with $examples, $schema and $task."
+    )
+    structured: Literal["auto", "json_schema", "json_object", "text"] = Field(
+        default="auto", description="Reply format; auto tries json_schema, json_object, text."
+    )
     examples: int = Field(default=3, ge=1, description="Seed examples shown per request.")
     generated_examples: int = Field(default=2, ge=0, description="Accepted rows shown per request.")
     window: int = Field(
-        default=64, ge=0, description="Accepted rows feed prompts only this many requests later."
+        default=64,
+        ge=0,
+        description="Accepted rows are shown in prompts this many requests later, which keeps the "
+        "rows the same at any concurrency; keep it >= concurrency, as it also caps the requests in flight.",
     )
-    dedupe_threshold: float = Field(default=0.7, gt=0, le=1)
-    cache_dir: Path | None = None
-    use_cache: bool = True
+    dedupe_threshold: float = Field(
+        default=0.7, gt=0, le=1, description="Jaccard at which a row is too close to a seed or row."
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Request cache a rerun replays (default: ~/.cache/dataprep/bootstrap).",
+    )
+    use_cache: bool = Field(default=True, description="Read and write the request cache.")
 
     @classmethod
     def make(cls, **values: Any) -> BootstrapConfig:
-        """Build from keyword values, turning validation errors into one ``ConfigError``."""
+        """Build from keyword values (None: the default), turning validation errors into one ``ConfigError``."""
         try:
-            config = cls(**values)
+            config = cls(**{key: value for key, value in values.items() if value is not None})
         except ValidationError as error:
             raise ConfigError(format_validation_error("bootstrap", error)) from None
         if config.task != "dpo-from-sft" and config.n is None:
@@ -161,12 +189,14 @@ def check_bootstrap_paths(
     prepare_outputs([path for _, path in outputs])
 
 
-def _build_job(config: BootstrapConfig, source: Path, ctx: RunContext) -> tuple[Any, int, int]:
+def _build_job(
+    config: BootstrapConfig, source: Path, ctx: RunContext, stage: str = STAGE
+) -> tuple[Any, int, int]:
     """The job, how many rows it aims for, and how many requests it may make."""
     if config.task == "dpo-from-sft":
         items, bad = read_sft_items(source, config.n)
         for line, reason in bad:
-            ctx.reject(STAGE, pl.DataFrame({"input_line": [line]}), reason)
+            ctx.reject(stage, pl.DataFrame({"input_line": [line]}), reason)
         job: Any = PreferenceFromSftJob(
             items,
             config.system_prompt,
@@ -190,12 +220,12 @@ def _build_job(config: BootstrapConfig, source: Path, ctx: RunContext) -> tuple[
         examples=config.examples,
         generated_examples=config.generated_examples,
         window=config.window,
-        dedupe=NearDuplicateIndex(config.dedupe_threshold),
+        dedupe=SimilarTextIndex(config.dedupe_threshold),
     )
     return job, config.n, config.max_requests or 3 * config.n + 10
 
 
-def _api_key(config: BootstrapConfig) -> str:
+def api_key_from_env(config: BootstrapConfig) -> str:
     key = os.environ.get(config.api_key_env)
     if not key:
         raise ConfigError(
@@ -214,6 +244,8 @@ def run_bootstrap(
     report: Path | None = None,
     model: ChatModel | None = None,
     progress: Progress | None = None,
+    html_report: bool = False,
+    dataset_card: bool = False,
 ) -> BootstrapResult:
     """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
     provenance_path, default_report = sidecar_paths(out)
@@ -232,49 +264,13 @@ def run_bootstrap(
         seed=config.seed,
         progress=progress or NullProgress(),
         rejects_path=rejects,
+        html_report=html_report,
+        dataset_card=dataset_card,
     )
     started, clock = datetime.now(timezone.utc), time.perf_counter()
-    job, target, total = _build_job(config, source, ctx)
-    cache_root = (config.cache_dir or default_cache_dir()) if config.use_cache else None
-    secret = os.environ.get(config.api_key_env) or None
-    if model is None:
-        model = OpenAIChatModel(
-            api_key=_api_key(config),
-            base_url=config.base_url,
-            timeout=config.timeout,
-            max_tokens_field=config.max_tokens_field,
-        )
-    from dataprep.validate import check_records
-
-    prices = config.price_table
-    engine = Engine(
-        job=job,
-        model=model,
-        ctx=ctx,
-        cache=RequestCache(cache_root, secret),
-        target=target,
-        total=total,
-        concurrency=config.concurrency,
-        max_tokens=config.max_tokens,
-        policy=RetryPolicy(config.max_retries, config.retry_delay),
-        limiter=RateLimiter(config.rpm, config.tpm),
-        budget=Budget(config.max_budget, prices),
-        structured="text" if config.task == "dpo-from-sft" else config.structured,
-        validate=check_records,
-        secret=secret,
-        provenance_fields={
-            "task": config.task,
-            "template_sha256": template_hash(config.system_prompt, config.user_template),
-        },
-    )
+    engine, target = build_engine(config, source, ctx, model)
     try:
-        asyncio.run(_run_engine(engine, model))
-        if engine.every_request_failed():
-            reasons = ", ".join(f"{r}: {n}" for r, n in sorted(ctx.counts[STAGE].rejected.items()))
-            raise EndpointError(
-                f"every request failed ({reasons}); no row was generated and nothing was written",
-                hint="Check --base-url and the endpoint's health, then rerun",
-            )
+        asyncio.run(run_engine(engine))
         _write(ctx, out, engine.rows, provenance_path, engine.provenance)
         summary = _report(config, engine, ctx, target, started, time.perf_counter() - clock)
         written = ctx.commit(summary, report_path)
@@ -287,11 +283,64 @@ def run_bootstrap(
     return BootstrapResult(engine.rows, summary, written)
 
 
-async def _run_engine(engine: Engine, model: ChatModel) -> None:
+def build_engine(
+    config: BootstrapConfig,
+    source: Path,
+    ctx: RunContext,
+    model: ChatModel | None = None,
+    stage: str = STAGE,
+) -> tuple[Engine, int]:
+    """The engine of a run over ``source`` and the rows it aims for; ``model`` replaces the
+    real endpoint in tests."""
+    job, target, total = _build_job(config, source, ctx, stage)
+    cache_root = (config.cache_dir or default_cache_dir()) if config.use_cache else None
+    secret = os.environ.get(config.api_key_env) or None
+    if model is None:
+        model = OpenAIChatModel(
+            api_key=api_key_from_env(config),
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_tokens_field=config.max_tokens_field,
+        )
+    from dataprep.validate import check_records
+
+    engine = Engine(
+        job=job,
+        model=model,
+        ctx=ctx,
+        cache=RequestCache(cache_root, secret),
+        target=target,
+        total=total,
+        concurrency=config.concurrency,
+        max_tokens=config.max_tokens,
+        policy=RetryPolicy(config.max_retries, config.retry_delay),
+        limiter=RateLimiter(config.rpm, config.tpm),
+        budget=Budget(config.max_budget, config.price_table),
+        structured="text" if config.task == "dpo-from-sft" else config.structured,
+        validate=check_records,
+        secret=secret,
+        provenance_fields={
+            "task": config.task,
+            "template_sha256": template_hash(config.system_prompt, config.user_template),
+        },
+        stage=stage,
+    )
+    return engine, target
+
+
+async def run_engine(engine: Engine) -> None:
+    """Run the engine's requests, closing the model's connections at the end."""
     try:
         await engine.run()
     finally:
-        await model.aclose()
+        await engine.model.aclose()
+    if engine.every_request_failed():
+        rejected = engine.ctx.counts[engine.stage].rejected
+        reasons = ", ".join(f"{r}: {n}" for r, n in sorted(rejected.items()))
+        raise EndpointError(
+            f"every request failed ({reasons}); no row was generated and nothing was written",
+            hint="Check --base-url and the endpoint's health, then rerun",
+        )
 
 
 def _write(
@@ -325,7 +374,24 @@ def _report(
     started: datetime,
     seconds: float,
 ) -> dict[str, Any]:
-    counts = ctx.counts[STAGE]
+    return {
+        "command": "bootstrap",
+        "config": config.params_for_report(),
+        "versions": versions(),
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "inputs": [str(p) for p in ctx.inputs],
+        "output": str(ctx.output),
+        **generation_summary(config, engine, ctx, target),
+        "warnings": list(ctx.warnings),
+    }
+
+
+def generation_summary(
+    config: BootstrapConfig, engine: Engine, ctx: RunContext, target: int
+) -> dict[str, Any]:
+    """What generation did (rows, requests, rejects, retries, usage, cache): counts only."""
+    counts = ctx.counts[engine.stage]
     labels = _label_counts(config.task, engine.rows)
     if labels and 0 in labels.values():
         ctx.warn("every KTO row has the same label; KTO needs desirable and undesirable rows")
@@ -340,13 +406,6 @@ def _report(
             "see the reject reasons, or raise --max-requests"
         )
     return {
-        "command": "bootstrap",
-        "config": config.params_for_report(),
-        "versions": versions(),
-        "started": started.isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-        "inputs": [str(p) for p in ctx.inputs],
-        "output": str(ctx.output),
         "target": target,
         "accepted": len(engine.rows),
         "requests_issued": engine.requests_issued,
@@ -364,7 +423,6 @@ def _report(
             "refused_with_key": engine.cache.refused,
             "dir": str(engine.cache.root) if engine.cache.root else None,
         },
-        "warnings": list(ctx.warnings),
     }
 
 

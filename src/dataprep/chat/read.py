@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 from pydantic import Field
 
+from dataprep.chat.batching import DEFAULT_BATCH_ROWS, SESSION_GAP_KEY, session_batches
 from dataprep.chat.readers import (
     ReaderOptions,
     Rejecter,
@@ -34,6 +36,26 @@ class ReadChatParams(ReaderOptions, StageParams):
         default="fail",
         description="A file that cannot be read at all: stop with an error, or skip it as a counted reject.",
     )
+    since: date | datetime | None = Field(
+        default=None,
+        description="Keep messages from this date or time on (messages without a time are kept).",
+    )
+    until: date | datetime | None = Field(
+        default=None,
+        description="Keep messages up to this time, or to the end of this date.",
+    )
+    include_chats: list[str] = Field(
+        default_factory=list,
+        description="Read only these chats: a chat's name (Telegram chat, Discord channel, Slack channel, WhatsApp file) or id, case-insensitive.",
+    )
+    exclude_chats: list[str] = Field(
+        default_factory=list, description="Skip these chats (names or ids, as include_chats)."
+    )
+    batch_rows: int | None = Field(
+        default=DEFAULT_BATCH_ROWS,
+        ge=1,
+        description="Messages per batch; a batch is cut only between conversations or at a silence longer than the session gap (none: one batch).",
+    )
 
 
 @register
@@ -58,6 +80,40 @@ class ReadChat(Stage):
         self._units = discover_inputs(list(ctx.inputs), self._skipped)
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """Every reader's output, re-cut so that no batch splits a session (see batching)."""
+        gap = ctx.shared.get(SESSION_GAP_KEY)
+        matched: set[str] = set()
+        batches = (self._select(batch, matched, ctx) for batch in self._read_all(ctx))
+        yield from session_batches(batches, self.params.batch_rows, gap)
+        for pattern in self.params.include_chats:
+            if pattern.casefold() not in matched:
+                ctx.warn(f"--include-chat {pattern!r} matched no chat")
+
+    def _select(self, batch: pl.DataFrame, matched: set[str], ctx: RunContext) -> pl.DataFrame:
+        """Apply --include-chat/--exclude-chat and --since/--until (counted rejects)."""
+        params = self.params
+        if params.include_chats:
+            hits = _chat_matches(params.include_chats)
+            for pattern in params.include_chats:
+                if batch.select(_chat_matches([pattern]).any()).item():
+                    matched.add(pattern.casefold())
+            batch = self.keep_or_reject(batch, hits, "chat_not_included", ctx)
+        if params.exclude_chats:
+            batch = self.keep_or_reject(
+                batch, ~_chat_matches(params.exclude_chats), "chat_excluded", ctx
+            )
+        time = pl.col("time")
+        if params.since is not None:
+            batch = self.keep_or_reject(
+                batch, time.is_null() | (time >= _start(params.since)), "before_since", ctx
+            )
+        if params.until is not None:
+            batch = self.keep_or_reject(
+                batch, time.is_null() | (time < _end(params.until)), "after_until", ctx
+            )
+        return batch
+
+    def _read_all(self, ctx: RunContext) -> Iterator[pl.DataFrame]:
         units = self._units
         if self._skipped:  # entries of input folders that cannot be read: counted, not lost
             gone = _RejectBuffer()
@@ -89,6 +145,8 @@ class ReadChat(Stage):
                 if error.path:
                     reason = reason.replace(error.path, ctx.path_label(error.path))
                 ctx.warn(f"skipped {ctx.path_label(unit)}: {reason}")
+            for warning in rejects.warnings:
+                ctx.warn(warning)
             if rejects.rows:
                 ctx.reject(self.name, _reject_frame(rejects.rows))
             ctx.progress.advance("read")
@@ -105,6 +163,37 @@ class ReadChat(Stage):
         for batch in read_unit(reader, unit, options, reject):
             if batch.height:
                 yield batch.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])
+
+
+def _chat_matches(patterns: list[str]) -> pl.Expr:
+    """Rows whose chat name, chat id (the conversation id's last part) or whole conversation
+    id equals one of ``patterns``, ignoring case."""
+    wanted = [p.strip().casefold() for p in patterns]
+    conversation = pl.col("conversation").str.to_lowercase()
+    chat_id = conversation.str.extract(r"(?:#|^discord:)([^#]*)$")
+    return (
+        pl.col("chat").str.to_lowercase().is_in(wanted)
+        | chat_id.is_in(wanted)
+        | conversation.is_in(wanted)
+    ).fill_null(False)
+
+
+def _naive(moment: datetime) -> datetime:
+    """Exports carry wall-clock times without a zone; so does a bound given with one."""
+    return moment.replace(tzinfo=None)
+
+
+def _start(bound: date | datetime) -> datetime:
+    if isinstance(bound, datetime):
+        return _naive(bound)
+    return datetime(bound.year, bound.month, bound.day)
+
+
+def _end(bound: date | datetime) -> datetime:
+    """The first moment after ``bound``: a date includes its whole day."""
+    if isinstance(bound, datetime):
+        return _naive(bound) + timedelta(microseconds=1)
+    return datetime(bound.year, bound.month, bound.day) + timedelta(days=1)
 
 
 def _location_prefix(unit: Path, inputs: list[Path]) -> str:
@@ -127,6 +216,10 @@ class _RejectBuffer:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
         self.rows: list[dict[str, object]] = []
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message.replace(self.prefix, "", 1) if self.prefix else message)
 
     def __call__(self, source: str, line: int | None, reason: str, raw: str | None) -> None:
         source = source.removeprefix(self.prefix)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Literal
 
 import polars as pl
 from pydantic import Field
@@ -22,10 +21,6 @@ class AssignRolesParams(StageParams):
         default_factory=list,
         description="Names or platform ids of the target speaker (case-insensitive); their turns become the assistant's.",
     )
-    speaker_prefix: Literal["auto", "always", "never"] = Field(
-        default="auto",
-        description="Prefix user turns with 'Name: ' (auto: only in group chats with more than two speakers).",
-    )
 
 
 def speaker_table(counts: Counter[str], limit: int = 15) -> str:
@@ -39,7 +34,7 @@ def speaker_table(counts: Counter[str], limit: int = 15) -> str:
 
 @register
 class AssignRoles(Stage):
-    """Marks each message user or assistant, and prefixes speakers in group chats."""
+    """Marks each message user or assistant."""
 
     name = "assign_roles"
     consumes = "messages"
@@ -51,13 +46,15 @@ class AssignRoles(Stage):
         wanted = [m.strip().casefold() for m in self.params.me if m.strip()]
         speakers: Counter[str] = Counter()
         matched = 0
+        # Carried from batch to batch: the last conversation's system prompt.
+        prompt: tuple[str, str | None] = ("", None)
         for batch in batches:
-            batch = self._take_system_prompts(batch, ctx)
+            batch, prompt = self._take_system_prompts(batch, prompt, ctx)
             for name, n in batch.group_by("speaker").len().iter_rows():
                 speakers[str(name)] += n
             batch = self._assign(batch, wanted)
             matched += int(batch["is_assistant"].sum())
-            yield self._prefix(batch)
+            yield batch
         if matched == 0 and speakers:
             listing = speaker_table(speakers)
             if wanted:
@@ -71,16 +68,30 @@ class AssignRoles(Stage):
             )
         ctx.report[self.name] = {"speakers": len(speakers), "assistant_messages": matched}
 
-    def _take_system_prompts(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+    def _take_system_prompts(
+        self, batch: pl.DataFrame, carried: tuple[str, str | None], ctx: RunContext
+    ) -> tuple[pl.DataFrame, tuple[str, str | None]]:
         """Rows of kind ``prompt`` (system turns of ShareGPT/OpenAI input) are not speakers:
-        they leave the stream and become each conversation's ``system_prompt``."""
+        they leave the stream and become each conversation's ``system_prompt``.
+
+        A conversation continuing from the previous batch keeps the prompt read there.
+        """
         prompt = pl.col("kind") == "prompt"
-        system = pl.col("text").filter(prompt).first().over("conversation")
         prompts = int(batch.select(prompt.sum()).item())
-        if prompts == 0:
-            return batch.with_columns(pl.lit(None, dtype=pl.Utf8).alias("system_prompt"))
-        ctx.note(self.name, "system_prompts", prompts)
-        return batch.with_columns(system.alias("system_prompt")).filter(~prompt)
+        if prompts:
+            ctx.note(self.name, "system_prompts", prompts)
+        system = pl.col("text").filter(prompt).first().over("conversation")
+        continued = pl.col("conversation") == carried[0]
+        system = pl.when(continued).then(system.fill_null(pl.lit(carried[1], pl.Utf8)))
+        system = system.otherwise(pl.col("text").filter(prompt).first().over("conversation"))
+        if prompts == 0 and carried[1] is None:
+            batch = batch.with_columns(pl.lit(None, dtype=pl.Utf8).alias("system_prompt"))
+        else:
+            batch = batch.with_columns(system.cast(pl.Utf8).alias("system_prompt")).filter(~prompt)
+        if batch.height == 0:
+            return batch, carried
+        last = batch.select(pl.col("conversation").last(), pl.col("system_prompt").last()).row(0)
+        return batch, (last[0], last[1])
 
     def _assign(self, batch: pl.DataFrame, wanted: list[str]) -> pl.DataFrame:
         if wanted:
@@ -90,19 +101,3 @@ class AssignRoles(Stage):
         else:
             is_me = pl.col("is_me")
         return batch.with_columns(is_me.fill_null(False).alias("is_assistant"))
-
-    def _prefix(self, batch: pl.DataFrame) -> pl.DataFrame:
-        mode = self.params.speaker_prefix
-        if mode == "never":
-            return batch
-        prefix = pl.col("speaker").fill_null("") + pl.lit(": ") + pl.col("text")
-        if mode == "always":
-            group = pl.lit(True)
-        else:
-            group = pl.col("speaker").n_unique().over("conversation") > 2
-        return batch.with_columns(
-            pl.when(group & ~pl.col("is_assistant"))
-            .then(prefix)
-            .otherwise(pl.col("text"))
-            .alias("text")
-        )

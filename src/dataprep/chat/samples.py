@@ -7,6 +7,7 @@ between exchanges (a user turn and the assistant's answer), never inside one.
 from __future__ import annotations
 
 import hashlib
+from typing import Literal
 
 import polars as pl
 from pydantic import Field
@@ -31,6 +32,10 @@ class BuildSamplesParams(StageParams):
         description="Most characters in one sample; longer sessions are cut between exchanges.",
     )
     system: str | None = Field(default=None, description="System prompt put first in every sample.")
+    me_first: Literal["drop", "keep", "empty_user"] = Field(
+        default="drop",
+        description="A session that opens with the --me speaker: drop that opening turn, keep it as the sample's first turn (OpenAI/TRL accept an assistant first), or put an empty user turn before it (for ShareGPT trainers, which want a user first).",
+    )
 
 
 def sample_id(source: str) -> str:
@@ -64,7 +69,16 @@ class BuildSamples(Stage):
             .alias("_assistant_after"),
         )
         batch = self.keep_or_reject(batch, pl.col("_has_assistant"), "no_assistant_turn", ctx)
-        batch = self.keep_or_reject(batch, pl.col("_exchange") > 0, "leading_assistant_turn", ctx)
+        if self.params.me_first == "drop":
+            batch = self.keep_or_reject(
+                batch, pl.col("_exchange") > 0, "leading_assistant_turn", ctx
+            )
+        elif batch.select((pl.col("_exchange") == 0).any()).item():
+            ctx.note(
+                self.name,
+                "sessions_opening_with_me",
+                batch.filter(pl.col("_exchange") == 0)["session"].n_unique(),
+            )
         batch = self.keep_or_reject(
             batch, pl.col("_assistant_after") > 0, "trailing_user_turn", ctx
         )
@@ -120,6 +134,18 @@ class BuildSamples(Stage):
         messages = pl.when(text.is_not_null()).then(with_system).otherwise(pl.col("messages"))
         return samples.with_columns(messages.cast(pl.List(TURN)).alias("messages"))
 
+    @staticmethod
+    def _with_empty_user(samples: pl.DataFrame) -> pl.DataFrame:
+        """Put an empty user turn before a first assistant turn."""
+        first_role = pl.col("messages").list.first().struct.field("role")
+        empty = pl.struct(pl.lit("user").alias("role"), pl.lit("").alias("content"))
+        messages = (
+            pl.when(first_role == "assistant")
+            .then(pl.concat_list([empty, pl.col("messages")]))
+            .otherwise(pl.col("messages"))
+        )
+        return samples.with_columns(messages.cast(pl.List(TURN)).alias("messages"))
+
     def _assemble(self, batch: pl.DataFrame) -> pl.DataFrame:
         role = pl.when(pl.col("is_assistant")).then(pl.lit("assistant")).otherwise(pl.lit("user"))
         batch = batch.with_columns(
@@ -138,6 +164,8 @@ class BuildSamples(Stage):
             ).alias("source"),
             *([pl.col("system_prompt").first()] if "system_prompt" in batch.columns else []),
         )
+        if self.params.me_first == "empty_user":
+            samples = self._with_empty_user(samples)
         samples = self._with_system(samples)
         samples = samples.with_columns(
             pl.col("source").map_elements(sample_id, return_dtype=pl.Utf8).alias("id")

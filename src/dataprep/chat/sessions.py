@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Literal
+
 import polars as pl
 from pydantic import Field
 
+from dataprep.chat.batching import SESSION_GAP_KEY, session_starts
 from dataprep.context import RunContext
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
@@ -21,6 +25,10 @@ class SessionizeParams(StageParams):
     merge_turns: bool = Field(
         default=True,
         description="Merge consecutive messages of the same role into one turn (joined with a newline).",
+    )
+    speaker_prefix: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="Prefix user turns with 'Name: ' (auto: from the first session in which a conversation has more than two speakers).",
     )
     max_turn_chars: int = Field(
         default=4000,
@@ -43,13 +51,50 @@ class Sessionize(Stage):
     Params = SessionizeParams
     params: SessionizeParams
 
-    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
-        gap = pl.duration(seconds=int(self.params.gap_minutes * 60))
-        conv = pl.col("conversation")
-        new_session = (conv != conv.shift(1)).fill_null(True) | (
-            (pl.col("time") - pl.col("time").shift(1)) > gap
-        ).fill_null(False)
-        batch = batch.with_columns(new_session.cum_sum().alias("_session"))
+    unit = "turns"
+
+    def setup(self, ctx: RunContext) -> None:
+        # read_chat cuts its batches at silences of this length (see dataprep.chat.batching).
+        ctx.shared[SESSION_GAP_KEY] = self.params.gap_minutes
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """Sessionize whole sessions only: the last session of each batch waits for the next.
+
+        Session numbers continue per conversation from batch to batch, so the output does
+        not depend on where the batches were cut; memory holds one session at most extra.
+        """
+        numbers: dict[str, int] = {}
+        # Each conversation's first speakers (three are enough to call it a group chat).
+        seen: dict[str, tuple[str, ...]] = {}
+        held: pl.DataFrame | None = None
+        for batch in batches:
+            if held is not None:
+                batch = pl.concat([held, batch], how="vertical_relaxed")
+            starts = batch.select(session_starts(batch, self.params.gap_minutes)).to_series()
+            last = int(starts.arg_true()[-1])
+            held = batch.slice(last)
+            if last:
+                yield self._sessions(batch.slice(0, last), numbers, seen, ctx)
+        if held is not None and held.height:
+            yield self._sessions(held, numbers, seen, ctx)
+
+    def _sessions(
+        self,
+        batch: pl.DataFrame,
+        numbers: dict[str, int],
+        seen: dict[str, tuple[str, ...]],
+        ctx: RunContext,
+    ) -> pl.DataFrame:
+        starts = session_starts(batch, self.params.gap_minutes)
+        batch = batch.with_columns(starts.cum_sum().alias("_session"))
+        speakers = (
+            batch.select("_session", "conversation", "speaker")
+            .unique()
+            .sort("_session", "speaker")
+            .group_by("_session", maintain_order=True)
+            .agg(pl.col("conversation").first(), pl.col("speaker").drop_nulls().alias("speakers"))
+        )
+        batch = self._prefix(batch, speakers, seen)
         if self.params.merge_turns:
             batch = self._merge(batch)
         else:
@@ -58,20 +103,59 @@ class Sessionize(Stage):
         merged = batch.height - turns.height
         if merged:
             ctx.note(self.name, "messages_merged_into_turns", merged)
-        # Session ids number sessions within their conversation: "<conversation>#<n>".
-        number = pl.col("_session") - pl.col("_session").min().over("conversation") + 1
-        turns = turns.with_columns((conv + pl.lit("#") + number.cast(pl.Utf8)).alias("session"))
-        speakers = (
-            batch.select("_session", "speaker")
-            .unique()
-            .sort("_session", "speaker")
-            .group_by("_session", maintain_order=True)
-            .agg(pl.col("speaker").drop_nulls().alias("speakers"))
-        )
+        turns = self._number_sessions(turns, numbers)
         ctx.note(self.name, "sessions", speakers.height)
+        speakers = speakers.select("_session", "speakers")
         return turns.join(speakers, on="_session", how="left", maintain_order="left").drop(
             "_session", "_turn"
         )
+
+    def _prefix(
+        self, batch: pl.DataFrame, speakers: pl.DataFrame, seen: dict[str, tuple[str, ...]]
+    ) -> pl.DataFrame:
+        """Prefix user messages with ``Name: `` in group chats.
+
+        auto: a conversation counts as a group from the first session by whose end it has had
+        more than two speakers; the count continues across batches.
+        """
+        mode = self.params.speaker_prefix
+        if mode == "never":
+            return batch
+        group: pl.Expr = pl.lit(True)
+        if mode == "auto":
+            groups = []
+            for session, conversation, names in speakers.iter_rows():
+                known = tuple(dict.fromkeys([*seen.get(conversation, ()), *names]))[:3]
+                seen[conversation] = known
+                if len(known) > 2:
+                    groups.append(session)
+            group = pl.col("_session").is_in(groups)
+        prefix = pl.col("speaker").fill_null("") + pl.lit(": ") + pl.col("text")
+        return batch.with_columns(
+            pl.when(group & ~pl.col("is_assistant"))
+            .then(prefix)
+            .otherwise(pl.col("text"))
+            .alias("text")
+        )
+
+    @staticmethod
+    def _number_sessions(turns: pl.DataFrame, numbers: dict[str, int]) -> pl.DataFrame:
+        """Session ids ``<conversation>#<n>``, numbered within the conversation across batches."""
+        conv = pl.col("conversation")
+        seen = [c for c in turns.get_column("conversation").unique().to_list() if c in numbers]
+        offsets = pl.DataFrame(
+            {"conversation": seen, "_offset": [numbers[c] for c in seen]},
+            schema={"conversation": pl.Utf8, "_offset": pl.Int64},
+        )
+        local = pl.col("_session").rank("dense").over("conversation").cast(pl.Int64)
+        turns = turns.join(offsets, on="conversation", how="left", maintain_order="left")
+        number = local + pl.col("_offset").fill_null(0)
+        turns = turns.with_columns(number.alias("_number")).drop("_offset")
+        for name, last in turns.group_by("conversation").agg(pl.col("_number").max()).iter_rows():
+            numbers[name] = last
+        return turns.with_columns(
+            (conv + pl.lit("#") + pl.col("_number").cast(pl.Utf8)).alias("session")
+        ).drop("_number")
 
     @staticmethod
     def _turns(batch: pl.DataFrame) -> pl.DataFrame:

@@ -27,6 +27,9 @@ from dataprep.stage import Stage, StageParams
 
 __all__ = ["WriteConversations", "sidecar_path", "to_records_frame"]
 
+#: ``ctx.shared`` key under which the split stage names the splits it assigns.
+SPLIT_NAMES_KEY = "split_names"
+
 
 class WriteConversationsParams(StageParams):
     output_format: str = Field(
@@ -105,8 +108,12 @@ class WriteConversations(Stage):
         assert ctx.output is not None
         self._records = SplitWriter(ctx.outputs, ctx.output)
         sidecar = SplitWriter(ctx.outputs, ctx.output, tag=SIDECAR_TAG)
-        # The train (or only) file always exists, even when nothing survived.
-        self._records.touch(SPLITS[0])
+        # Every split file exists, even when nothing went to it: the split stage names its
+        # splits when it runs; without it there is one file.
+        self._splits = list(ctx.shared.get(SPLIT_NAMES_KEY, SPLITS[:1]))
+        self._records.touch(*self._splits)
+        if self.params.trace == "sidecar":
+            sidecar.touch(*self._splits)
         trace_fields = self.params.trace == "field"
         for batch in batches:
             for split, samples in split_parts(batch):
@@ -121,8 +128,9 @@ class WriteConversations(Stage):
     def finish(self, ctx: RunContext) -> None:
         written = self._records.counts
         total = sum(written.values())
+        splits = [*self._splits, *sorted(set(written) - set(self._splits))]
         ctx.report[self.name] = {
-            "samples": dict(sorted(written.items())),
+            "samples": {split: written.get(split, 0) for split in splits},
             "format": self.params.output_format,
         }
         if total < self.params.min_samples_warning:

@@ -9,16 +9,16 @@ The earliest sample in input order survives; every later copy becomes a reject w
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from pydantic import Field
 
-from dataprep.clean.lsh import LshParams
-from dataprep.clean.spool import Spool
-from dataprep.clean.text import last_reply_expr, sample_text_expr, turn_columns
-from dataprep.deps import require
+from dataprep.clean.lsh import LshParams, start_minhash_kernel
+from dataprep.clean.sample_keys import EXACT, FINGERPRINT, content_reader, sample_keys
+from dataprep.clean.spool import Spool, run_spool
+from dataprep.clean.text import last_reply_expr
 from dataprep.registry import register
 from dataprep.stage import Stage
 
@@ -72,48 +72,78 @@ class DedupeStage(Stage):
     params: DedupeParams
 
     def setup(self, ctx: RunContext) -> None:
-        require("numpy", extra="clean")
+        start_minhash_kernel()
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
         index = p.near_duplicate_index(
-            threshold=p.threshold, verify=p.verify, spool_dir=ctx.spool_dir(), seed=p.seed
+            threshold=p.threshold, verify=p.verify, spool=run_spool(ctx), seed=p.seed
         )
         ids: list[pl.Series] = []
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.spool_dir()) as spool, contextlib.closing(index):
+        with run_spool(ctx) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)
                 )
-                batch_keys = self._keys(batch)
-                if p.near:
-                    live = batch_keys.filter(~pl.col("empty"))
-                    index.add(live["content"].to_list(), live[_ROW].to_numpy())
-                keys.append(batch_keys.drop("content"))
+                found = sample_keys(batch, _ROW, p.signature_column(p.seed))
+                batch_keys = found.select(
+                    pl.col(_ROW),
+                    pl.col("exact"),
+                    (pl.col("content") == "").fill_null(False).alias("empty"),
+                    batch.select(last_reply_expr().hash()).to_series().alias("reply"),
+                )
+                batch = self._carry(batch, found, batch_keys["empty"], index if p.near else None)
+                keys.append(batch_keys)
                 ids.append(batch["id"])
                 spool.add(batch)
                 ctx.progress.advance(self.name, batch.height)
             if not spool.rows:
                 return
             all_keys = pl.concat(keys)
-            verdicts = self._verdicts(all_keys, index if p.near else None, pl.concat(ids), ctx)
+            verdicts = self._verdicts(
+                all_keys,
+                index if p.near else None,
+                pl.concat(ids),
+                content_reader(spool, _ROW),
+                ctx,
+            )
             yield from self._emit(spool, verdicts, ctx)
 
-    def _keys(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Per-row keys: exact hash, content text, last reply hash, emptiness."""
-        columns = turn_columns(batch)
-        content = sample_text_expr(columns, with_roles=False)
-        return batch.select(
-            pl.col(_ROW).cast(pl.Int64),
-            sample_text_expr(columns).hash().alias("exact"),
-            content.alias("content"),
-            (content.str.replace_all(r"\s", "") == "").alias("empty"),
-            last_reply_expr().hash().alias("reply"),
+    def _carry(
+        self,
+        batch: pl.DataFrame,
+        found: pl.DataFrame,
+        empty: pl.Series,
+        index: NearDuplicateIndex | None,
+    ) -> pl.DataFrame:
+        """Index the non-empty samples and hand their keys and signatures on to split."""
+        batch = batch.with_columns(
+            found["fingerprint"].alias(FINGERPRINT), found["exact"].alias(EXACT)
+        )
+        if index is None:
+            return batch
+        from dataprep.clean.minhash import signatures_series
+
+        live = found.filter(~empty)
+        signatures = index.add(
+            live["content"].to_list(),
+            live[_ROW].to_numpy(),
+            live.get_column("signature", default=None),
+        )
+        column = self.params.signature_column(self.params.seed)
+        carried = pl.DataFrame({_ROW: live[_ROW], column: signatures_series(signatures, column)})
+        return batch.drop(column, strict=False).join(
+            carried, on=_ROW, how="left", maintain_order="left"
         )
 
     def _verdicts(
-        self, keys: pl.DataFrame, index: NearDuplicateIndex | None, ids: pl.Series, ctx: RunContext
+        self,
+        keys: pl.DataFrame,
+        index: NearDuplicateIndex | None,
+        ids: pl.Series,
+        texts_of: Callable[[np.ndarray], dict[int, str]],
+        ctx: RunContext,
     ) -> pl.DataFrame:
         """One row per rejected sample: its row, reason and the row it duplicated."""
         import numpy as np
@@ -128,7 +158,7 @@ class DedupeStage(Stage):
             mask = (status == 0) & (first != rows)
             status[mask], origin[mask] = 1, first[mask]
         if index is not None:
-            roots = index.clusters(len(rows))
+            roots = index.clusters(len(rows), texts_of)
             # An exact copy of a near duplicate points at the cluster's root.
             roots = roots[origin]
             mask = (status == 0) & (roots != rows)
@@ -149,11 +179,7 @@ class DedupeStage(Stage):
             "kept": int((status == 0).sum()),
         }
         if index is not None:
-            details.update(
-                candidate_pairs=index.candidates,
-                verified_pairs=index.verified,
-                settings=index.settings(),
-            )
+            details.update(**index.pair_counts(), settings=index.settings())
         ctx.report[self.name] = details
         reasons = np.array(
             ["", "exact_duplicate", "near_duplicate", "repeated_reply", "empty_text"]

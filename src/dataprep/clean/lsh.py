@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
+import importlib.util
+import threading
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
+from dataprep.deps import require
 from dataprep.stage import StageParams
 
 if TYPE_CHECKING:
     from dataprep.clean.minhash import NearDuplicateIndex
+    from dataprep.clean.spool import Spool
 
-__all__ = ["LshParams"]
+__all__ = ["SIGNATURE_PREFIX", "LshParams", "start_minhash_kernel"]
+
+#: Columns holding a sample's MinHash signature start with this; they are internal and
+#: never reach an output (split drops them, rejects leave them out).
+SIGNATURE_PREFIX = "__minhash"
 
 
 class LshParams(StageParams):
@@ -38,8 +46,13 @@ class LshParams(StageParams):
             )
         return self
 
+    def signature_column(self, seed: int = 1) -> str:
+        """The column that carries signatures of these settings from dedupe to split, so
+        each sample is hashed once per run; the name holds every setting that changes them."""
+        return f"{SIGNATURE_PREFIX}_{self.num_perm}x{self.ngram}_seed{seed}"
+
     def near_duplicate_index(
-        self, *, threshold: float, verify: bool, spool_dir: Path | None, seed: int = 1
+        self, *, threshold: float, verify: bool, spool: Spool | None, seed: int = 1
     ) -> NearDuplicateIndex:
         """An index with these parameters (imports numpy, so call it inside a stage's run)."""
         from dataprep.clean.minhash import NearDuplicateIndex
@@ -52,5 +65,32 @@ class LshParams(StageParams):
             threshold=threshold,
             verify=verify,
             seed=seed,
-            spool_dir=spool_dir,
+            spool=spool,
         )
+
+
+def start_minhash_kernel() -> None:
+    """Check that the compiled MinHash kernel's dependencies are installed, then load it in
+    the background while the stages before dedupe read the input (importing numba and
+    loading the cached machine code take about a second)."""
+    require("numpy", extra="clean")
+    if importlib.util.find_spec("numba") is None:
+        require("numba", extra="clean")  # raises the error naming the pip install line
+    _load_kernel_in_background()
+
+
+@functools.cache
+def _load_kernel_in_background() -> None:
+    def load() -> None:
+        try:
+            import numpy as np
+
+            from dataprep.clean.minhash import MinHasher
+
+            hasher = MinHasher(num_perm=8, ngram=2)
+            hasher.signatures(["warm up"])
+            hasher.pair_jaccard(["warm", "up"], np.zeros(1, np.int64), np.ones(1, np.int64))
+        except Exception:
+            return
+
+    threading.Thread(target=load, name="dataprep-minhash-load", daemon=True).start()

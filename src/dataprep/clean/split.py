@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from dataprep.clean.lsh import LshParams
-from dataprep.clean.spool import Spool
-from dataprep.clean.text import sample_text_expr, turn_columns
-from dataprep.deps import require
+from dataprep.clean.lsh import LshParams, start_minhash_kernel
+from dataprep.clean.sample_keys import content_reader, drop_keys, sample_keys
+from dataprep.clean.spool import run_spool
 from dataprep.io import SPLITS
 from dataprep.registry import register
 from dataprep.stage import Stage
@@ -88,46 +87,57 @@ class SplitStage(Stage):
     params: SplitParams
 
     def setup(self, ctx: RunContext) -> None:
-        require("numpy", extra="clean")
+        ctx.shared["split_names"] = SPLITS  # the writer creates every split file
+        start_minhash_kernel()
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
-        index = p.near_duplicate_index(
-            threshold=p.threshold, verify=True, spool_dir=ctx.spool_dir()
-        )
+        index = p.near_duplicate_index(threshold=p.threshold, verify=True, spool=run_spool(ctx))
         keys: list[pl.DataFrame] = []
-        with Spool(ctx.spool_dir()) as spool, contextlib.closing(index):
+        with run_spool(ctx) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)
                 )
-                batch_keys = self._keys(batch)
+                found = sample_keys(batch, _ROW, p.signature_column())
+                keys.append(
+                    batch.select(pl.col(_ROW), self._group_key(batch)).with_columns(found["exact"])
+                )
                 if p.near:
-                    live = batch_keys.filter(pl.col("content") != "")
-                    index.add(live["content"].to_list(), live[_ROW].to_numpy())
-                keys.append(batch_keys.drop("content"))
-                spool.add(batch)
+                    live = found.filter(
+                        pl.col("signature").is_not_null() | (pl.col("content") != "")
+                        if "signature" in found.columns
+                        else pl.col("content") != ""
+                    )
+                    index.add(
+                        live["content"].to_list(),
+                        live[_ROW].to_numpy(),
+                        live.get_column("signature", default=None),
+                    )
+                # The carried keys stop here: they are internal to dedupe and split.
+                spool.add(drop_keys(batch))
             if not spool.rows:
                 return
-            assigned = self._assign(pl.concat(keys), index if p.near else None, ctx)
+            texts_of = content_reader(spool, _ROW)
+            assigned = self._assign(pl.concat(keys), index if p.near else None, texts_of, ctx)
             for batch in spool:
                 yield batch.join(assigned, on=_ROW, how="left").drop(_ROW)
 
-    def _keys(self, batch: pl.DataFrame) -> pl.DataFrame:
-        columns = turn_columns(batch)
+    def _group_key(self, batch: pl.DataFrame) -> pl.Expr:
         group = (
             pl.col(self.params.group_column)
             if self.params.group_column in batch.columns
             else pl.lit(None)
         )
-        return batch.select(
-            pl.col(_ROW),
-            pl.coalesce(group.cast(pl.Utf8), pl.col("id").cast(pl.Utf8)).alias("group_key"),
-            sample_text_expr(columns).hash().alias("exact"),
-            sample_text_expr(columns, with_roles=False).alias("content"),
-        )
+        return pl.coalesce(group.cast(pl.Utf8), pl.col("id").cast(pl.Utf8)).alias("group_key")
 
-    def _assign(self, keys: pl.DataFrame, index: Any, ctx: RunContext) -> pl.DataFrame:
+    def _assign(
+        self,
+        keys: pl.DataFrame,
+        index: Any,
+        texts_of: Callable[[np.ndarray], dict[int, str]],
+        ctx: RunContext,
+    ) -> pl.DataFrame:
         import numpy as np
 
         from dataprep.clean.minhash import connected_components
@@ -138,7 +148,7 @@ class SplitStage(Stage):
         edges = [np.stack([by_group, rows], axis=1), np.stack([by_exact, rows], axis=1)]
         near_pairs = np.zeros((0, 2), dtype=np.int64)
         if index is not None:
-            labels = index.clusters(len(rows))
+            labels = index.clusters(len(rows), texts_of)
             near_pairs = np.stack([labels, rows], axis=1)[labels != rows]
             edges.append(near_pairs)
         component = connected_components(len(rows), np.concatenate(edges).astype(np.int64))
@@ -183,5 +193,6 @@ class SplitStage(Stage):
             "merged_groups": frame["unit"].n_unique(),
             "cross_split_exact_duplicate_groups": exact_cross,
             "cross_split_near_duplicate_pairs": near_cross,
+            "near_duplicate_pairs": index.pair_counts() if index is not None else None,
             "near_duplicate_settings": index.settings() if index is not None else None,
         }

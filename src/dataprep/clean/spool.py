@@ -13,12 +13,22 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from dataprep.outputs import fault
 
-__all__ = ["Spool"]
+if TYPE_CHECKING:
+    from dataprep.context import RunContext
+
+__all__ = ["Spool", "run_spool"]
+
+
+def run_spool(ctx: RunContext) -> Spool:
+    """A new spool for one stage of this run: the one place that decides where spools live
+    (a folder in the output's staging area, ``ctx.spool_dir()``)."""
+    return Spool(ctx.spool_dir())
 
 
 class Spool:

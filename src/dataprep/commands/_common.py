@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import click
 
 from dataprep.context import RunContext
+from dataprep.errors import ConfigError
 from dataprep.guard import Labelled, check_paths, prepare_outputs
 from dataprep.io import SPLITS, beside, split_output_paths
 from dataprep.recipe import Recipe, load_recipe, parse_override
@@ -66,7 +68,47 @@ def pipeline_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return report_page_options(func)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[f"dataprep.{param.name}"] = value
+    return value
+
+
+def report_page_options(func: F) -> F:
+    """``--no-html-report`` and ``--no-card``, read back with ``report_page_choices``."""
+    func = click.option(
+        "--card/--no-card",
+        "dataset_card",
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Write or merge a Hugging Face dataset card (README.md) in the output folder.",
+    )(func)
+    return click.option(
+        "--html-report/--no-html-report",
+        "html_report",
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Write an offline HTML report page beside the JSON report (OUT.report.html).",
+    )(func)
+
+
+class PageChoices(TypedDict):
+    html_report: bool
+    dataset_card: bool
+
+
+def report_page_choices() -> PageChoices:
+    """What the running command's page options asked for (both off outside the CLI)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return PageChoices(
+        html_report=bool(meta.get("dataprep.html_report", False)),
+        dataset_card=bool(meta.get("dataprep.dataset_card", False)),
+    )
 
 
 def param_help(stage: str, field: str) -> str:
@@ -87,9 +129,29 @@ def param_help(stage: str, field: str) -> str:
 def apply_overrides(recipe: Recipe, overrides: tuple[str, ...] | list[str]) -> Recipe:
     for text in overrides:
         stage, param, value = parse_override(text)
-        recipe = recipe.with_params(stage, **{param: value})
+        if param == "enabled":  # a StageSpec field, not a parameter: --set split.enabled=false
+            if not isinstance(value, bool):
+                raise ConfigError(f"--set {text!r}: enabled must be true or false")
+            recipe = recipe.with_enabled(stage, value)
+        else:
+            recipe = recipe.with_params(stage, **{param: value})
     recipe.check()
     return recipe
+
+
+def ensure_output_folders(*paths: Path | None) -> None:
+    """Create the folders the outputs go to, before any stage loads a model."""
+    from dataprep.errors import OutputError
+
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            path.absolute().parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(f"{path}: a file is in the way of its folder") from None
+        except OSError as error:
+            raise OutputError(f"{path}: cannot create its folder ({error.strerror})") from None
 
 
 def default_report_path(out: Path) -> Path:
@@ -159,6 +221,7 @@ def run_pipeline(
     quiet: bool,
     cache_dir: Path | None = None,
     output_folder: bool = False,
+    reject_sample_limit: int = 0,
 ) -> RunResult:
     """Run ``recipe``; ``cache_dir`` holds caches a rerun reuses (voice decodes and transcripts).
 
@@ -176,6 +239,8 @@ def run_pipeline(
         progress=RichProgress(enabled=not quiet),
         rejects_path=rejects_path,
         cache_dir=cache_dir,
+        reject_sample_limit=reject_sample_limit,
+        **report_page_choices(),
     )
     result = run_recipe(recipe, ctx, report_path=report_path)
     if not quiet:
@@ -199,8 +264,18 @@ def guard_pipeline(
         outputs,
         output_folder=output if output_folder else None,
     )
-    folders = [output, output / "wavs"] if output_folder and output is not None else []
+    folders = _output_folders(output) if output_folder and output is not None else []
     prepare_outputs([path for _, path in outputs], folders=folders)
+
+
+def _output_folders(output: Path) -> list[Path]:
+    """An output folder and the folders in it (voice: clips and one per format), where a
+    killed run may have left its staging area; hidden folders (staging, cache) are skipped."""
+    found = [output]
+    for root, dirs, _ in os.walk(output):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / d for d in dirs)
+    return found
 
 
 #: Stage parameters that name files a run reads.
@@ -247,8 +322,10 @@ def run_file_pipeline(
     quiet: bool,
 ) -> RunResult:
     """The end of ``chat`` and ``clean``: ``--set`` overrides, then the run, reported beside --out."""
+    recipe = apply_overrides(recipe, overrides)
+    ensure_output_folders(out, report_path, rejects_path)
     return run_pipeline(
-        apply_overrides(recipe, overrides),
+        recipe,
         inputs=list(paths),
         output=out,
         report_path=report_path or default_report_path(out),
@@ -264,22 +341,37 @@ def print_summary(result: RunResult, report_path: Path | None) -> None:
     from rich.table import Table
 
     console = Console(stderr=True)
-    table = Table(title=f"dataprep {result.report['recipe']['name']}", show_lines=False)
+    table = Table(
+        title=f"dataprep {result.report['recipe']['name']}",
+        caption="in/out: rows each stage received and passed on, in its unit; a writer's out is what it wrote",
+        show_lines=False,
+    )
     table.add_column("stage")
     table.add_column("in", justify="right")
     table.add_column("out", justify="right")
     table.add_column("rejected (reason: count)")
     table.add_column("s", justify="right")
+    unit_in = ""
     for key, counts in result.report["stages"].items():
         reasons = ", ".join(f"{r}: {n}" for r, n in counts["rejected"].items())
+        unit = counts.get("unit", "rows")
+        sink = counts.get("kind") == "sink"
+        written = counts["rows_in"] - sum(counts["rejected"].values())
+        out = f"{written:,} {unit} written" if sink else f"{counts['rows_out']:,} {unit}"
         table.add_row(
             key,
-            str(counts["rows_in"]),
-            str(counts["rows_out"]),
+            f"{counts['rows_in']:,} {unit_in}".strip() if unit_in else "",
+            out,
             reasons,
             f"{counts['seconds']:.2f}",
         )
+        unit_in = unit
     console.print(table)
+    for writer, details in result.report.get("details", {}).items():
+        splits = details.get("samples") if isinstance(details, dict) else None
+        if isinstance(splits, dict) and splits:
+            shown = ", ".join(f"{name} {n:,}" for name, n in splits.items())
+            console.print(f"{writer} samples per split: {shown}")
     for warning in result.report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     for line in describe_outputs(result.outputs):

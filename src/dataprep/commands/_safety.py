@@ -25,6 +25,7 @@ SAFETY_KEYS = (
     "pii_entities",
     "allow_list",
     "names_file",
+    "pii_audit",
     "threshold",
     "max_reply_repeats",
     "eval_files",
@@ -89,10 +90,18 @@ def safety_options(func: F) -> F:
             help="A value never scrubbed; repeatable.",
         ),
         click.option(
+            "--names",
             "--names-file",
+            "names_file",
             type=click.Path(dir_okay=False, path_type=Path),
             default=None,
-            help="Extra names to scrub, one per line.",
+            help="Extra names and nicknames to scrub, one person per line (aliases of one person separated by commas).",
+        ),
+        click.option(
+            "--pii-audit",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Write every replaced value with its type, language and count to FILE (readable by you only; holds personal data).",
         ),
         click.option(
             "--threshold",
@@ -130,6 +139,7 @@ def apply_safety_options(
     pii_entities: str | None,
     allow_list: tuple[str, ...],
     names_file: Path | None,
+    pii_audit: Path | None,
     threshold: float | None,
     max_reply_repeats: int | None,
     eval_files: tuple[Path, ...],
@@ -144,8 +154,9 @@ def apply_safety_options(
     recipe = recipe.configure("pii", "--pii-strategy", strategy=pii_strategy)
     recipe = recipe.configure("pii", "--pii-entities", entities=entities)
     recipe = recipe.configure("pii", "--allow", allow_list=list(allow_list) or None)
+    recipe = recipe.configure("pii", "--names", names_file=str(names_file) if names_file else None)
     recipe = recipe.configure(
-        "pii", "--names-file", names_file=str(names_file) if names_file else None
+        "pii", "--pii-audit", audit_path=str(pii_audit) if pii_audit else None
     )
     recipe = recipe.configure(
         "decontaminate", "--eval", eval_files=[str(p) for p in eval_files] or None

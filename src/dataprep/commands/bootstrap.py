@@ -7,7 +7,12 @@ from typing import Any
 
 import click
 
-from dataprep.commands._common import RichProgress
+from dataprep.commands._common import (
+    RichProgress,
+    param_help,
+    report_page_choices,
+    report_page_options,
+)
 
 _TASKS = ("sft", "dpo", "kto", "dpo-from-sft")
 
@@ -37,9 +42,7 @@ def _text_or_file(value: str | None) -> str | None:
 @click.option(
     "--task",
     type=click.Choice(_TASKS),
-    default="sft",
-    show_default=True,
-    help="sft: conversations like the seeds; dpo: preference pairs; kto: labelled rows; dpo-from-sft: real replies as chosen, generic ones as rejected.",
+    help=param_help("generate", "task"),
 )
 @click.option("--model", required=True, help="Model name the endpoint serves (e.g. gpt-4o-mini).")
 @click.option(
@@ -48,12 +51,12 @@ def _text_or_file(value: str | None) -> str | None:
 )
 @click.option(
     "--api-key-env",
-    default="OPENAI_API_KEY",
-    show_default=True,
-    help="Name of the environment variable holding the API key (the key itself is never a flag).",
+    help=param_help("generate", "api_key_env"),
 )
 @click.option(
-    "--concurrency", type=int, default=8, show_default=True, help="Requests in flight at most."
+    "--concurrency",
+    type=int,
+    help=param_help("generate", "concurrency"),
 )
 @click.option("--rpm", type=float, help="Requests-per-minute limit.")
 @click.option(
@@ -64,23 +67,17 @@ def _text_or_file(value: str | None) -> str | None:
 @click.option(
     "--max-retries",
     type=int,
-    default=6,
-    show_default=True,
-    help="Retries per request for 429, 5xx, timeouts and broken replies.",
+    help=param_help("generate", "max_retries"),
 )
 @click.option(
     "--retry-delay",
     type=float,
-    default=1.0,
-    show_default=True,
-    help="First backoff step in seconds (doubles per retry, with jitter; Retry-After wins).",
+    help=param_help("generate", "retry_delay"),
 )
 @click.option(
     "--timeout",
     type=float,
-    default=60.0,
-    show_default=True,
-    help="Seconds before a request counts as timed out.",
+    help=param_help("generate", "timeout"),
 )
 @click.option(
     "--prices",
@@ -99,9 +96,7 @@ def _text_or_file(value: str | None) -> str | None:
 @click.option(
     "--seed",
     type=int,
-    default=0,
-    show_default=True,
-    help="Seed for the examples shown per request and the request seeds.",
+    help=param_help("generate", "seed"),
 )
 @click.option(
     "--cache-dir",
@@ -122,31 +117,30 @@ def _text_or_file(value: str | None) -> str | None:
     "system",
     help="System prompt / persona for every request; @FILE reads it from a file.",
 )
-@click.option("--temperature", type=float, default=1.0, show_default=True)
 @click.option(
-    "--max-tokens", type=int, default=1024, show_default=True, help="Completion tokens per request."
+    "--temperature",
+    type=float,
+    help=param_help("generate", "temperature"),
+)
+@click.option(
+    "--max-tokens",
+    type=int,
+    help=param_help("generate", "max_tokens"),
 )
 @click.option(
     "--window",
     type=int,
-    default=64,
-    show_default=True,
-    help="Accepted rows are shown in prompts this many requests later; this keeps the rows the "
-    "same at any concurrency. Keep it >= --concurrency: it also caps the requests in flight.",
+    help=param_help("generate", "window"),
 )
 @click.option(
     "--max-tokens-field",
     type=click.Choice(["max_tokens", "max_completion_tokens"]),
-    default="max_tokens",
-    show_default=True,
-    help="Request field carrying --max-tokens (OpenAI reasoning models need max_completion_tokens).",
+    help=param_help("generate", "max_tokens_field"),
 )
 @click.option(
     "--structured",
     type=click.Choice(["auto", "json_schema", "json_object", "text"]),
-    default="auto",
-    show_default=True,
-    help="Reply format: auto tries json_schema, then json_object, then plain text.",
+    help=param_help("generate", "structured"),
 )
 @click.option(
     "--rejects",
@@ -158,10 +152,19 @@ def _text_or_file(value: str | None) -> str | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON report (default: OUT with .report.json).",
 )
+@click.option(
+    "--recipe",
+    "recipe_name",
+    metavar="NAME_OR_FILE",
+    help="Run the generated rows through a recipe: bootstrap (pipelines/bootstrap.yaml: PII "
+    "scrubbing and train/val/test splits) or your copy of it; the generate stage takes these options.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display or summary.")
+@report_page_options
 def command(
     seeds: Path,
     out: Path | None,
+    recipe_name: str | None,
     dry_run: bool,
     quiet: bool,
     prices: str | None,
@@ -205,10 +208,19 @@ def command(
         return
     if out is None:
         raise ConfigError("--out is required (or pass --dry-run)")
+    if recipe_name is not None:
+        _run_recipe(recipe_name, config, seeds, out, rejects, report, quiet)
+        return
     progress = RichProgress(enabled=not quiet)
     try:
         result = run_bootstrap(
-            config, seeds, out, rejects=rejects, report=report, progress=progress
+            config,
+            seeds,
+            out,
+            rejects=rejects,
+            report=report,
+            progress=progress,
+            **report_page_choices(),
         )
     except KeyboardInterrupt:
         if config.use_cache:
@@ -218,6 +230,31 @@ def command(
         raise
     if not quiet:
         _print_summary(result.report)
+
+
+def _run_recipe(
+    name: str,
+    config: Any,
+    seeds: Path,
+    out: Path,
+    rejects: Path | None,
+    report: Path | None,
+    quiet: bool,
+) -> None:
+    """Generate inside a recipe (``generate`` -> ... -> ``write_records``), with the shared report."""
+    from dataprep.commands._common import default_report_path, run_pipeline
+    from dataprep.recipe import load_recipe
+
+    recipe = load_recipe(name).configure("generate", "--recipe", **config.model_dump(mode="json"))
+    run_pipeline(
+        recipe,
+        inputs=[seeds],
+        output=out,
+        report_path=report or default_report_path(out),
+        rejects_path=rejects,
+        seed=config.seed,
+        quiet=quiet,
+    )
 
 
 def _print_estimate(estimate: dict[str, Any]) -> None:

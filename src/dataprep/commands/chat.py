@@ -41,9 +41,39 @@ from dataprep.formats import output_format_names
     "--output-format",
     type=click.Choice(output_format_names()),
     default=None,
-    help="Record shape: ShareGPT (LLaMA-Factory), OpenAI messages, TRL, LLaMA-Factory alpaca. Default: the recipe's (sharegpt).",
+    help="Record shape: ShareGPT (LLaMA-Factory), OpenAI messages, TRL (conversational 'messages' for SFT samples; prompt/chosen/rejected for preference pairs), LLaMA-Factory alpaca. Default: the recipe's (sharegpt).",
 )
 @click.option("--system", default=None, help=param_help("build_samples", "system"))
+@click.option(
+    "--me-first",
+    type=click.Choice(["drop", "keep", "empty-user"]),
+    default=None,
+    help="A session that opens with the --me speaker: drop that turn (default), keep it as the first turn (OpenAI/TRL accept this), or put an empty user turn before it (ShareGPT trainers want a user first).",
+)
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Keep messages from this date or time on (2024-01-31 or 2024-01-31T18:00).",
+)
+@click.option(
+    "--until",
+    default=None,
+    metavar="DATE",
+    help="Keep messages up to the end of this date, or up to this time.",
+)
+@click.option(
+    "--include-chat",
+    multiple=True,
+    metavar="NAME",
+    help="Read only this chat (Telegram chat, Discord channel, Slack channel, WhatsApp file name, or its id); repeatable.",
+)
+@click.option(
+    "--exclude-chat",
+    multiple=True,
+    metavar="NAME",
+    help="Skip this chat (name or id, as --include-chat); repeatable.",
+)
 @click.option(
     "--session-gap",
     type=float,
@@ -63,7 +93,7 @@ from dataprep.formats import output_format_names
     "--speaker-prefix",
     type=click.Choice(["auto", "always", "never"]),
     default=None,
-    help=param_help("assign_roles", "speaker_prefix"),
+    help=param_help("sessionize", "speaker_prefix"),
 )
 @click.option(
     "--date-order",
@@ -96,6 +126,11 @@ def command(
     input_format: str | None,
     output_format: str | None,
     system: str | None,
+    me_first: str | None,
+    since: str | None,
+    until: str | None,
+    include_chat: tuple[str, ...],
+    exclude_chat: tuple[str, ...],
     session_gap: float | None,
     max_turns: int | None,
     max_chars: int | None,
@@ -125,13 +160,23 @@ def command(
     recipe = recipe.configure(
         "read_chat", "--skip-bad-files", on_unreadable="skip" if skip_bad_files else None
     )
+    recipe = recipe.configure("read_chat", "--since", since=since)
+    recipe = recipe.configure("read_chat", "--until", until=until)
+    recipe = recipe.configure(
+        "read_chat", "--include-chat", include_chats=list(include_chat) or None
+    )
+    recipe = recipe.configure(
+        "read_chat", "--exclude-chat", exclude_chats=list(exclude_chat) or None
+    )
     recipe = recipe.configure("clean_messages", "--urls", urls=urls)
     recipe = recipe.configure("assign_roles", "--me", me=list(me) or None)
-    recipe = recipe.configure("assign_roles", "--speaker-prefix", speaker_prefix=speaker_prefix)
+    recipe = recipe.configure("sessionize", "--speaker-prefix", speaker_prefix=speaker_prefix)
     recipe = recipe.configure("sessionize", "--session-gap", gap_minutes=session_gap)
     recipe = recipe.configure("build_samples", "--max-turns", max_turns=max_turns)
     recipe = recipe.configure("build_samples", "--max-chars", max_chars=max_chars)
     recipe = recipe.configure("build_samples", "--system", system=system)
+    me_first = me_first.replace("-", "_") if me_first else None
+    recipe = recipe.configure("build_samples", "--me-first", me_first=me_first)
     recipe = recipe.configure("write_conversations", "--output-format", output_format=output_format)
     recipe = recipe.configure("write_conversations", "--trace", trace=trace)
     run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, **options)

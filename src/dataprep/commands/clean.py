@@ -7,8 +7,16 @@ from typing import Any
 
 import click
 
-from dataprep.commands._common import pipeline_options, resolve_recipe, run_file_pipeline
+from dataprep.commands._common import (
+    apply_overrides,
+    pipeline_options,
+    resolve_recipe,
+    run_file_pipeline,
+    run_pipeline,
+)
 from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
+from dataprep.errors import ConfigError
+from dataprep.recipe import Recipe
 
 
 @click.command("clean")
@@ -20,9 +28,15 @@ from dataprep.commands._safety import apply_safety_options, pop_safety_options, 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output JSONL (train split). val/test files are written beside it.",
 )
+@click.option(
+    "--pii-preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Dry run: write the table --pii-audit would write to FILE and nothing else (no data outputs).",
+)
 @safety_options
 @pipeline_options
-def command(paths: tuple[Path, ...], out: Path, **options: Any) -> None:
+def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **options: Any) -> None:
     """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO, alpaca).
 
     Records are written back in their own format with only the scrubbed texts changed:
@@ -33,4 +47,31 @@ def command(paths: tuple[Path, ...], out: Path, **options: Any) -> None:
     """
     safety = pop_safety_options(options)
     recipe = resolve_recipe("clean", options.pop("recipe_path"))
-    run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, **options)
+    recipe = apply_safety_options(recipe, **safety)
+    if pii_preview is None:
+        run_file_pipeline(recipe, paths, out, **options)
+        return
+    run_pipeline(
+        preview_recipe(apply_overrides(recipe, options["overrides"]), pii_preview),
+        inputs=list(paths),
+        output=None,
+        report_path=None,
+        rejects_path=options["rejects_path"],
+        seed=options["seed"],
+        quiet=options["quiet"],
+    )
+
+
+def preview_recipe(recipe: Recipe, audit: Path) -> Recipe:
+    """The recipe up to its PII stage, writing only the audit table: a dry run."""
+    keys = [spec.key for spec in recipe.stages if spec.enabled]
+    pii = [key for key in recipe.addressed("pii") if key in keys]
+    if not pii:
+        raise ConfigError(
+            "--pii-preview: the recipe has no enabled PII stage",
+            hint="Leave out --no-pii, or add scrub_pii to the recipe",
+        )
+    recipe = recipe.configure("pii", "--pii-preview", audit_path=str(audit))
+    for key in keys[keys.index(pii[-1]) + 1 :]:
+        recipe = recipe.with_enabled(key, False)
+    return recipe

@@ -13,7 +13,7 @@ from dataprep.commands._common import (
     resolve_recipe,
     run_pipeline,
 )
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import ConfigError
 
 FORMAT_NAMES = ("gpt_sovits", "ljspeech", "nemo", "audiofolder")
 
@@ -34,16 +34,6 @@ def parse_formats(values: tuple[str, ...]) -> list[str] | None:
                 f"unknown format {name!r}", hint="Valid values: " + ", ".join(FORMAT_NAMES)
             )
     return list(dict.fromkeys(names)) or None
-
-
-def prepare_output(out: Path) -> None:
-    """Create the output folder and ``wavs/``; refuse a file in its place."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder", hint="Choose another --out")
-    try:
-        (out / "wavs").mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"{out}: cannot create the output folder ({error.strerror})") from None
 
 
 @click.command("voice")
@@ -97,6 +87,12 @@ def prepare_output(out: Path) -> None:
     help="Clip normalization: -23 LUFS with a -1 dBFS ceiling (default), -1 dBFS peak, or none.",
 )
 @click.option(
+    "--val-fraction",
+    type=float,
+    default=None,
+    help="Share of clips for validation lists, whole source files at a time (default 0: none).",
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -120,6 +116,7 @@ def command(
     min_seconds: float | None,
     max_seconds: float | None,
     loudness: str | None,
+    val_fraction: float | None,
     cache_dir: Path | None,
     no_cache: bool,
     recipe_path: Path | None,
@@ -136,6 +133,13 @@ def command(
     faster-whisper, filtered, loudness-normalized and written to OUT/wavs/ with the lists.
     Re-running skips the VAD and transcription of files already done (OUT/.dataprep-cache).
     """
+    from dataprep.voice.output_folder import (
+        CACHE_FOLDER,
+        claim_output,
+        prune_stale,
+        remove_new_folders,
+    )
+
     out = out if out is not None else default_output(paths)
     recipe = resolve_recipe("voice", recipe_path)
     for option, capability, param, value in (
@@ -151,20 +155,34 @@ def command(
         ("--sample-rate", "write_clips", "sample_rate", sample_rate),
         ("--loudness", "write_clips", "loudness", loudness),
         ("--format", "write_lists", "formats", parse_formats(formats)),
+        ("--val-fraction", "write_lists", "val_fraction", val_fraction),
     ):
         recipe = recipe.configure(capability, option, **{param: value})
     recipe = apply_overrides(recipe, overrides)
     report_path = report_path or out / "report.json"
     guard_pipeline(recipe, list(paths), out, report_path, rejects_path, output_folder=True)
-    prepare_output(out)
-    run_pipeline(
-        recipe,
-        inputs=list(paths),
-        output=out,
-        report_path=report_path,
-        rejects_path=rejects_path,
-        seed=seed,
-        quiet=quiet,
-        cache_dir=None if no_cache else cache_dir or out / ".dataprep-cache",
-        output_folder=True,
-    )
+    before = claim_output(out)
+    try:
+        result = run_pipeline(
+            recipe,
+            inputs=list(paths),
+            output=out,
+            report_path=report_path,
+            rejects_path=rejects_path,
+            seed=seed,
+            quiet=quiet,
+            cache_dir=None if no_cache else cache_dir or out / CACHE_FOLDER,
+            # Rejected clips listed (with players) on the report page.
+            reject_sample_limit=50,
+            output_folder=True,
+        )
+    except BaseException:
+        remove_new_folders(out, before)
+        raise
+    prune_stale(out, result.outputs)
+
+
+# `dataprep voice apply-edits OUT edits.json` beside the pipeline command itself.
+from dataprep.commands.voice_edits import with_apply_edits  # noqa: E402
+
+command = with_apply_edits(command)

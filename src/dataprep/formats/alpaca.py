@@ -11,12 +11,14 @@ with ``"columns": {"prompt": "instruction", "query": "input", "response": "outpu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from dataprep.formats.base import Conversation, NotAConversation, RecordFormat, Turns
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["FORMAT", "Alpaca", "AlpacaPreference"]
 
@@ -124,6 +126,7 @@ def _rounds(turns: list[dict[str, Any]]) -> tuple[str, list[list[str]]]:
 
 
 def _row(messages: list[dict[str, Any]]) -> dict[str, Any]:
+
     system, rounds = _rounds(messages)
     last = rounds.pop() if rounds else ["", ""]
     return {
@@ -135,21 +138,30 @@ def _row(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-_SCHEMA = {
-    "instruction": pl.Utf8(),
-    "input": pl.Utf8(),
-    "output": pl.Utf8(),
-    "system": pl.Utf8(),
-    "history": pl.List(pl.List(pl.Utf8())),
-}
+def _schema(*reply: str) -> dict[str, pl.DataType]:
+    """Column types of written rows, with ``reply`` (output, or chosen and rejected)."""
+    import polars as pl
+
+    text = pl.Utf8()
+    return {
+        "instruction": text,
+        "input": text,
+        **dict.fromkeys(reply, text),
+        "system": text,
+        "history": pl.List(pl.List(text)),
+    }
 
 
 def _write_samples(samples: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     rows = [_row(messages) for messages in samples["messages"].to_list()]
-    return pl.DataFrame(rows, schema=_SCHEMA)
+    return pl.DataFrame(rows, schema=_schema("output"))
 
 
 def _write_pairs(samples: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     rows = []
     for prompt, chosen, rejected in samples.select("messages", "chosen", "rejected").iter_rows():
         row = _row([*prompt, {"role": "assistant", "content": ""}])
@@ -157,9 +169,7 @@ def _write_pairs(samples: pl.DataFrame) -> pl.DataFrame:
         row["chosen"] = "\n".join(t["content"] for t in chosen)
         row["rejected"] = "\n".join(t["content"] for t in rejected)
         rows.append(row)
-    schema = {k: v for k, v in _SCHEMA.items() if k != "output"}
-    frame = pl.DataFrame(rows, schema={**schema, "chosen": pl.Utf8(), "rejected": pl.Utf8()})
-    return frame.select("instruction", "input", "chosen", "rejected", "system", "history")
+    return pl.DataFrame(rows, schema=_schema("chosen", "rejected"))
 
 
 FORMAT = RecordFormat(

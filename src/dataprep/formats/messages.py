@@ -4,9 +4,8 @@ OpenAI chat fine-tuning, the shape chat templates read directly."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from dataprep.formats.base import (
@@ -17,6 +16,9 @@ from dataprep.formats.base import (
     message_turns,
     put_contents,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["FORMAT", "OpenAIChat", "OpenAIMessage", "SftMessages"]
 
@@ -74,6 +76,8 @@ def _restore(record: dict[str, Any], conversation: Conversation) -> dict[str, An
 
 
 def _write(samples: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     return samples.select(pl.col("messages"))
 
 

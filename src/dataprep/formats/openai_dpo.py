@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from dataprep.formats.base import Conversation, RecordFormat, message_turns, put_contents
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["FORMAT"]
 
@@ -34,6 +35,8 @@ def _restore(record: dict[str, Any], conversation: Conversation) -> dict[str, An
 
 
 def _write_pairs(samples: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     return samples.select(
         pl.struct(pl.col("messages").alias("messages")).alias("input"),
         pl.col("chosen").alias("preferred_output"),

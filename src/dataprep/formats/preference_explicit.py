@@ -6,9 +6,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from dataprep.formats.base import (
@@ -20,6 +19,9 @@ from dataprep.formats.base import (
     text_or_turns,
 )
 from dataprep.formats.prompt_completion import is_pair_row
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["FORMAT", "DpoExplicit", "DpoExplicitConversational", "read_pair", "restore_pair"]
 
@@ -76,6 +78,8 @@ def restore_pair(record: dict[str, Any], conversation: Conversation) -> dict[str
 
 
 def _write_pairs(samples: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     return samples.select(pl.col("messages").alias("prompt"), pl.col("chosen"), pl.col("rejected"))
 
 

@@ -7,9 +7,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dataprep.formats.base import ChatMessage, RecordFormat
+from dataprep.formats.base import (
+    ChatMessage,
+    Conversation,
+    RecordFormat,
+    put_contents,
+    text_or_turns,
+)
 
-__all__ = ["FORMAT", "SftPromptCompletion", "SftPromptCompletionConversational"]
+__all__ = [
+    "FORMAT",
+    "SftPromptCompletion",
+    "SftPromptCompletionConversational",
+    "read_completion",
+    "restore_completion",
+]
 
 
 class SftPromptCompletion(BaseModel):
@@ -39,6 +51,20 @@ def _matches(row: Mapping[str, Any]) -> bool:
     return "completion" in row and "label" not in row and not is_pair_row(row)
 
 
+def read_completion(record: dict[str, Any]) -> Conversation:
+    """The prompt as the turns and the completion as the reply (strings or message lists)."""
+    return Conversation(
+        text_or_turns(record["prompt"], "prompt", "user"),
+        text_or_turns(record["completion"], "completion", "assistant"),
+    )
+
+
+def restore_completion(record: dict[str, Any], conversation: Conversation) -> dict[str, Any]:
+    put_contents(record, "prompt", conversation.messages)
+    put_contents(record, "completion", conversation.chosen or [])
+    return record
+
+
 FORMAT = RecordFormat(
     name="prompt_completion",
     label="prompt-completion",
@@ -49,4 +75,6 @@ FORMAT = RecordFormat(
     },
     profiles=("sft",),
     keys=frozenset({"prompt", "completion"}),
+    read=read_completion,
+    restore=restore_completion,
 )

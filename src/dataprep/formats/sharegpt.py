@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from dataprep.formats.base import Conversation, NotAConversation, RecordFormat, Turns, put_contents
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["FORMAT", "FROM_CHAT_ROLE", "SHAREGPT_ROLES", "ShareGPT", "ShareGPTTurn"]
 
@@ -108,6 +110,8 @@ def _restore(record: dict[str, Any], conversation: Conversation) -> dict[str, An
 
 def turns_expr(column: str) -> pl.Expr:
     """A ``List(Struct(role, content))`` column as ShareGPT ``from``/``value`` turns."""
+    import polars as pl
+
     return pl.col(column).list.eval(
         pl.struct(
             pl.element()

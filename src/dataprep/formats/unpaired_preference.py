@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from dataprep.formats.base import ChatMessage, RecordFormat
-from dataprep.formats.prompt_completion import is_pair_row
+from dataprep.formats.prompt_completion import is_pair_row, read_completion, restore_completion
 
 __all__ = ["FORMAT", "Kto", "KtoConversational"]
 
@@ -48,4 +48,6 @@ FORMAT = RecordFormat(
     models={"kto": Kto, "kto_conversational": KtoConversational},
     profiles=("kto",),
     keys=frozenset({"prompt", "completion", "label"}),
+    read=read_completion,
+    restore=restore_completion,
 )

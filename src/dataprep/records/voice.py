@@ -100,8 +100,13 @@ class NemoManifestRow(BaseModel):
     audio_filepath: str = Field(min_length=1, description="Absolute path of the clip.")
     duration: float = Field(gt=0, description="Clip length in seconds (frames / sample rate).")
     text: str = Field(min_length=1, description="Transcript.")
-    speaker: str | None = Field(
-        default=None, description="Speaker name (NeMo TTS reads it when present)."
+    speaker: int | None = Field(
+        default=None,
+        ge=0,
+        description="Integer speaker id (NeMo's TTS datasets index speaker embeddings with it).",
+    )
+    speaker_name: str | None = Field(
+        default=None, description="Speaker name; nemo/speakers.json maps names to ids."
     )
     language: str | None = Field(default=None, description="Whisper language code of the clip.")
 

@@ -227,7 +227,7 @@ class Validator:
             return row_checks.check_prompt_only_row(row, emit)
         return row_checks.check_preference_row(row, emit, extracts_prompt=profile in ("dpo", "kto"))
 
-    def _format_problem(self, row: dict[str, Any], formats: list[str]) -> None:
+    def _format_problem(self, row: dict[str, Any], formats: tuple[str, ...]) -> None:
         if formats:
             names = " and ".join(FORMAT_LABELS[f] for f in formats)
             self.emit("F002", "", f"row matches several formats: {names}; keep one set of fields")

@@ -50,15 +50,27 @@ def check_profile(profile: str) -> str:
     return profile
 
 
-def candidate_formats(row: dict[str, Any], profile: str) -> list[str]:
+def candidate_formats(row: dict[str, Any], profile: str) -> tuple[str, ...]:
     """The formats ``row``'s keys match; two or more means the row is ambiguous.
 
     Under the ``grpo`` profile only ``prompt`` decides: every other column goes to the reward
     functions, so a ``text`` or ``label`` column there is data, not a second format.
+    Formats are decided by keys alone and the rows of a file share their keys, so the answer
+    is cached per key tuple (this runs for every row of files of any size).
     """
     if profile == "grpo":
-        return ["prompt_only"] if "prompt" in row else []
-    return [fmt.name for fmt in _TRAINER_FORMATS if fmt.matches(row)]
+        return ("prompt_only",) if "prompt" in row else ()
+    keys = tuple(row)
+    found = _BY_KEYS.get(keys)
+    if found is None:
+        if len(_BY_KEYS) >= 4096:
+            _BY_KEYS.clear()
+        present = dict.fromkeys(keys)
+        found = _BY_KEYS[keys] = tuple(f.name for f in _TRAINER_FORMATS if f.matches(present))
+    return found
+
+
+_BY_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 # Order in which a message names a format's keys.

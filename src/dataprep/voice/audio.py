@@ -24,16 +24,34 @@ __all__ = [
     "AudioInfo",
     "decode_resampled",
     "discover_audio",
+    "discover_files",
     "file_digest",
     "iter_resampled",
     "probe",
 ]
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".m4a")
+AUDIO_EXTENSIONS = (
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".m4a",
+    ".aac",
+    ".aif",
+    ".aiff",
+    ".webm",
+    ".mka",
+    ".mp4",
+    ".mov",
+    ".mkv",
+)
 
-#: Compressed formats go straight to PyAV: libsndfile's mpg123 prints notes to stderr on
-#: damaged MP3 data, and PyAV (FFmpeg) stays silent and reads more variants.
-_AV_FIRST = (".mp3", ".m4a")
+#: Compressed formats and video containers go straight to PyAV: libsndfile's mpg123 prints
+#: notes to stderr on damaged MP3 data, cannot open MP4/WebM containers at all, and PyAV
+#: (FFmpeg) stays silent and reads more variants (it takes a video file's first audio track).
+_AV_FIRST = (".mp3", ".m4a", ".aac", ".webm", ".mka", ".mp4", ".mov", ".mkv")
 
 #: Seconds of audio decoded per block: big enough to keep Python overhead low, small
 #: enough that a block of 8-channel 96 kHz float audio stays under ~25 MB.
@@ -57,18 +75,26 @@ class AudioInfo:
 
 def discover_audio(root: Path) -> list[Path]:
     """Audio files under ``root`` (recursively, sorted), or ``root`` itself if it is a file."""
+    return discover_files(root)[0]
+
+
+def discover_files(root: Path) -> tuple[list[Path], list[Path]]:
+    """Audio files and other (unsupported) files under ``root``, both sorted.
+
+    Hidden files and folders (a cache, ``.DS_Store``) are neither. A file passed directly
+    is always tried as audio: the decoder, not its name, decides.
+    """
     if not root.exists():
         raise InputError("no such file or directory", path=root)
     if root.is_file():
-        return [root]
-    found = [
-        path
-        for path in root.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in AUDIO_EXTENSIONS
-        and not path.name.startswith(".")
-    ]
-    return sorted(found)
+        return [root], []
+    audio: list[Path] = []
+    other: list[Path] = []
+    for path in root.rglob("*"):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        (audio if path.suffix.lower() in AUDIO_EXTENSIONS else other).append(path)
+    return sorted(audio), sorted(other)
 
 
 def file_digest(path: Path) -> str:

@@ -18,7 +18,7 @@ from dataprep.io import atomic_write
 __all__ = ["ResultCache", "cache_key"]
 
 #: Bump when the meaning of cached values changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def cache_key(*parts: Any) -> str:

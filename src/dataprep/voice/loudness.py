@@ -16,7 +16,7 @@ from dataprep.deps import require
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["ClipLevels", "measure", "normalize"]
+__all__ = ["ClipLevels", "estimate_snr_db", "measure", "normalize"]
 
 Mode = Literal["peak", "lufs", "none"]
 
@@ -75,3 +75,34 @@ def normalize(
         if math.isfinite(loudness):
             gain = min(10 ** ((lufs - loudness) / 20), peak_gain)
     return (samples * np.float32(gain)).astype(np.float32)
+
+
+#: Frame of the SNR estimate (20 ms) and the ceiling reported for digital silence between words.
+SNR_FRAME_SECONDS = 0.02
+MAX_SNR_DB = 100.0
+
+
+def estimate_snr_db(samples: np.ndarray, rate: int) -> float:
+    """Signal-to-noise ratio of a clip in dB, from the spread of its 20 ms frame energies.
+
+    The quietest 10% of frames (the pauses a clip of speech always has: its padding, the
+    gaps between words) measure the noise floor, the loudest 10% the speech; steady noise
+    or music under the voice lifts the floor. Capped at ``MAX_SNR_DB`` (digital silence).
+    """
+    import numpy as np
+
+    frame = max(1, round(SNR_FRAME_SECONDS * rate))
+    count = len(samples) // frame
+    if count < 10:
+        return MAX_SNR_DB
+    frames = samples[: count * frame].astype(np.float64).reshape(count, frame)
+    energy = np.mean(np.square(frames), axis=1)
+    ordered = np.sort(energy)
+    tenth = max(1, count // 10)
+    noise = float(np.mean(ordered[:tenth]))
+    speech = float(np.mean(ordered[-tenth:]))
+    if speech <= 0:
+        return 0.0
+    if noise <= speech * 10 ** (-MAX_SNR_DB / 10):
+        return MAX_SNR_DB
+    return float(10 * math.log10(speech / noise))

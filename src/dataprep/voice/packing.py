@@ -34,6 +34,8 @@ class PackingParams:
     pad_seconds: float = 0.2
     max_pause_seconds: float = 2.0
     threshold: float = 0.5
+    #: Speech this close to the file's start or end is padded all the way to it.
+    edge_seconds: float = 0.5
 
     @property
     def max_core_seconds(self) -> float:
@@ -96,31 +98,46 @@ def split_long_regions(
     return done
 
 
+def _fits(first: Span, second: Span, params: PackingParams) -> bool:
+    """Whether two neighbouring spans may share a clip: short enough pause, short enough total."""
+    return (
+        second[1] - first[0] <= params.max_core_seconds
+        and second[0] - first[1] <= params.max_pause_seconds
+    )
+
+
+def _is_short(span: Span, params: PackingParams) -> bool:
+    return span[1] - span[0] + 2 * params.pad_seconds < params.min_seconds
+
+
 def _group(regions: list[Span], params: PackingParams) -> list[Span]:
-    """Join neighbouring regions until each group is long enough (or cannot grow)."""
-    groups: list[list[float]] = []
-    for start, end in regions:
-        if groups:
-            current = groups[-1]
-            padded = current[1] - current[0] + 2 * params.pad_seconds
-            fits = end - current[0] <= params.max_core_seconds
-            close = start - current[1] <= params.max_pause_seconds
-            if padded < params.min_seconds and fits and close:
-                current[1] = end
-                continue
-        groups.append([start, end])
-    # A short last group joins the one before it when it can.
-    if len(groups) > 1:
-        last, previous = groups[-1], groups[-2]
-        short = last[1] - last[0] + 2 * params.pad_seconds < params.min_seconds
-        if (
-            short
-            and last[1] - previous[0] <= params.max_core_seconds
-            and last[0] - previous[1] <= params.max_pause_seconds
-        ):
-            previous[1] = last[1]
-            groups.pop()
-    return [(s, e) for s, e in groups]
+    """Join neighbouring regions until each group is long enough (or cannot grow).
+
+    Every group that is too short (a short sentence between two long ones, or a run of
+    short phrases) joins the neighbour it fits with, the one giving the shorter result first,
+    until it is long enough; it stays short (and is dropped as ``too_short``) only when it
+    fits with neither neighbour.
+    """
+    groups = list(regions)
+    index = 0
+    while index < len(groups):
+        current = groups[index]
+        if not _is_short(current, params):
+            index += 1
+            continue
+        options = []
+        if index > 0 and _fits(groups[index - 1], current, params):
+            options.append((current[1] - groups[index - 1][0], index - 1))
+        if index + 1 < len(groups) and _fits(current, groups[index + 1], params):
+            options.append((groups[index + 1][1] - current[0], index + 1))
+        if not options:
+            index += 1
+            continue
+        _, other = min(options)
+        low, high = sorted((index, other))
+        groups[low : high + 1] = [(groups[low][0], groups[high][1])]
+        index = low
+    return groups
 
 
 def pack_clips(
@@ -130,7 +147,13 @@ def pack_clips(
     frame_seconds: float,
     params: PackingParams,
 ) -> list[Span]:
-    """Clips (start, end) in seconds covering every speech region, cut inside silences."""
+    """Clips (start, end) in seconds covering every speech region, cut inside silences.
+
+    Speech that comes within ``edge_seconds`` of the file's start or end (a pre-trimmed
+    recording) gets its clip extended to that edge: silero scores the first frames of a file
+    low even when a word starts at sample 0, so its region begins a frame or more late and
+    the padding alone would cut the first consonant.
+    """
     spans = split_long_regions(sorted(regions), probabilities, frame_seconds, params)
     groups = _group(spans, params)
     clips: list[Span] = []
@@ -139,6 +162,11 @@ def pack_clips(
         right_limit = duration if index == len(groups) - 1 else (end + groups[index + 1][0]) / 2
         clip_start = max(start - params.pad_seconds, left_limit, 0.0)
         clip_end = min(end + params.pad_seconds, right_limit, duration)
+        # Reaching an edge never makes a clip longer than max_seconds.
+        if index == 0 and start <= params.edge_seconds:
+            clip_start = min(clip_start, max(0.0, clip_end - params.max_seconds))
+        if index == len(groups) - 1 and duration - end <= params.edge_seconds:
+            clip_end = max(clip_end, min(duration, clip_start + params.max_seconds))
         if clip_end > clip_start:
             clips.append((clip_start, clip_end))
     return clips

@@ -15,6 +15,7 @@ cheap: numpy, soundfile, silero-vad and faster-whisper load inside ``setup()`` o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,12 @@ from pydantic import Field, model_validator
 from dataprep.errors import InputError
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
-from dataprep.voice.filters import FilterThresholds, chars_per_second, filter_rules
+from dataprep.voice.filters import (
+    FilterThresholds,
+    chars_per_second,
+    file_language_signals,
+    filter_rules,
+)
 from dataprep.voice.pipelining import pipelined
 
 if TYPE_CHECKING:
@@ -32,7 +38,15 @@ if TYPE_CHECKING:
     from dataprep.voice.transcribe import Transcriber
     from dataprep.voice.vad import VoiceActivityDetector
 
-__all__ = ["AudioFiles", "DetectSpeech", "FilterClips", "Transcribe", "WriteClips", "WriteLists"]
+__all__ = [
+    "AudioFiles",
+    "CheckSpeaker",
+    "DetectSpeech",
+    "FilterClips",
+    "Transcribe",
+    "WriteClips",
+    "WriteLists",
+]
 
 #: Columns every clip row carries after ``detect_speech``.
 CLIP_COLUMNS = [
@@ -58,7 +72,7 @@ class AudioFiles(Stage):
     name = "audio_files"
     consumes = "none"
     produces = "audio"
-    description = "Find wav/flac/ogg/mp3/m4a files under the input folders (recursively)."
+    description = "Find audio files (wav, flac, ogg, opus, mp3, m4a, aac, aiff, webm, mp4, mov, mkv) under the input folders; other files are unsupported_format rejects."
     kind = "source"
 
     class Params(StageParams):
@@ -73,27 +87,40 @@ class AudioFiles(Stage):
 
     def check(self, ctx: RunContext) -> None:
         """Find the files first, so an empty folder fails before any model loads."""
-        from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_audio
+        from dataprep.voice.audio import AUDIO_EXTENSIONS, discover_files
 
         self.files = []
+        self.unsupported: list[tuple[Path, Path]] = []
         for root in ctx.inputs:
             base = root if root.is_dir() else root.parent
-            self.files += [(path, base) for path in discover_audio(root)]
+            audio, other = discover_files(root)
+            self.files += [(path, base) for path in audio]
+            self.unsupported += [(path, base) for path in other]
         if not self.files:
             where = ", ".join(str(p) for p in ctx.inputs)
             raise InputError(f"no audio files ({', '.join(AUDIO_EXTENSIONS)}) found under {where}")
         ctx.progress.task("voice", "voice files", total=len(self.files))
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        for path, base in self.files:
-            speaker = self.params.speaker or path.parent.name or base.resolve().name
-            yield pl.DataFrame(
-                {
-                    "source": [str(path.resolve())],
-                    "relpath": [path.relative_to(base).as_posix()],
-                    "speaker": [speaker],
-                }
+        if self.unsupported:
+            rows = pl.concat([self._row(path, base) for path, base in self.unsupported])
+            ctx.reject(self.name, rows, "unsupported_format")
+            ctx.warn(
+                f"{len(self.unsupported)} file(s) are not a supported audio format and were skipped "
+                "(see --rejects)"
             )
+        for path, base in self.files:
+            yield self._row(path, base)
+
+    def _row(self, path: Path, base: Path) -> pl.DataFrame:
+        speaker = self.params.speaker or path.parent.name or base.resolve().name
+        return pl.DataFrame(
+            {
+                "source": [str(path.resolve())],
+                "relpath": [path.relative_to(base).as_posix()],
+                "speaker": [speaker],
+            }
+        )
 
 
 @register
@@ -129,6 +156,15 @@ class DetectSpeech(Stage):
         max_pause_seconds: float = Field(
             default=2.0, gt=0, description="A clip never spans a longer pause."
         )
+        edge_seconds: float = Field(
+            default=0.5,
+            ge=0,
+            description="Speech this close to the file's start or end is padded to that edge.",
+        )
+        reject_duplicates: bool = Field(
+            default=True,
+            description="Reject a file that is the same recording as an earlier one (duplicate_audio).",
+        )
 
         @model_validator(mode="after")
         def _window(self) -> DetectSpeech.Params:
@@ -154,9 +190,13 @@ class DetectSpeech(Stage):
 
         cache = ResultCache(cache_folder(ctx), "speech")
         low_rate = 0
+        stereo_differ = 0
+        seen: list[tuple[Any, str]] = []
         rows = (row for batch in batches for row in batch.iter_rows(named=True))
         for row, outcome in pipelined(rows, lambda row: (row, self._one_file(row, cache))):
             ctx.progress.advance("voice", 1)
+            if not isinstance(outcome, str) and self.params.reject_duplicates:
+                outcome = _duplicate_of(outcome, row, seen) or outcome
             if isinstance(outcome, str):
                 ctx.reject(
                     self.name,
@@ -164,24 +204,35 @@ class DetectSpeech(Stage):
                     _reason(outcome),
                 )
                 continue
-            clips, low = outcome
-            low_rate += low
-            too_short = clips.filter(pl.col("duration") < self.params.min_seconds)
+            low_rate += outcome.upsampled
+            stereo_differ += outcome.channels_differ
+            too_short = outcome.clips.filter(pl.col("duration") < self.params.min_seconds)
             if too_short.height:
                 ctx.reject(self.name, too_short.drop("audio16k"), "too_short")
-            kept = clips.filter(pl.col("duration") >= self.params.min_seconds)
+            kept = outcome.clips.filter(pl.col("duration") >= self.params.min_seconds)
             if kept.height:
                 yield kept
+        self._warn(ctx, low_rate, stereo_differ)
+
+    def _warn(self, ctx: RunContext, low_rate: int, stereo_differ: int) -> None:
         if low_rate:
             ctx.note(self.name, "upsampled_below_16khz", low_rate)
             ctx.warn(
                 f"{low_rate} file(s) were recorded below 16 kHz; their clips have no content above the original band"
             )
+        if stereo_differ:
+            ctx.note(self.name, "stereo_channels_differ", stereo_differ)
+            ctx.warn(
+                f"{stereo_differ} stereo file(s) hold different content on the left and right "
+                "channels (two people on two channels?); they were mixed to mono. Split them "
+                "first (ffmpeg -i in.wav -af 'pan=mono|c0=c0' left.wav) to keep one voice"
+            )
 
-    def _one_file(self, row: dict[str, Any], cache: Any) -> tuple[pl.DataFrame, int] | str:
-        """The file's clips and whether it was upsampled, or the reason it has none."""
+    def _one_file(self, row: dict[str, Any], cache: Any) -> FileSpeech | str:
+        """The file's clips and facts about it, or the reason it has none."""
         from dataprep.voice.audio import decode_resampled, file_digest, probe
         from dataprep.voice.cache import cache_key
+        from dataprep.voice.fingerprint import channel_correlation, fingerprint
         from dataprep.voice.vad import SAMPLE_RATE
 
         path = Path(row["source"])
@@ -189,19 +240,29 @@ class DetectSpeech(Stage):
             info = probe(path)
             digest = file_digest(path)
             key = cache_key("speech", digest, self.params.model_dump())
-            spans = cache.get(key)
+            found = cache.get(key)
             audio = None
-            if spans is None:
+            if found is None:
                 audio = decode_resampled(path, SAMPLE_RATE, info)
                 if not len(audio):
                     return "empty_audio: the file holds no samples"
-                spans = self._spans(audio)
-                cache.put(key, spans)
+                found = {
+                    "spans": self._spans(audio),
+                    "fingerprint": fingerprint(audio, SAMPLE_RATE),
+                    "channels": channel_correlation(path, info),
+                }
+                cache.put(key, found)
         except InputError as error:
             return f"unreadable: {error.message}"
-        if not spans:
+        if not found["spans"]:
             return "no_speech: silero-vad found no speech"
-        return _clip_rows(row, digest, spans, audio), int(info.sample_rate < SAMPLE_RATE)
+        correlation = found["channels"]
+        return FileSpeech(
+            clips=_clip_rows(row, digest, found["spans"], audio),
+            fingerprint=found["fingerprint"],
+            upsampled=int(info.sample_rate < SAMPLE_RATE),
+            channels_differ=int(correlation is not None and correlation < STEREO_SAME_CORRELATION),
+        )
 
     def _spans(self, audio: Any) -> list[tuple[float, float]]:
         """Clip spans (seconds) of 16 kHz ``audio``: VAD, then packing."""
@@ -223,10 +284,39 @@ class DetectSpeech(Stage):
             pad_seconds=p.pad_seconds,
             max_pause_seconds=p.max_pause_seconds,
             threshold=p.threshold,
+            edge_seconds=p.edge_seconds,
         )
         return pack_clips(
             found.regions, found.duration, found.probabilities, found.frame_seconds, packing
         )
+
+
+#: Stereo channels whose loudness envelopes correlate less hold different content: measured
+#: 0.99+ for one voice on both channels, below 0.3 for two speakers on separate channels.
+STEREO_SAME_CORRELATION = 0.5
+
+
+@dataclass
+class FileSpeech:
+    """What ``detect_speech`` learned about one file."""
+
+    clips: pl.DataFrame
+    fingerprint: Any
+    upsampled: int
+    channels_differ: int
+
+
+def _duplicate_of(
+    found: FileSpeech, row: dict[str, Any], seen: list[tuple[Any, str]]
+) -> str | None:
+    """A ``duplicate_audio`` reason when an earlier file holds the same recording."""
+    from dataprep.voice.fingerprint import same_recording
+
+    for earlier, relpath in seen:
+        if same_recording(earlier, found.fingerprint):
+            return f"duplicate_audio: the same recording as {relpath}"
+    seen.append((found.fingerprint, row["relpath"]))
+    return None
 
 
 def _reason(outcome: str) -> str:
@@ -257,6 +347,77 @@ def _clip_rows(row: dict[str, Any], digest: str, spans: list[Any], audio: Any) -
             "audio16k": pl.Series(pieces, dtype=pl.Binary),
         }
     )
+
+
+@register
+class CheckSpeaker(Stage):
+    """Drop clips whose voice is not the main speaker of their file (or folder)."""
+
+    name = "check_speaker"
+    consumes = "clips"
+    description = (
+        "Embed every clip with the resemblyzer voice encoder and reject clips unlike the main "
+        "speaker of their file (an interviewer, crosstalk) as other_speaker."
+    )
+
+    class Params(StageParams):
+        min_similarity: float = Field(
+            default=0.75,
+            ge=-1,
+            le=1,
+            description="Reject clips whose cosine similarity to the main speaker is lower.",
+        )
+        enabled: bool = Field(default=True, description="Run the check at all.")
+
+    params: Params
+
+    encoder: Any = None
+
+    def setup(self, ctx: RunContext) -> None:
+        self.folder_voices: dict[str, Any] = {}
+        if self.encoder is None and self.params.enabled:
+            from dataprep.voice.speaker import SpeakerEncoder
+
+            self.encoder = SpeakerEncoder()
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """Embeds the next file in a helper thread while Whisper works on this one."""
+        if not self.params.enabled:
+            yield from batches
+            return
+        for batch, embeddings in pipelined(batches, lambda b: (b, self._embed(b))):
+            if batch.height:
+                yield self._judge(batch, embeddings, ctx)
+
+    def _embed(self, batch: pl.DataFrame) -> Any:
+        import numpy as np
+
+        if not batch.height:
+            return None
+        return np.stack([self.encoder.embed(clip) for clip in _clip_audio(batch)])
+
+    def _judge(self, batch: pl.DataFrame, embeddings: Any, ctx: RunContext) -> pl.DataFrame:
+        import numpy as np
+
+        from dataprep.voice.speaker import main_speaker_similarity
+
+        speaker = batch["speaker"][0]
+        folder_voice = self.folder_voices.get(speaker)
+        if len(embeddings) >= 3:
+            similarity = main_speaker_similarity(embeddings)
+        elif folder_voice is not None:
+            # Too few clips to tell who is the file's main speaker: compare with the folder's.
+            similarity = embeddings @ (folder_voice / np.linalg.norm(folder_voice))
+        else:
+            similarity = np.ones(len(embeddings), dtype=np.float32)
+        keep = similarity >= self.params.min_similarity
+        if keep.any():
+            total = embeddings[keep].sum(axis=0)
+            self.folder_voices[speaker] = total if folder_voice is None else folder_voice + total
+        batch = batch.with_columns(speaker_similarity=pl.Series(similarity, dtype=pl.Float64))
+        if not keep.all():
+            ctx.reject(self.name, batch.filter(pl.Series(~keep)).drop("audio16k"), "other_speaker")
+        return batch.filter(pl.Series(keep))
 
 
 @register
@@ -329,9 +490,14 @@ class Transcribe(Stage):
                 "avg_logprob": pl.Float64,
                 "no_speech_prob": pl.Float64,
                 "compression_ratio": pl.Float64,
+                "word_probability": pl.Float64,
+                "word_count": pl.Int64,
             },
         )
-        return pl.concat([batch.drop("audio16k"), scores], how="horizontal")
+        english_only = not getattr(self.transcriber, "multilingual", True)
+        return pl.concat([batch.drop("audio16k"), scores], how="horizontal").with_columns(
+            english_only_model=pl.lit(english_only)
+        )
 
 
 def _clip_audio(batch: pl.DataFrame) -> list[Any]:
@@ -361,7 +527,13 @@ class FilterClips(Stage):
     params: FilterThresholds
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
-        batch = batch.with_columns(chars_per_second())
+        if "english_only_model" not in batch.columns:
+            batch = batch.with_columns(english_only_model=pl.lit(False))
+        for column in ("word_probability", "word_count"):
+            if column not in batch.columns:
+                batch = batch.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+        signals = file_language_signals(batch["text"].fill_null("").to_list())
+        batch = batch.with_columns(chars_per_second(), *signals)
         for reason, keep in filter_rules(self.params):
             batch = self.keep_or_reject(batch, keep, reason, ctx)
         return batch

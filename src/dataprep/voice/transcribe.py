@@ -48,6 +48,11 @@ class ClipTranscript:
     avg_logprob: float | None
     no_speech_prob: float | None
     compression_ratio: float | None
+    #: Mean probability Whisper gave the clip's words, and how many words there were. An
+    #: English-only model decoding other languages writes English-sounding words it is
+    #: unsure of, so a low mean is the wrong-language signal (see filters.py).
+    word_probability: float | None = None
+    word_count: int = 0
 
 
 class Transcriber(Protocol):
@@ -184,17 +189,17 @@ class WhisperTranscriber:
         import numpy as np
 
         ends = np.cumsum([len(clip) for clip in clips]) / SAMPLE_RATE
-        pieces: list[list[tuple[str, int]]] = [[] for _ in clips]
+        pieces: list[list[tuple[str, int, float | None]]] = [[] for _ in clips]
         scored: list[list[Any]] = []
         for segment in segments:
             scored.append(segment)
             words = segment.words or []
-            items = [(w.word, (w.start + w.end) / 2) for w in words] or [
-                (segment.text, (segment.start + segment.end) / 2)
+            items = [(w.word, (w.start + w.end) / 2, w.probability) for w in words] or [
+                (segment.text, (segment.start + segment.end) / 2, None)
             ]
-            for text, middle in items:
+            for text, middle, word_probability in items:
                 index = min(int(np.searchsorted(ends, middle, side="right")), len(clips) - 1)
-                pieces[index].append((text, len(scored) - 1))
+                pieces[index].append((text, len(scored) - 1, word_probability))
         return [_clip_transcript(items, scored, language, probability) for items in pieces]
 
 
@@ -211,20 +216,34 @@ def _chunks(clips: Sequence[np.ndarray], max_samples: float) -> list[list[np.nda
 
 
 def _clip_transcript(
-    items: list[tuple[str, int]], segments: list[Any], language: str, probability: float
+    items: list[tuple[str, int, float | None]],
+    segments: list[Any],
+    language: str,
+    probability: float,
 ) -> ClipTranscript:
     """Join a clip's words; log-probability and no-speech scores are those of the segments
     (Whisper windows) its words came from."""
-    text = " ".join("".join(word for word, _ in items).split())
+    text = " ".join("".join(word for word, _, _ in items).split())
     if not items:
         return ClipTranscript(text, language, probability, None, None, None)
     counts: dict[int, int] = {}
-    for _, index in items:
+    for _, index, _ in items:
         counts[index] = counts.get(index, 0) + 1
     total = sum(counts.values())
     logprob = sum(segments[i].avg_logprob * n for i, n in counts.items()) / total
     no_speech = max(segments[i].no_speech_prob for i in counts)
-    return ClipTranscript(text, language, probability, logprob, no_speech, compression_ratio(text))
+    word_probabilities = [p for _, _, p in items if p is not None]
+    mean_word = sum(word_probabilities) / len(word_probabilities) if word_probabilities else None
+    return ClipTranscript(
+        text,
+        language,
+        probability,
+        logprob,
+        no_speech,
+        compression_ratio(text),
+        mean_word,
+        len(word_probabilities),
+    )
 
 
 def compression_ratio(text: str) -> float | None:

@@ -47,6 +47,10 @@ class WriteClips(Stage):
         min_rms_dbfs: float = Field(
             default=-50.0, description="Reject clips quieter than this RMS level."
         )
+        min_snr_db: float = Field(
+            default=15.0,
+            description="Reject clips whose estimated signal-to-noise ratio is lower (noise, music).",
+        )
 
     params: Params
 
@@ -64,8 +68,8 @@ class WriteClips(Stage):
         self, batch: pl.DataFrame, folder: Path, ctx: RunContext
     ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
         from dataprep.voice.audio import iter_resampled
-        from dataprep.voice.clips import clip_name, cut_spans, sample_spans, write_wav
-        from dataprep.voice.loudness import measure, normalize
+        from dataprep.voice.clips import clip_name, cut_spans, fade_edges, sample_spans, write_wav
+        from dataprep.voice.loudness import estimate_snr_db, measure, normalize
 
         p = self.params
         rate = p.sample_rate
@@ -75,11 +79,13 @@ class WriteClips(Stage):
         for index, samples in cut_spans(blocks, spans):
             row = batch.row(index, named=True)
             levels = measure(samples)
+            snr = estimate_snr_db(samples, rate)
             row.update(
                 duration=len(samples) / rate,
                 peak_dbfs=levels.peak_dbfs,
                 rms_dbfs=levels.rms_dbfs,
                 clipped_ratio=levels.clipped_ratio,
+                snr_db=snr,
                 sample_rate=rate,
                 clip_path=None,
             )
@@ -87,10 +93,14 @@ class WriteClips(Stage):
                 row["reason"] = "clipping"
             elif levels.rms_dbfs < p.min_rms_dbfs:
                 row["reason"] = "too_quiet"
+            elif snr < p.min_snr_db:
+                row["reason"] = "low_snr"
             else:
                 path = folder / clip_name(row["relpath"], row["start"], row["end"])
+                # A cut inside the file gets a 5 ms fade (no click); a file's own start does not.
+                faded = fade_edges(samples, rate, fade_in=row["start"] > 0, fade_out=True)
                 gained = normalize(
-                    samples, rate, p.loudness, peak_dbfs=p.peak_dbfs, lufs=p.target_lufs
+                    faded, rate, p.loudness, peak_dbfs=p.peak_dbfs, lufs=p.target_lufs
                 )
                 with ctx.outputs.open(path, "wb") as handle:
                     write_wav(handle, gained, rate)
@@ -108,7 +118,7 @@ class WriteClips(Stage):
 
 @register
 class WriteLists(Stage):
-    """Sink: the annotation lists and manifests of the kept clips."""
+    """Sink: the annotation lists and manifests of the kept clips, one folder per format."""
 
     name = "write_lists"
     consumes = "clips"
@@ -122,20 +132,50 @@ class WriteLists(Stage):
             min_length=1,
             description="Formats to write.",
         )
+        val_fraction: float = Field(
+            default=0.0,
+            ge=0,
+            lt=1,
+            description="Share of clips for validation lists, split by source file.",
+        )
+        ljspeech_sample_rate: int = Field(
+            default=22050,
+            ge=8000,
+            description="Sample rate of ljspeech/wavs (LJSpeech trainers expect 22,050 Hz).",
+        )
 
     params: Params
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        from dataprep.voice.writers import clean_text, write_formats
+        from dataprep.voice.writers import LJSPEECH_SAMPLE_RATE, clean_text, write_formats
 
         if ctx.output is None:
             raise ConfigError("write_lists needs an output folder")
+        p = self.params
         parts = [batch for batch in batches if batch.height]
         rows = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+        if "ljspeech" in p.formats and p.ljspeech_sample_rate != LJSPEECH_SAMPLE_RATE:
+            ctx.warn(
+                f"LJSpeech clips are written at {p.ljspeech_sample_rate} Hz, not LJSpeech's "
+                f"{LJSPEECH_SAMPLE_RATE} Hz: set the trainer's sample_rate to match, or it trains "
+                "at the wrong speed and pitch"
+            )
         if rows.height:
             rows = rows.with_columns(pl.col("text").map_elements(clean_text, return_dtype=pl.Utf8))
             _write_clip_table(rows, ctx)
-            _, skipped = write_formats(rows, ctx.output, list(self.params.formats), ctx.outputs)
+            train, validation = split_by_source(rows, p.val_fraction, ctx.seed)
+            if p.val_fraction and validation is None:
+                ctx.warn(
+                    "--val-fraction needs clips from at least two source files; no validation list was written"
+                )
+            skipped = write_formats(
+                train,
+                ctx.output,
+                list(p.formats),
+                ctx.outputs,
+                validation=validation,
+                ljspeech_rate=p.ljspeech_sample_rate,
+            )
             if skipped:
                 ctx.note(self.name, "gpt_sovits_unsupported_language", skipped)
                 ctx.warn(
@@ -149,6 +189,33 @@ class WriteLists(Stage):
             "speakers": rows["speaker"].n_unique() if rows.height else 0,
         }
         yield from ()
+
+
+def split_by_source(
+    rows: pl.DataFrame, fraction: float, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Train and validation rows; whole source files go to validation until it holds
+    ``fraction`` of the clips (at least one file, never every file). Files are taken in a
+    seeded hash order, so the split is stable when files are added or removed."""
+    import hashlib
+
+    sources = rows["relpath"].unique().to_list()
+    if fraction <= 0 or len(sources) < 2:
+        return rows, None
+    counts = dict(rows.group_by("relpath").len().iter_rows())
+
+    def order(relpath: str) -> str:
+        return hashlib.sha256(f"{seed}:{relpath}".encode()).hexdigest()
+
+    chosen: list[str] = []
+    taken = 0
+    for relpath in sorted(sources, key=order):
+        if chosen and (taken >= fraction * rows.height or len(chosen) == len(sources) - 1):
+            break
+        chosen.append(relpath)
+        taken += counts[relpath]
+    held_out = pl.col("relpath").is_in(chosen)
+    return rows.filter(~held_out), rows.filter(held_out)
 
 
 def _write_clip_table(rows: pl.DataFrame, ctx: RunContext) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,9 +30,11 @@ __all__ = [
     "detect_format",
     "discover_inputs",
     "get_reader",
+    "is_slack_folder",
     "printable_path",
     "read_unit",
     "reader_names",
+    "reader_warning",
 ]
 
 #: Reader modules; each defines ``READERS: list[ChatReader]``. Order matters for detection:
@@ -47,6 +50,16 @@ READER_MODULES = (
 
 #: Reports one rejected line: (source_file, line, reason, raw_text_or_None).
 Rejecter = Callable[[str, int | None, str, str | None], None]
+
+
+def reader_warning(reject: Rejecter, message: str) -> None:
+    """Hand a warning for the user to ``read_chat`` (its rejecter has a ``warn`` method).
+
+    Warnings name files and counts only, never message text.
+    """
+    warn = getattr(reject, "warn", None)
+    if warn is not None:
+        warn(message)
 
 
 class ReaderOptions(BaseModel):
@@ -127,13 +140,37 @@ def get_reader(name: str) -> ChatReader:
 _SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ".csv", ".zip"}
 
 
-def _is_slack_folder(path: Path) -> bool:
-    # Enterprise Grid exports name the user list org_users.json.
+#: Files of a Slack export's top folder (Enterprise Grid names the user list org_users.json).
+SLACK_METADATA = (
+    "channels.json",
+    "users.json",
+    "org_users.json",
+    "groups.json",
+    "dms.json",
+    "mpims.json",
+)
+#: A Slack day file: one JSON array of that day's messages of one conversation.
+SLACK_DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
+
+
+def is_slack_folder(path: Path) -> bool:
+    """A Slack export folder: its metadata files (any of them; exports trimmed by hand may
+    lack ``channels.json`` or ``users.json``) beside conversation folders of day files."""
     try:
-        users = (path / "users.json").is_file() or (path / "org_users.json").is_file()
-        return path.is_dir() and (path / "channels.json").is_file() and users
+        if not path.is_dir() or not any((path / name).is_file() for name in SLACK_METADATA):
+            return False
+        folders = [folder for folder in path.iterdir() if folder.is_dir()]
     except OSError:  # a folder we may not look into: the walk rejects it
         return False
+    return any(SLACK_DAY_FILE.fullmatch(name) for folder in folders for name in _names(folder))
+
+
+def _names(folder: Path) -> list[str]:
+    """The entry names of ``folder``; none when it cannot be read."""
+    try:
+        return [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        return []
 
 
 def _is_media_folder(path: Path) -> bool:
@@ -179,15 +216,29 @@ def _utf8_name(path: Path) -> bool:
     return True
 
 
+_TELEGRAM_HTML = re.compile(r"messages\d*\.html")
+
+
+def _telegram_html_error(path: Path) -> InputError:
+    return InputError(
+        "this is a Telegram HTML export, which cannot be read",
+        path=path,
+        hint="Export the chat again in Telegram Desktop with Format: 'Machine-readable JSON' "
+        "(Export chat history > Format), then pass its result.json",
+    )
+
+
 def discover_inputs(paths: list[Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """Expand folders into readable units, sorted for a deterministic order.
 
-    A folder holding ``channels.json`` and ``users.json`` is one Slack export unit.
-    Hidden files and our own outputs (``*.report.json``) are skipped. Inside folders, every
-    entry with a chat suffix that cannot be read is added to ``skipped`` as ``(path, reason)``
-    (broken links, link loops, FIFOs and devices, unreadable folders, file names that are not
-    UTF-8); each folder is visited once by its real identity, so links to parents cannot
-    make the walk loop or explode. A path given explicitly that cannot be read is an error.
+    A Slack export folder is one unit. Hidden files and our own outputs (``*.report.json``)
+    are skipped; a Telegram HTML export (``messages.html`` without ``result.json``) is an
+    error that names the JSON export option. Files of one split Discord export
+    (``... [part 2].json``) sort by part number. Inside folders, every entry with a chat
+    suffix that cannot be read is added to ``skipped`` as ``(path, reason)`` (broken links,
+    link loops, FIFOs and devices, unreadable folders, file names that are not UTF-8); each
+    folder is visited once by its real identity, so links to parents cannot make the walk
+    loop or explode. A path given explicitly that cannot be read is an error.
     """
     units: dict[tuple[int, int], Path] = {}
     seen_folders: set[tuple[int, int]] = set()
@@ -208,7 +259,9 @@ def discover_inputs(paths: list[Path], skipped: list[tuple[str, str]] | None = N
             raise InputError(
                 "the name is not valid UTF-8", path=path, hint="Rename it to a UTF-8 name"
             )
-        if kind == "file" or _is_slack_folder(path):
+        if kind == "file" and _TELEGRAM_HTML.fullmatch(path.name):
+            raise _telegram_html_error(path)
+        if kind == "file" or is_slack_folder(path):
             add(path)
             continue
         stack = [path]
@@ -218,7 +271,7 @@ def discover_inputs(paths: list[Path], skipped: list[tuple[str, str]] | None = N
             if (info.st_dev, info.st_ino) in seen_folders:
                 continue
             seen_folders.add((info.st_dev, info.st_ino))
-            if _is_slack_folder(folder):
+            if is_slack_folder(folder):
                 add(folder)
                 continue
             try:
@@ -226,6 +279,9 @@ def discover_inputs(paths: list[Path], skipped: list[tuple[str, str]] | None = N
             except OSError:
                 skip(folder, "unreadable_folder")
                 continue
+            names = {child.name for child in children}
+            if "messages.html" in names and "result.json" not in names:
+                raise _telegram_html_error(folder / "messages.html")
             for child in children:
                 if child.name.startswith("."):
                     continue
@@ -248,12 +304,23 @@ def discover_inputs(paths: list[Path], skipped: list[tuple[str, str]] | None = N
         raise InputError(
             f"{shown}: no chat exports found (looked for {', '.join(sorted(_SUFFIXES))} files and Slack export folders)"
         )
-    return sorted(units.values())
+    return sorted(units.values(), key=_unit_order)
 
 
 def printable_path(path: str | Path) -> str:
     """A path as text that can always be printed and written (bad bytes become U+FFFD)."""
     return os.fsencode(path).decode("utf-8", "replace")
+
+
+_PART = re.compile(r"(.*) \[part (\d+)\](\.\w+)$")
+
+
+def _unit_order(path: Path) -> tuple[str, int, str]:
+    """Paths in order, except that ``X [part 10].json`` comes after ``X [part 9].json``."""
+    match = _PART.fullmatch(str(path))
+    if match is None:
+        return (str(path), 0, "")
+    return (match.group(1), int(match.group(2)), match.group(3))
 
 
 def _head(path: Path, encoding: str | None) -> str:

@@ -131,8 +131,10 @@ class _ChannelWalk:
             raw = json.dumps(message, ensure_ascii=False)[:1000]
             self.rejects.append((self.source, index, "message_not_an_object", raw))
             return
+        channel = as_object(self.header.get("channel"))
         full = self.batcher.add(
             conversation=conversation,
+            chat=None if channel.get("name") is None else str(channel["name"]),
             source_file=self.source,
             source_line=index,
             **message_row(message),

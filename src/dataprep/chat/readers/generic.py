@@ -1,8 +1,11 @@
-"""Generic inputs: one message per JSONL line or CSV row, ShareGPT and OpenAI-messages JSONL.
+"""Generic inputs: one message per JSONL line or CSV row; ShareGPT, OpenAI-messages and
+Alpaca conversations.
 
 Generic JSONL/CSV take their column names from ``ReaderOptions`` (``--speaker-column`` and
-friends). ShareGPT and OpenAI files hold one conversation per line; its id is
-``<file>:<line>``, its time is unknown, and speakers are ``user``/``assistant``.
+friends). ShareGPT, OpenAI and Alpaca files hold one conversation per JSONL line, or one per
+element of a JSON array (the ``.json`` datasets of LLaMA-Factory), read an element at a time.
+A conversation's id is ``<file>:<n>`` with n its line (JSONL) or element number (array);
+its time is unknown, and speakers are ``user``/``assistant``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import polars as pl
 
 from dataprep import safejson
 from dataprep.chat.readers import ReaderOptions, Rejecter
-from dataprep.chat.readers._json_stream import TextSource, iter_lines
+from dataprep.chat.readers._json_stream import JsonCursor, TextSource, iter_lines
 from dataprep.chat.readers._reader_kit import (
     MessageBatcher,
     first_json_line,
@@ -29,7 +32,15 @@ from dataprep.chat.readers._reader_kit import (
 from dataprep.errors import InputError
 from dataprep.formats.sharegpt import FROM_CHAT_ROLE, SHAREGPT_ROLES
 
-__all__ = ["READERS", "CsvReader", "JsonlReader", "OpenAIReader", "ShareGPTReader"]
+__all__ = [
+    "READERS",
+    "AlpacaReader",
+    "CsvReader",
+    "JsonlReader",
+    "OpenAIReader",
+    "ShareGPTReader",
+    "alpaca_turns",
+]
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _USER_ROLES = {name for name, role in SHAREGPT_ROLES.items() if role == "user"}
@@ -79,7 +90,30 @@ def _iter_objects(
             reject(source, number, "line_not_an_object", line.rstrip("\r\n")[:1000])
 
 
-# --- ShareGPT and OpenAI messages: one conversation per line ------------------------------
+def _iter_records(
+    path: Path, options: ReaderOptions, reject: Rejecter
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(n, object)`` per JSONL line, or per element of a top-level JSON array (streamed)."""
+    cursor = JsonCursor(TextSource(path, options.encoding), path)
+    if cursor.peek() != "[":
+        yield from _iter_objects(path, options, reject)
+        return
+    source = str(path)
+    for position in cursor.elements():
+        value = cursor.value()
+        if isinstance(value, dict):
+            yield position, value
+        else:
+            reject(source, position, "element_not_an_object", _raw(value)[:1000])
+    cursor.end()
+
+
+def _array_head_has(head: str, *keys: str) -> bool:
+    """True when ``head`` starts a JSON array (or object) that uses every key in ``keys``."""
+    return head.lstrip().startswith(("[", "{")) and has_json_key(head, *keys)
+
+
+# --- ShareGPT, OpenAI messages and Alpaca: one conversation per line or array element -----
 
 
 def sharegpt_turns(record: dict[str, Any]) -> list[dict[str, Any]] | str:
@@ -149,7 +183,7 @@ class _ConversationJsonlReader:
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         source = str(path)
         batcher = MessageBatcher()
-        for line, record in _iter_objects(path, options, reject):
+        for line, record in _iter_records(path, options, reject):
             turns = self.turns(record)
             if isinstance(turns, str):
                 reject(source, line, turns, json.dumps(record, ensure_ascii=False)[:1000])
@@ -172,10 +206,8 @@ class ShareGPTReader(_ConversationJsonlReader):
         record = _first_record(path, head, self.suffixes)
         if record is not None:
             return isinstance(record.get("conversations"), list)
-        return (
-            path.suffix.lower() in self.suffixes
-            and head.lstrip().startswith("{")
-            and has_json_key(head, "conversations", "from", "value")
+        return path.suffix.lower() in self.suffixes and _array_head_has(
+            head, "conversations", "from", "value"
         )
 
     def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
@@ -197,14 +229,53 @@ class OpenAIReader(_ConversationJsonlReader):
                 and isinstance(messages[0], dict)
                 and "role" in messages[0]
             )
-        return (
-            path.suffix.lower() in self.suffixes
-            and head.lstrip().startswith("{")
-            and has_json_key(head, "messages", "role", "content")
+        return path.suffix.lower() in self.suffixes and _array_head_has(
+            head, "messages", "role", "content"
         )
 
     def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
         return openai_turns(record)
+
+
+def alpaca_turns(record: dict[str, Any]) -> list[dict[str, Any]] | str:
+    """The turns of an Alpaca record (``system``, ``history``, ``instruction`` + ``input``,
+    ``output``), or a reject reason."""
+    instruction, output = record.get("instruction"), record.get("output")
+    if not isinstance(instruction, str) or not isinstance(output, str):
+        return "no_instruction_or_output"
+    turns: list[dict[str, Any]] = []
+    system = record.get("system")
+    if isinstance(system, str) and system.strip():
+        turns.append({"text": system, **_role_fields("system")})
+    for pair in record.get("history") or []:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+        ):
+            return "bad_history"
+        turns.append({"text": pair[0], **_role_fields("user")})
+        turns.append({"text": pair[1], **_role_fields("assistant")})
+    extra = record.get("input")
+    prompt = f"{instruction}\n{extra}" if isinstance(extra, str) and extra.strip() else instruction
+    turns.append({"text": prompt, **_role_fields("user")})
+    turns.append({"text": output, **_role_fields("assistant")})
+    return turns
+
+
+class AlpacaReader(_ConversationJsonlReader):
+    """``{"instruction", "input"?, "output", "system"?, "history"?}`` per line or element."""
+
+    name = "alpaca"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        record = _first_record(path, head, self.suffixes)
+        if record is not None:
+            return isinstance(record.get("instruction"), str) and "output" in record
+        return path.suffix.lower() in self.suffixes and _array_head_has(
+            head, "instruction", "output"
+        )
+
+    def turns(self, record: dict[str, Any]) -> list[dict[str, Any]] | str:
+        return alpaca_turns(record)
 
 
 # --- Generic: one message per JSONL line or CSV row ----------------------------------------
@@ -244,7 +315,9 @@ def _add_generic(
 ) -> pl.DataFrame | None:
     key = row.pop("conversation_key")
     conversation = source if key is None else f"{source}#{key}"
-    return batcher.add(conversation=conversation, source_file=source, source_line=line, **row)
+    return batcher.add(
+        conversation=conversation, chat=key, source_file=source, source_line=line, **row
+    )
 
 
 class JsonlReader:
@@ -338,4 +411,4 @@ class CsvReader:
         yield from batcher.drain()
 
 
-READERS = [ShareGPTReader(), OpenAIReader(), JsonlReader(), CsvReader()]
+READERS = [ShareGPTReader(), OpenAIReader(), AlpacaReader(), JsonlReader(), CsvReader()]

@@ -18,7 +18,13 @@ from typing import Any
 
 import polars as pl
 
-from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers import (
+    SLACK_DAY_FILE,
+    SLACK_METADATA,
+    ReaderOptions,
+    Rejecter,
+    is_slack_folder,
+)
 from dataprep.chat.readers._reader_kit import (
     MessageBatcher,
     as_object,
@@ -31,7 +37,7 @@ from dataprep.errors import InputError
 
 __all__ = ["READERS", "SlackReader", "render_markup"]
 
-_DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
+_DAY_FILE = SLACK_DAY_FILE
 _MARKUP = re.compile(r"<([^<>\n]+)>")
 _MARKUP_TARGET = re.compile(r"[@#!]\S*|[A-Za-z][\w+.-]*:\S+")
 
@@ -158,14 +164,26 @@ def message_row(message: dict[str, Any], users: dict[str, str]) -> dict[str, Any
 
 
 def _export_prefix(names: list[str]) -> str | None:
-    """The folder inside a zip that holds ``channels.json`` and ``users.json``."""
-    members = set(names)
+    """The folder inside a zip that holds the export: its metadata files (``channels.json``,
+    ``users.json``...) or, when those are missing, the conversation folders of day files."""
     for name in sorted(names, key=lambda n: (n.count("/"), n)):
-        if name == "channels.json" or name.endswith("/channels.json"):
-            prefix = name[: -len("channels.json")]
-            if prefix + "users.json" in members or prefix + "org_users.json" in members:
+        folder, _, base = name.rpartition("/")
+        if base in SLACK_METADATA:
+            prefix = folder + "/" if folder else ""
+            if any(_is_day_member(other, prefix) for other in names):
                 return prefix
-    return None
+    days = set()
+    for name in names:
+        parts = name.split("/")
+        if len(parts) >= 2 and _DAY_FILE.fullmatch(parts[-1]):
+            days.add("".join(part + "/" for part in parts[:-2]))
+    return days.pop() if len(days) == 1 else None
+
+
+def _is_day_member(name: str, prefix: str) -> bool:
+    """``<prefix><conversation>/<YYYY-MM-DD>.json``."""
+    relative = name[len(prefix) :] if name.startswith(prefix) else ""
+    return relative.count("/") == 1 and _DAY_FILE.fullmatch(relative.rpartition("/")[2]) is not None
 
 
 def _folder_files(root: Path, reject: Rejecter) -> ExportFiles:
@@ -192,7 +210,7 @@ def _zip_files(path: Path, options: ReaderOptions) -> ExportFiles:
     prefix = _export_prefix([name for name, _ in members])
     if prefix is None:
         raise InputError(
-            "not a Slack export: the zip has no channels.json with users.json", path=path
+            "not a Slack export: the zip has no conversation folders of day files", path=path
         )
     files: ExportFiles = {}
     for name, data in members:
@@ -231,7 +249,13 @@ def _read_day(
             )
             continue
         row = message_row(message, users)
-        full = batcher.add(conversation=conversation, source_file=source, source_line=index, **row)
+        full = batcher.add(
+            conversation=conversation,
+            chat=conversation.rpartition("#")[2],
+            source_file=source,
+            source_line=index,
+            **row,
+        )
         if full is not None:
             yield full
 
@@ -243,9 +267,7 @@ class SlackReader:
 
     def sniff(self, path: Path, head: str) -> bool:
         if path.is_dir():
-            return (path / "channels.json").is_file() and (
-                (path / "users.json").is_file() or (path / "org_users.json").is_file()
-            )
+            return is_slack_folder(path)
         suffix = path.suffix.lower()
         if suffix == ".zip":
             try:

@@ -214,6 +214,7 @@ class _ExportWalk:
         """Walk one chat object, or a document's top level (single chat or full account)."""
         cursor = self.cursor
         label: Any = None
+        name: Any = None
         pending: list[Any] | None = None
         for key in cursor.members():
             if key == "messages" and cursor.peek() == "[":
@@ -221,7 +222,7 @@ class _ExportWalk:
                 if label is None:  # identity not seen yet: decode now, label at the end
                     pending = cursor.value()
                 else:
-                    self._stream_messages(label)
+                    self._stream_messages(label, name)
             elif key in ("chats", "left_chats") and cursor.peek() == "{":
                 self._chat_list()
             elif key == "personal_information":
@@ -230,10 +231,11 @@ class _ExportWalk:
             elif key in ("id", "name"):
                 value = cursor.value()
                 label = value if label is None or key == "id" else label
+                name = value if key == "name" else name
             else:
                 cursor.value()
         for index, message in enumerate(pending or [], start=1):
-            self._add(message, index, label)
+            self._add(message, index, label, name)
 
     def _chat_list(self) -> None:
         for key in self.cursor.members():
@@ -248,11 +250,11 @@ class _ExportWalk:
                         (self.source, None, "chat_not_an_object", _raw(self.cursor.value()))
                     )
 
-    def _stream_messages(self, label: Any) -> None:
+    def _stream_messages(self, label: Any, name: Any) -> None:
         for index in self.cursor.elements():
-            self._add(self.cursor.value(), index, label)
+            self._add(self.cursor.value(), index, label, name)
 
-    def _add(self, message: Any, index: int, label: Any) -> None:
+    def _add(self, message: Any, index: int, label: Any, name: Any) -> None:
         if not isinstance(message, dict):
             self.rejects.append((self.source, index, "message_not_an_object", _raw(message)))
             return
@@ -261,7 +263,11 @@ class _ExportWalk:
         # ``index`` counts messages within one chat: in a full-account export the source
         # names the chat too, or samples of different chats would share ids and traces.
         full = self.batcher.add(
-            conversation=conversation, source_file=conversation, source_line=index, **row
+            conversation=conversation,
+            chat=None if name is None else str(name),
+            source_file=conversation,
+            source_line=index,
+            **row,
         )
         if full is not None:
             self.frames.append(full)

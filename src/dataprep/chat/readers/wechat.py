@@ -191,7 +191,7 @@ class WeChatReader:
             key = row.pop("conversation_key")
             conversation = source if key is None else f"{source}#{key}"
             full = batcher.add(
-                conversation=conversation, source_file=source, source_line=line, **row
+                conversation=conversation, chat=key, source_file=source, source_line=line, **row
             )
             if full is not None:
                 yield full

@@ -19,8 +19,20 @@ from typing import Any, Literal
 
 import polars as pl
 
-from dataprep.chat.readers import ReaderOptions, Rejecter
+from dataprep.chat.readers import ReaderOptions, Rejecter, reader_warning
 from dataprep.chat.readers.archive import check_member, read_zip_members
+from dataprep.chat.readers.whatsapp_strings import (
+    ANDROID_MEDIA,
+    DELETED,
+    FILE_ATTACHED,
+    IOS_DOCUMENT,
+    IOS_MEDIA,
+    LIVE_LOCATION,
+    LOCATION_PREFIXES,
+    MISSED_CALLS_BY_LANGUAGE,
+    VIEW_ONCE,
+    alternation,
+)
 from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.errors import InputError
 from dataprep.io import decode_bytes, decode_head
@@ -34,36 +46,61 @@ _MARKS = f"[{_MARK_CHARS}]*"
 # NBSP (Android, issue Pustur #224) and NARROW NBSP (iOS 17+, Pustur #248) inside times.
 _SPACE = "[ \u00a0\u202f]"
 
+# 12-hour markers after the time (English, Spanish "a. m.", German, Greek, Vietnamese,
+# Swedish, Hungarian, Arabic) and before it (Chinese, Japanese, Korean).
+_AMPM_AFTER = (
+    f"[aApP]\\.?{_SPACE}?[mM]\\.?|vorm\\.|nachm\\.|π\\.μ\\.|μ\\.μ\\.|SA|CH|fm|em|de\\.|du\\.|ص|م"
+)
+_AMPM_BEFORE = "上午|下午|午前|午後|오전|오후"
+#: The afternoon markers among them (a 12-hour time with one of these is PM).
+PM_MARKERS = r"^(?:[pP]|nachm|μ\.μ|CH|em|du|م|下午|午後|오후)"
+# Words some locales put between date and time: Finnish "klo", French "à", German "um".
+_DATE_TIME_WORD = "klo|à|um|às|at"
+
 # Only the header prefix is captured: capturing ".*$" too would make the regex engine walk
 # every long line with its slow capture machinery (measured 2.4x slower on 1M lines).
+# Dates may have spaces after the separators and a trailing dot ("13. 6. 2018."); the year
+# may come first, last, or in the middle ("06/2018/13"); the time may end with a dot.
 HEADER_PATTERN = (
     f"^(?P<head>{_MARKS}(?P<open>\\[)?{_MARKS}"
-    r"(?P<f1>\d{1,4})(?P<s1>[./-])(?P<f2>\d{1,2})(?P<s2>[./-])(?P<f3>\d{1,4})"
-    f"(?:,{_SPACE}*|{_SPACE}+(?:klo{_SPACE}+)?){_MARKS}"
-    r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?"
-    f"(?:{_SPACE}*(?P<ampm>[aApP])\\.?{_SPACE}?[mM]\\.?)?{_MARKS}"
+    f"(?P<f1>\\d{{1,4}})(?P<s1>[./-]){_SPACE}?(?P<f2>\\d{{1,4}})(?P<s2>[./-]){_SPACE}?"
+    r"(?P<f3>\d{1,4})\.?"
+    f"(?:,{_SPACE}*|{_SPACE}+(?:(?:{_DATE_TIME_WORD}){_SPACE}+)?){_MARKS}"
+    f"(?:(?P<ampm_pre>{_AMPM_BEFORE}){_SPACE}?)?"
+    r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?\.?"
+    f"(?:{_SPACE}*(?P<ampm>{_AMPM_AFTER}))?{_MARKS}"
     f"(?:(?P<close>\\])|{_SPACE}+(?P<dash>[-\u2013])|(?P<colon>:)){_MARKS}{_SPACE}?)"
 )
 _HEADER_RE = re.compile(HEADER_PATTERN)
 
-_MEDIA_PATTERN = (
-    f"(?i)^{_MARKS}\\s*"
-    r"(?:<(?:Media omitted|Medien ausgeschlossen|Multimedia omitido|Médias omis"
-    r"|Media weggelaten|Mídia oculta|Media omessi)>"
-    r"|(?:image|video|audio|sticker|GIF|Contact card) omitted|(?:.+ )?document omitted"
-    r"|<attached: [^>]*>"
-    f"|.+ <{_MARKS}attached>"
-    r"|.+ \((?:file attached|archivo adjunto|Datei angehängt|fichier joint|arquivo anexado"
-    r"|file allegato)\))"
-    f"{_MARKS}\\s*$"
+_BRACKETED = f"[<‹]{_SPACE}*(?:{{}}){_SPACE}*[>›]"
+_OPTIONALLY_BRACKETED = f"[<‹]?{_MARKS}(?:{{}}){_MARKS}[>›]?"
+# An attachment: a caption on the following lines is kept as the message's text.
+_ATTACHMENT_PATTERN = (
+    f"(?i)^{_MARKS}\\s*(?:"
+    + _BRACKETED.format(alternation(ANDROID_MEDIA))
+    + "|"
+    + _OPTIONALLY_BRACKETED.format(alternation(IOS_MEDIA))
+    + f"|(?:.+ )?(?:{alternation(IOS_DOCUMENT)})"
+    + r"|<attached: [^>]*>"
+    + f"|.+ <{_MARKS}attached>"
+    + f"|.+ \\((?:{alternation(FILE_ATTACHED)})\\)"
+    + f"){_MARKS}\\s*$"
 )
-_DELETED_PATTERN = (
-    f"(?i)^{_MARKS}\\s*"
-    r"(?:This message was deleted|You deleted this message|Se eliminó este mensaje"
-    r"|Eliminaste este mensaje|Diese Nachricht wurde gelöscht|Du hast diese Nachricht gelöscht"
-    r"|Ce message a été supprimé|Vous avez supprimé ce message)\.?"
-    f"{_MARKS}\\s*$"
+# Never text, whatever follows: view-once media, polls (their options follow on the next
+# lines) and shared locations.
+_NOT_TEXT_PATTERN = (
+    f"(?i)^{_MARKS}\\s*(?:"
+    + _OPTIONALLY_BRACKETED.format(alternation(VIEW_ONCE))
+    + r"|POLL:|[^:]{1,40}: https://maps\.google\.com/\?q=\S+"
+    + f"|(?:{alternation(LOCATION_PREFIXES)}){_SPACE}*https?://\\S+"
+    + f"|{alternation(LIVE_LOCATION)}"
+    + f"){_MARKS}\\s*$"
 )
+_DELETED_PATTERN = f"(?i)^{_MARKS}\\s*(?:(?:{alternation(DELETED)})\\.?|null){_MARKS}\\s*$"
+_CALL_PATTERN = f"(?i)^{_MARKS}\\s*(?:{alternation(MISSED_CALLS_BY_LANGUAGE)})\\.?{_MARKS}\\s*$"
+
+DateOrder = Literal["dmy", "mdy", "ymd", "dym", "myd"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +113,8 @@ class WhatsAppFormat:
     year_digits: int
     seconds: bool
     twelve_hour: bool
-    date_order: Literal["dmy", "mdy", "ymd"]
+    #: Field order: d(ay), m(onth), y(ear); the year may sit in the middle ("dym", "myd").
+    date_order: DateOrder
     #: "given" (--date-order), "inferred" (a value over 12), or "ambiguous" (defaulted to dmy).
     date_order_source: Literal["given", "inferred", "ambiguous"]
     header_lines: int
@@ -92,17 +130,23 @@ def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
     frame = lines.with_columns(pl.col("raw").str.extract_groups(HEADER_PATTERN).alias("h")).unnest(
         "h"
     )
-    f1_len, f3_len = pl.col("f1").str.len_bytes(), pl.col("f3").str.len_bytes()
+    frame = frame.with_columns(pl.coalesce("ampm_pre", "ampm").alias("ampm")).drop("ampm_pre")
+    f1_len, f2_len, f3_len = (pl.col(n).str.len_bytes() for n in ("f1", "f2", "f3"))
     valid = (
         (pl.col("s1") == pl.col("s2"))
         & (pl.col("open").is_null() == pl.col("close").is_null())
-        & pl.when(f1_len == 4).then(f3_len <= 2).otherwise((f1_len <= 2) & f3_len.is_in([2, 4]))
+        & pl.when(f1_len == 4)
+        .then((f2_len <= 2) & (f3_len <= 2))
+        .when(f2_len == 4)
+        .then((f1_len <= 2) & (f3_len <= 2))
+        .otherwise((f1_len <= 2) & (f2_len <= 2) & f3_len.is_in([2, 4]))
     )
+    year_position = pl.when(f1_len == 4).then(0).when(f2_len == 4).then(1).otherwise(f3_len)
     code = (
         pl.col("close").is_not_null().cast(pl.Int32)
         + 2 * (pl.col("dash") == "\u2013").fill_null(False).cast(pl.Int32)
         + 4 * pl.col("s1").replace_strict({".": 0, "/": 1, "-": 2}, return_dtype=pl.Int32)
-        + 16 * pl.when(f1_len == 4).then(0).otherwise(f3_len).cast(pl.Int32)
+        + 16 * year_position.cast(pl.Int32)
         + 128 * pl.col("second").is_not_null().cast(pl.Int32)
         + 256 * pl.col("ampm").is_not_null().cast(pl.Int32)
         + 512 * pl.col("colon").is_not_null().cast(pl.Int32)
@@ -111,30 +155,35 @@ def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _decide_order(
-    headers: pl.DataFrame, year_first: bool, given: str, source: str
-) -> tuple[Literal["dmy", "mdy", "ymd"], Literal["given", "inferred", "ambiguous"]]:
+    headers: pl.DataFrame, year_at: int, given: str, source: str
+) -> tuple[DateOrder, Literal["given", "inferred", "ambiguous"]]:
     """Day/month order from all header dates at once: a value over 12 can only be a day.
 
-    A four-digit first field is always the year (ymd); ``given`` only chooses between dmy
-    and mdy for dates that end with the year.
+    ``year_at`` is the year's field (1, 2 or 3). A year first is always ymd; otherwise
+    ``given`` (dmy or mdy) says whether the day comes before the month.
     """
-    if year_first:
+    if year_at == 1:
         return "ymd", "given" if given == "ymd" else "inferred"
+    day_first: DateOrder = "dym" if year_at == 2 else "dmy"
+    month_first: DateOrder = "myd" if year_at == 2 else "mdy"
     if given == "ymd":
         raise InputError(
-            "date order ymd does not fit: this file's dates end with the year",
+            "date order ymd does not fit: this file's dates do not start with the year",
             path=source,
             hint="You can fix this by passing --date-order dmy or mdy (or auto)",
         )
     if given in ("dmy", "mdy"):
-        return given, "given"  # type: ignore[return-value]
+        return (day_first if given == "dmy" else month_first), "given"
+    other = "f2" if year_at == 3 else "f3"
     stats = headers.select(
         mdy_bad=(pl.col("f1").cast(pl.Int32) > 12).sum(),
-        dmy_bad=(pl.col("f2").cast(pl.Int32) > 12).sum(),
+        dmy_bad=(pl.col(other).cast(pl.Int32) > 12).sum(),
     ).row(0, named=True)
     if stats["mdy_bad"] == 0 and stats["dmy_bad"] == 0:
-        return "dmy", "ambiguous"
-    return ("mdy", "inferred") if stats["mdy_bad"] < stats["dmy_bad"] else ("dmy", "inferred")
+        return day_first, "ambiguous"
+    if stats["mdy_bad"] < stats["dmy_bad"]:
+        return month_first, "inferred"
+    return day_first, "inferred"
 
 
 def _time_expr(order: str, year_digits: int) -> pl.Expr:
@@ -143,13 +192,19 @@ def _time_expr(order: str, year_digits: int) -> pl.Expr:
     Days since 1970 come from Howard Hinnant's ``days_from_civil``: no per-row calendar
     call, so a million headers take milliseconds.
     """
-    names = {"dmy": ("f3", "f2", "f1"), "mdy": ("f3", "f1", "f2"), "ymd": ("f1", "f2", "f3")}[order]
+    names = {
+        "dmy": ("f3", "f2", "f1"),
+        "mdy": ("f3", "f1", "f2"),
+        "ymd": ("f1", "f2", "f3"),
+        "dym": ("f2", "f3", "f1"),
+        "myd": ("f2", "f1", "f3"),
+    }[order]
     year, month, day = (pl.col(n).cast(pl.Int64) for n in names)
     if year_digits == 2:
         year = year + 2000
     hour = pl.col("hour").cast(pl.Int64)
     # 12-hour clocks: 12 AM is 0 h, 12 PM is 12 h; "00:08 a. m." (seen in real exports) stays 0 h.
-    is_pm = pl.col("ampm").is_in(["p", "P"]).cast(pl.Int64)
+    is_pm = pl.col("ampm").str.contains(PM_MARKERS).cast(pl.Int64)
     hour = pl.when(pl.col("ampm").is_null()).then(hour).otherwise(hour % 12 + 12 * is_pm)
     minute = pl.col("minute").cast(pl.Int64)
     second = pl.col("second").cast(pl.Int64).fill_null(0)
@@ -303,16 +358,33 @@ def _resolve_rows(
 
 
 def _kind_expr() -> pl.Expr:
-    """Kind from the message's first line: deleted, system (no author), media, else text."""
+    """Kind from the message's first line: deleted, system (no author, or a call event),
+    media, else text. An attachment with a caption on the next lines is text (the caption).
+    """
     body = pl.col("body")
+    attachment = body.str.contains(_ATTACHMENT_PATTERN)
     return (
         pl.when(body.str.contains(_DELETED_PATTERN))
         .then(pl.lit("deleted"))
-        .when(pl.col("speaker").is_null())
+        .when(pl.col("speaker").is_null() | body.str.contains(_CALL_PATTERN))
         .then(pl.lit("system"))
-        .when(body.str.contains(_MEDIA_PATTERN))
+        .when(body.str.contains(_NOT_TEXT_PATTERN) | (attachment & pl.col("more").is_null()))
         .then(pl.lit("media"))
+        .when(attachment)
+        .then(pl.lit("caption"))
         .otherwise(pl.lit("text"))
+    )
+
+
+def _text_expr() -> pl.Expr:
+    """The message text: the first line and the following ones; a caption alone."""
+    whole = pl.concat_str([pl.col("body"), pl.col("more")], separator="\n")
+    return (
+        pl.when(pl.col("more").is_null())
+        .then(pl.col("body"))
+        .when(pl.col("kind") == "caption")
+        .then(pl.col("more"))
+        .otherwise(whole)
     )
 
 
@@ -331,19 +403,19 @@ def parse_whatsapp(
         raise InputError("the file is empty", path=source)
     headers, continuations = _find_messages(_split_lines(text), source, reject)
     sample = headers.row(0, named=True)
-    year_first = len(sample["f1"]) == 4
-    order, order_source = _decide_order(headers, year_first, date_order, source)
-    year_digits = len(sample["f1"] if year_first else sample["f3"])
+    year_at = next((i for i, n in enumerate(("f1", "f2", "f3"), 1) if len(sample[n]) == 4), 3)
+    order, order_source = _decide_order(headers, year_at, date_order, source)
+    year_digits = len(sample[f"f{year_at}"])
     headers = _split_authors(headers.with_columns(_rest()).drop("raw", "head"))
     headers = headers.join(continuations, on="message", how="left", maintain_order="left")
+    headers = headers.with_columns(_kind_expr().alias("kind"))
     frame = headers.select(
         conversation=pl.lit(source),
+        chat=pl.lit(chat_name(source)),
         speaker=pl.col("speaker"),
-        text=pl.when(pl.col("more").is_null())
-        .then(pl.col("body"))
-        .otherwise(pl.concat_str([pl.col("body"), pl.col("more")], separator="\n")),
+        text=_text_expr(),
         time=_time_expr(order, year_digits),
-        kind=_kind_expr(),
+        kind=pl.col("kind").replace("caption", "text"),
         source_file=pl.lit(source),
         source_line=pl.col("line").cast(pl.Int64),
     )
@@ -364,6 +436,25 @@ def parse_whatsapp(
         invalid_dates=frame.get_column("time").null_count(),
     )
     return frame, found
+
+
+# Export file names: "WhatsApp Chat with Ana.txt", "WhatsApp Chat - Family.zip", and their
+# translations (from mlomb/chat-analytics' FilenamePatterns).
+_FILE_PREFIXES = re.compile(
+    r"^(?:WhatsApp Chat with |WhatsApp Chat - |Chat de WhatsApp con |Чат WhatsApp с "
+    r"|Chat WhatsApp con |Conversa no WhatsApp com |Conversa do WhatsApp com "
+    r"|WhatsApp Chat mit |Discussion WhatsApp avec )",
+    re.IGNORECASE,
+)
+
+
+def chat_name(source: str) -> str:
+    """The chat's name from the export's file name (the zip's for a ``_chat.txt`` inside)."""
+    archive, _, member = source.rpartition("!/")
+    name = Path(member).stem
+    if name.lstrip("_").lower() == "chat" and archive:
+        name = Path(archive).stem
+    return _FILE_PREFIXES.sub("", name.replace("_", " ") if "WhatsApp_" in name else name)
 
 
 def _rest() -> pl.Expr:
@@ -440,6 +531,21 @@ def _sniffable(path: Path, info: zipfile.ZipInfo) -> bool:
     return True
 
 
+def _parse_and_warn(
+    text: str, source: str, options: ReaderOptions, reject: Rejecter
+) -> pl.DataFrame:
+    """Parse one export; an ambiguous day/month order is read day-first with a warning."""
+    frame, found = parse_whatsapp(text, source, date_order=options.date_order, reject=reject)
+    if found.date_order_source == "ambiguous":
+        reader_warning(
+            reject,
+            f"{source}: no date in this WhatsApp export has a day above 12, so day and month "
+            "cannot be told apart; it was read day-first. Pass --date-order mdy if the phone "
+            "writes the month first",
+        )
+    return frame
+
+
 class WhatsAppReader:
     """Reads WhatsApp ``.txt`` exports and the ``.zip`` a phone produces."""
 
@@ -477,7 +583,7 @@ class WhatsAppReader:
                 text = decode_bytes(path.read_bytes(), path, options.encoding)
             except OSError as error:
                 raise InputError(f"cannot read ({error.strerror})", path=path) from None
-            yield parse_whatsapp(text, str(path), date_order=options.date_order, reject=reject)[0]
+            yield _parse_and_warn(text, str(path), options, reject)
             return
         members = read_zip_members(
             path, suffixes=(".txt",), max_member_bytes=options.max_member_bytes
@@ -490,7 +596,7 @@ class WhatsAppReader:
         for name, data in chats:
             source = f"{path}!/{name}"
             text = decode_bytes(data, source, options.encoding)
-            yield parse_whatsapp(text, source, date_order=options.date_order, reject=reject)[0]
+            yield _parse_and_warn(text, source, options, reject)
 
 
 READERS = [WhatsAppReader()]

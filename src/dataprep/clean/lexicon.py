@@ -1,0 +1,206 @@
+"""Word lists the PII finders consult: common words per language and a name gazetteer.
+
+Common words are spaCy's stop words for the language plus greetings, chat words,
+weekdays and months (below); a person-name finding made only of such words is dropped,
+so "Hallo", "Danke", "Claro" or "Привет" never become ``<PERSON>``. The finders decide
+when a capitalised common word that is also a name ("Rosa", "Will") counts.
+
+The gazetteer is the given names and surnames of Faker's person providers (MIT licence,
+https://github.com/joke2k/faker, ``faker/providers/person/<locale>/__init__.py``) for the
+locales of the eight languages we measure, read from the installed package, never
+downloaded. Russian names are also
+matched in their inflected forms (Томом, Марии), and English given names in a Cyrillic
+transliteration (Tom -> Том), since Russian chats write foreign names that way.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import re
+import unicodedata
+from pathlib import Path
+
+__all__ = [
+    "CHINESE_SURNAMES",
+    "chat_words",
+    "common_words",
+    "fold",
+    "given_names",
+    "is_common",
+    "is_given_name",
+    "is_known_name",
+    "surnames",
+]
+
+_LOCALES = {
+    "en": ("en_US", "en_GB"),
+    "de": ("de_DE", "de_AT", "de_CH"),
+    "fr": ("fr_FR", "fr_CH"),
+    "es": ("es_ES", "es_MX"),
+    "pt": ("pt_BR", "pt_PT"),
+    "it": ("it_IT",),
+    "ru": ("ru_RU",),
+}
+
+# Greetings, thanks, chat words, weekdays and months: capitalised at the start of a
+# message, they look like names to a model trained on news.
+_CHAT_WORDS = {
+    "en": "hi hey hello thanks thx ok okay yes yeah yep nope lol haha cheers bye morning "
+    "evening night tonight tomorrow today monday tuesday wednesday thursday friday saturday "
+    "sunday january february march april may june july august september october november "
+    "december sorry please cool great sure",
+    "de": "hallo hi hey servus moin tschüss tschüs danke bitte ja nein jo nö ok okay klar "
+    "super genau morgen heute abend nacht montag dienstag mittwoch donnerstag freitag "
+    "samstag sonntag januar februar märz april mai juni juli august september oktober "
+    "november dezember uhr bis gute grüße liebe lieber prost",
+    "fr": "salut bonjour bonsoir coucou merci oui non ouais ok okay d'accord bisous demain "
+    "aujourd'hui soir nuit lundi mardi mercredi jeudi vendredi samedi dimanche janvier "
+    "février mars avril mai juin juillet août septembre octobre novembre décembre super "
+    "génial",
+    "es": "hola gracias sí si no vale claro bueno buenas buenos días mañana hoy noche tarde "
+    "lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo "
+    "junio julio agosto septiembre octubre noviembre diciembre genial jaja jajaja vamos "
+    "adiós chao",
+    "pt": "olá oi obrigado obrigada sim não nao valeu beleza claro bom boa dia amanhã hoje "
+    "noite tarde segunda terça quarta quinta sexta sábado domingo janeiro fevereiro março "
+    "abril maio junho julho agosto setembro outubro novembro dezembro vamos tchau kkkk "
+    "ótimo",
+    "it": "ciao salve grazie prego sì si no va bene buongiorno buonasera buonanotte domani "
+    "oggi sera notte lunedì martedì mercoledì giovedì venerdì sabato domenica gennaio "
+    "febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre perfetto dai andiamo",
+    "ru": "привет здравствуйте спасибо пожалуйста да нет ок окей ладно пока как дела "
+    "завтра сегодня вечер ночь утро понедельник вторник среда четверг пятница суббота "
+    "воскресенье январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь "
+    "декабрь хорошо отлично",
+    "zh": "你好 谢谢 好的 没问题 明天 今天 晚安 早上好 哈哈",
+}
+
+#: The most common Chinese surnames (single and compound), for checking segmenter hits.
+CHINESE_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+    "郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰"
+    "焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁"
+    "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
+    "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝陳張劉楊黃趙"
+    "吳孫馬鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸範賈韋鄒閻龔萬錢嚴顏莊聶魯歐蘭俞紀畢塗駱藍鮑饒陽穆"
+) | frozenset(("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐"))
+
+_TRANSLIT = {
+    "a": "а", "b": "б", "c": "к", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
+    "i": "и", "j": "дж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+    "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "у", "x": "кс",
+    "y": "и", "z": "з",
+}  # fmt: skip
+_RU_ENDINGS = ("ами", "ом", "ем", "ой", "ей", "ою", "ею", "ы", "и", "у", "ю", "а", "я", "е")
+_RU_BASE_ENDINGS = ("", "а", "я", "й", "ия", "ь")
+_NAME_SHAPE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)?$")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, one character per character (offsets stay valid)."""
+    return "".join(_fold_char(c) for c in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    base = unicodedata.normalize("NFD", char)[:1].lower()
+    return base if len(base) == 1 else char
+
+
+@functools.cache
+def common_words(language: str) -> frozenset[str]:
+    """Lower-case stop words and chat words of ``language`` (empty for unknown codes)."""
+    words = set(_CHAT_WORDS.get(language, "").split())
+    return frozenset(words | _spacy_stop_words(language))
+
+
+def _spacy_stop_words(language: str) -> set[str]:
+    """spaCy's stop-word list, loaded from its file alone: importing ``spacy.lang.fr``
+    compiles the whole tokenizer (seconds) for a word list."""
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        return set()
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / language / "stop_words.py"
+    if not path.is_file():
+        return set()
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    return {str(w).lower() for w in namespace.get("STOP_WORDS", ())}  # type: ignore[attr-defined]
+
+
+def is_common(text: str, language: str) -> bool:
+    """Every word of ``text`` is a common word of ``language`` or, for a single word, of
+    any language we know (chat switches languages: "Danke" in an English message)."""
+    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text.lower())
+    vocab = common_words(language) | common_words("en")
+    if len(words) == 1:
+        vocab = vocab | _every_common_word()
+    return bool(words) and all(w in vocab for w in words)
+
+
+@functools.lru_cache(maxsize=1)
+def chat_words() -> frozenset[str]:
+    """Greetings, chat words, weekdays and months of every language we know."""
+    return frozenset(word for words in _CHAT_WORDS.values() for word in words.split())
+
+
+@functools.lru_cache(maxsize=1)
+def _every_common_word() -> frozenset[str]:
+    return frozenset().union(*(common_words(code) for code in _CHAT_WORDS))
+
+
+def _provider_names(attribute: str) -> set[str]:
+    every = tuple(locale for locales in _LOCALES.values() for locale in locales)
+    return {n for n in _provider_names_for(every, attribute) if len(n) >= 2}
+
+
+@functools.lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Given names as written (capitalised), with Cyrillic spellings of Latin ones."""
+    names = _provider_names("first_names")
+    return frozenset(names | {_transliterate(name) for name in names if name.isascii()})
+
+
+@functools.lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """Surnames as written (capitalised)."""
+    return frozenset(_provider_names("last_names"))
+
+
+def _provider_names_for(locales: tuple[str, ...], attribute: str) -> set[str]:
+    names: set[str] = set()
+    for locale in locales:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        names |= {n for n in getattr(provider, attribute, ()) if _NAME_SHAPE.match(n)}
+    return names
+
+
+def _transliterate(name: str) -> str:
+    out = "".join(_TRANSLIT.get(c, c) for c in name.lower())
+    return out[:1].upper() + out[1:]
+
+
+def is_given_name(word: str, language: str) -> bool:
+    """``word`` (as written) is a known given name, Russian case forms included."""
+    names = given_names()
+    if word in names:
+        return True
+    if language == "ru" and len(word) > 3:
+        for ending in _RU_ENDINGS:
+            if word.endswith(ending):
+                stem = word[: -len(ending)]
+                if any(stem + base in names for base in _RU_BASE_ENDINGS):
+                    return True
+    return False
+
+
+def is_known_name(word: str, language: str) -> bool:
+    """``word`` is a known given name or surname."""
+    return is_given_name(word, language) or word in surnames()
