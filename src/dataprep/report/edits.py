@@ -85,7 +85,6 @@ def _apply(row: dict[str, Any], edit: ClipEdit, counts: Counter[str]) -> None:
 def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
     """Apply ``edits_path`` to the voice dataset in ``folder_path``; returns counts and files."""
 
-
     folder = VoiceFolder(folder_path)
     edits = load_edits(edits_path)
     rows = folder.read_clips()
@@ -149,14 +148,18 @@ def _write_lists(
     from dataprep.voice.writers import LJSPEECH_SAMPLE_RATE, write_formats
 
     params = folder.list_params(run_report)
-    columns = ("clip_path", "text", "speaker", "language", "duration", "relpath")
+    columns = ("text", "speaker", "language", "duration", "sample_rate", "relpath")
     table = pl.DataFrame(
-        [{k: row.get(k) for k in columns} for row in rows],
-        schema_overrides={"relpath": pl.Utf8},
+        [
+            # The folder may have moved since the run: clips are found under its own wavs/.
+            {"clip_path": str(folder.clip_file(row)), **{k: row.get(k) for k in columns}}
+            for row in rows
+        ],
+        schema_overrides={"relpath": pl.Utf8, "sample_rate": pl.Int64},
     ).with_columns(relpath=pl.col("relpath").fill_null(pl.col("clip_path")))
     seed = int((run_report or {}).get("seed") or 0)
     train, validation = split_by_source(table, float(params.get("val_fraction") or 0), seed)
-    excluded = {row.get("clip_path") for row in rows if row.get("excluded")}
+    excluded = {str(folder.clip_file(row)) for row in rows if row.get("excluded")}
 
     def usable(part: pl.DataFrame) -> pl.DataFrame:
         return part.filter(~pl.col("clip_path").is_in(list(excluded))).drop("relpath")
