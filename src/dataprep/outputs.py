@@ -301,6 +301,12 @@ class OutputSet:
             self.open(target).close()
         return self._pending[target]
 
+    def current_path(self, path: str | Path) -> Path:
+        """Where ``path``'s content is now: its staged file, or the file itself when this set
+        does not stage it (an output of an earlier run)."""
+        target = Path(path).absolute()
+        return self._pending.get(target, target)
+
     @property
     def targets(self) -> list[Path]:
         return sorted(self._pending)

@@ -219,9 +219,11 @@ def test_bad_edits_are_one_line_errors_and_change_nothing(
 def test_apply_edits_without_run_report_rewrites_the_lists_present(tmp_path: Path) -> None:
     folder = tmp_path / "ds"
     write_voice_folder(folder)
-    (folder / "manifest.jsonl").write_text("old\n", encoding="utf-8")
-    (folder / "ann.list").write_text("old\n", encoding="utf-8")
-    (folder / "bob.list").write_text("old\n", encoding="utf-8")
+    (folder / "nemo").mkdir()
+    (folder / "gpt_sovits").mkdir()
+    (folder / "nemo" / "manifest.jsonl").write_text("old\n", encoding="utf-8")
+    (folder / "gpt_sovits" / "ann.list").write_text("old\n", encoding="utf-8")
+    (folder / "gpt_sovits" / "bob.list").write_text("old\n", encoding="utf-8")
     edits = {
         "format": "dataprep-voice-edits",
         "version": 1,
@@ -231,13 +233,57 @@ def test_apply_edits_without_run_report_rewrites_the_lists_present(tmp_path: Pat
     path.write_text(json.dumps(edits), encoding="utf-8")
     code, _, err = run_main("voice", "apply-edits", folder, path)
     assert code == 0, err
-    manifest = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines()]
+    manifest_path = folder / "nemo" / "manifest.jsonl"
+    manifest = [json.loads(line) for line in manifest_path.read_text().splitlines()]
     assert [m["text"] for m in manifest] == ["fixed", "text 1"]
-    assert "fixed" in (folder / "ann.list").read_text()
-    assert not (folder / "bob.list").exists()  # its only clip was marked bad
+    assert "fixed" in (folder / "gpt_sovits" / "ann.list").read_text()
+    assert not (folder / "gpt_sovits" / "bob.list").exists()  # its only clip was marked bad
     rows = [json.loads(line) for line in (folder / "clips.jsonl").read_text().splitlines()]
     assert rows[0]["edits"] == [{"field": "text", "before": "text 0", "after": "fixed"}]
     assert rows[2]["excluded"] == "marked_bad_in_review"
+
+
+def test_apply_edits_keeps_the_runs_validation_split(tmp_path: Path) -> None:
+    """A run with --val-fraction wrote validation lists; apply-edits rewrites them too, with
+    the same clips in each split (marking a clip bad moves no other clip)."""
+    folder = tmp_path / "ds"
+    rows = write_voice_folder(folder)
+    for row, source in zip(rows, ["a.wav", "a.wav", "b.wav"], strict=True):
+        row["relpath"] = source
+    (folder / "clips.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
+    )
+    report = {
+        "command": "voice",
+        "seed": 0,
+        "stages": {},
+        "recipe": {
+            "stages": [
+                {"stage": "write_lists", "params": {"formats": ["nemo"], "val_fraction": 0.3}}
+            ]
+        },
+    }
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    edits = {
+        "format": "dataprep-voice-edits",
+        "version": 1,
+        "edits": [{"clip": "wavs/c0.wav", "text": "fixed"}],
+    }
+    path = tmp_path / "edits.json"
+    path.write_text(json.dumps(edits), encoding="utf-8")
+    code, _, err = run_main("voice", "apply-edits", folder, path)
+    assert code == 0, err
+    train = (folder / "nemo" / "manifest.jsonl").read_text().splitlines()
+    validation = (folder / "nemo" / "manifest_val.jsonl").read_text().splitlines()
+    texts = {json.loads(line)["text"] for line in train} | {
+        json.loads(line)["text"] for line in validation
+    }
+    assert texts == {"fixed", "text 1", "text 2"}
+    assert train and validation  # one source file in each split
+    sources = {
+        tuple(sorted(json.loads(line)["text"] for line in part)) for part in (train, validation)
+    }
+    assert sources == {("fixed", "text 1"), ("text 2",)}  # whole source files per split
 
 
 def test_voice_page_lists_clips_with_relative_audio_and_bad_clips_as_rejected(

@@ -84,9 +84,6 @@ def _apply(row: dict[str, Any], edit: ClipEdit, counts: Counter[str]) -> None:
 
 def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
     """Apply ``edits_path`` to the voice dataset in ``folder_path``; returns counts and files."""
-    import polars as pl
-
-    from dataprep.voice.writers import write_formats
 
     folder = VoiceFolder(folder_path)
     edits = load_edits(edits_path)
@@ -112,16 +109,7 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
                 handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         kept = [row for row in rows if not row.get("excluded")]
         if kept:
-            table = pl.DataFrame(
-                [
-                    {
-                        k: row.get(k)
-                        for k in ("clip_path", "text", "speaker", "language", "duration")
-                    }
-                    for row in kept
-                ]
-            )
-            write_formats(table, folder.root, formats, outputs)
+            _write_lists(folder, rows, formats, outputs, run_report)
         _refresh_page(folder, outputs, run_report)
         committed = outputs.commit()
     except BaseException:
@@ -142,6 +130,48 @@ def apply_edits(folder_path: Path, edits_path: Path) -> dict[str, Any]:
         "removed": [str(p) for p in stale],
         "lists": [str(p) for p in written],
     }
+
+
+def _write_lists(
+    folder: VoiceFolder,
+    rows: list[dict[str, Any]],
+    formats: list[str],
+    outputs: OutputSet,
+    run_report: dict[str, Any] | None,
+) -> None:
+    """Rewrite every list from the clip table, with the run's own validation split: the split
+    is recomputed over every clip the run kept (marked-bad ones included), so marking a clip bad
+    never moves another clip between train and validation."""
+    import polars as pl
+
+    from dataprep.voice.write_stages import split_by_source
+    from dataprep.voice.writers import LJSPEECH_SAMPLE_RATE, write_formats
+
+    params = folder.list_params(run_report)
+    columns = ("text", "speaker", "language", "duration", "sample_rate", "relpath")
+    table = pl.DataFrame(
+        [
+            # The folder may have moved since the run: clips are found under its own wavs/.
+            {"clip_path": str(folder.clip_file(row)), **{k: row.get(k) for k in columns}}
+            for row in rows
+        ],
+        schema_overrides={"relpath": pl.Utf8, "sample_rate": pl.Int64},
+    ).with_columns(relpath=pl.col("relpath").fill_null(pl.col("clip_path")))
+    seed = int((run_report or {}).get("seed") or 0)
+    train, validation = split_by_source(table, float(params.get("val_fraction") or 0), seed)
+    excluded = {str(folder.clip_file(row)) for row in rows if row.get("excluded")}
+
+    def usable(part: pl.DataFrame) -> pl.DataFrame:
+        return part.filter(~pl.col("clip_path").is_in(list(excluded))).drop("relpath")
+
+    write_formats(
+        usable(train),
+        folder.root,
+        formats,
+        outputs,
+        validation=usable(validation) if validation is not None else None,
+        ljspeech_rate=int(params.get("ljspeech_sample_rate") or LJSPEECH_SAMPLE_RATE),
+    )
 
 
 def _refresh_page(

@@ -127,6 +127,13 @@ class VoiceFolder:
                 found[name] = files
         return found
 
+    def list_params(self, run_report: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``write_lists`` parameters of the run that wrote this folder (empty if unknown)."""
+        for spec in ((run_report or {}).get("recipe") or {}).get("stages", []):
+            if spec.get("stage") == "write_lists":
+                return dict(spec.get("params") or {})
+        return {}
+
     def formats(self, run_report: dict[str, Any] | None = None) -> list[str]:
         """The formats the run wrote: from its report, else from the files present."""
         for spec in ((run_report or {}).get("recipe") or {}).get("stages", []):

@@ -166,7 +166,7 @@ def _resampled_copy(outputs: OutputSet, row: dict[str, Any], folder: Path, rate:
     if row["sample_rate"] == rate:
         link_output(outputs, source, target)
         return
-    samples, source_rate = soundfile.read(outputs.temp_path(source), dtype="float32")
+    samples, source_rate = soundfile.read(outputs.current_path(source), dtype="float32")
     resampled = soxr.resample(samples, source_rate, rate, quality="HQ")
     with outputs.open(target, "wb") as handle:
         write_wav(handle, resampled, rate)
@@ -174,7 +174,7 @@ def _resampled_copy(outputs: OutputSet, row: dict[str, Any], folder: Path, rate:
 
 def link_output(outputs: OutputSet, source: Path, target: Path) -> None:
     """Stage ``target`` as a hard link of the staged ``source`` (a copy where links fail)."""
-    staged = outputs.temp_path(source)
+    staged = outputs.current_path(source)
     temp = outputs.temp_path(target)
     os.unlink(temp)
     try:
