@@ -130,8 +130,10 @@ def _clean(src: Path, out: Path, tag: str, **extra: str):
 
 
 def _data_files(folder: Path) -> dict[str, bytes]:
-    # The report holds timings; the data files are what must not mix.
-    return {k: v for k, v in snapshot(folder).items() if not k.endswith("report.json")}
+    # The report holds timings, and the HTML page and dataset card built from it (issue 16)
+    # name the folder and the start time; the data files are what must not mix.
+    derived = ("report.json", "report.html", "README.md")
+    return {k: v for k, v in snapshot(folder).items() if not k.endswith(derived)}
 
 
 @pytest.mark.slow
