@@ -36,6 +36,8 @@ CASES = {
     "clean val split onto IN": ["clean", "{val}", "--no-pii", "--out", "{dir}/train.jsonl"],
     "clean --out is the --eval file": ["clean", "{data}", "--no-pii", "--eval", "{eval}", "--out", "{eval}"],
     "clean --report is --rejects": ["clean", "{data}", "--no-pii", "--out", "{dir}/o.jsonl", "--report", "{dir}/r.json", "--rejects", "{dir}/r.json"],
+    "clean --rejects is the HTML report page": ["clean", "{data}", "--no-pii", "--out", "{dir}/o.jsonl", "--rejects", "{dir}/o.report.html"],
+    "bootstrap --rejects is the HTML report page": ["bootstrap", "{seeds}", "--n", "2", "--model", "m", "--out", "{dir}/s.jsonl", "--rejects", "{dir}/s.report.html"],
     "clean --report is the val split": ["clean", "{data}", "--no-pii", "--out", "{dir}/o.jsonl", "--report", "{dir}/o.val.jsonl"],
     "convert --out IN": ["convert", "{data}", "--out", "{data}"],
     "convert --rejects IN": ["convert", "{data}", "--out", "{dir}/o.jsonl", "--rejects", "{data}"],

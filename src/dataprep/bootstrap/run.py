@@ -176,6 +176,7 @@ def check_bootstrap_paths(
     report: Path | None,
     *,
     extra_inputs: list[Labelled] | None = None,
+    html_report: bool = False,
 ) -> None:
     """Refuse outputs that are an input or each other, before any request is paid for."""
     provenance_path, default_report = sidecar_paths(out)
@@ -185,6 +186,10 @@ def check_bootstrap_paths(
         ("--report", report or default_report),
         ("--rejects", rejects),
     ]
+    if html_report:
+        from dataprep.report import run_page_path
+
+        outputs.append(("the HTML report page", run_page_path(report or default_report)))
     check_paths([("the seeds file", source), *(extra_inputs or [])], outputs)
     prepare_outputs([path for _, path in outputs])
 
@@ -250,7 +255,7 @@ def run_bootstrap(
     """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
     provenance_path, default_report = sidecar_paths(out)
     report_path = report or default_report
-    check_bootstrap_paths(source, out, rejects, report)
+    check_bootstrap_paths(source, out, rejects, report, html_report=html_report)
     for path in (out, rejects, report_path):
         if path is not None and not path.absolute().parent.is_dir():
             # Checked before any request: failing after paying for them would be worse.

@@ -259,6 +259,10 @@ def guard_pipeline(
 ) -> None:
     """Refuse outputs that are inputs or each other, then restore the output folders."""
     outputs = planned_outputs(recipe, None if output_folder else output, report_path, rejects_path)
+    if report_path is not None and report_page_choices()["html_report"]:
+        from dataprep.report import run_page_path
+
+        outputs.append(("the HTML report page", run_page_path(report_path)))
     check_paths(
         [("an input", p) for p in inputs] + recipe_inputs(recipe),
         outputs,

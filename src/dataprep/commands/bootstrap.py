@@ -193,7 +193,14 @@ def command(
         extra = [("--template", template)]
         if system is not None and system.startswith("@"):
             extra.append(("--system", Path(system[1:])))
-        check_bootstrap_paths(seeds, out, rejects, report, extra_inputs=extra)
+        check_bootstrap_paths(
+            seeds,
+            out,
+            rejects,
+            report,
+            extra_inputs=extra,
+            html_report=report_page_choices()["html_report"],
+        )
     parsed = Prices.parse(prices) if prices else None
     config = BootstrapConfig.make(
         **options,
