@@ -32,6 +32,30 @@ def test_a_contact_name_in_the_export_file_name_stays_out_of_side_files(tmp_path
     assert "Maya" not in result.stderr
 
 
+@pytest.mark.model
+def test_a_reader_warning_names_the_export_by_its_label_when_pii_is_on(tmp_path):
+    """The ambiguous day/month warning names its file; with PII on it uses the same hashed
+    label as the side files, on the terminal and in the report."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    lines = [
+        "3/4/24, 10:00 - Sam: are you coming to the climbing gym tonight?",
+        "3/4/24, 10:02 - Colin: yes, I will be there at seven",
+        "5/6/24, 18:00 - Sam: did you book the table for Friday?",
+        "5/6/24, 18:05 - Colin: not yet, I will do it tomorrow morning",
+    ]
+    (exports / "WhatsApp Chat with Maya Lopez.txt").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    result = run_cli("chat", exports, "--me", "Colin", "--out", out / "train.jsonl", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "--date-order" in result.stderr and "file-" in result.stderr
+    assert "Maya" not in result.stderr
+    for name, data in snapshot(out).items():
+        assert b"Maya" not in data and b"Lopez" not in data, name
+    report = (out / "train.report.json").read_text()
+    assert "--date-order" in report
+
+
 def test_without_pii_scrubbing_traces_keep_the_file_names(tmp_path):
     exports = tmp_path / "exports"
     exports.mkdir()

@@ -145,8 +145,8 @@ class ReadChat(Stage):
                 if error.path:
                     reason = reason.replace(error.path, ctx.path_label(error.path))
                 ctx.warn(f"skipped {ctx.path_label(unit)}: {reason}")
-            for warning in rejects.warnings:
-                ctx.warn(warning)
+            for source, warning in rejects.warnings:
+                ctx.warn(f"{ctx.path_label(source)}: {warning}")
             if rejects.rows:
                 ctx.reject(self.name, _reject_frame(rejects.rows))
             ctx.progress.advance("read")
@@ -216,10 +216,10 @@ class _RejectBuffer:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
         self.rows: list[dict[str, object]] = []
-        self.warnings: list[str] = []
+        self.warnings: list[tuple[str, str]] = []
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(message.replace(self.prefix, "", 1) if self.prefix else message)
+    def warn(self, source: str, message: str) -> None:
+        self.warnings.append((source.removeprefix(self.prefix), message))
 
     def __call__(self, source: str, line: int | None, reason: str, raw: str | None) -> None:
         source = source.removeprefix(self.prefix)

@@ -52,14 +52,16 @@ READER_MODULES = (
 Rejecter = Callable[[str, int | None, str, str | None], None]
 
 
-def reader_warning(reject: Rejecter, message: str) -> None:
-    """Hand a warning for the user to ``read_chat`` (its rejecter has a ``warn`` method).
+def reader_warning(reject: Rejecter, source: str, message: str) -> None:
+    """Hand a warning about ``source`` for the user to ``read_chat`` (its rejecter has a
+    ``warn`` method), which names the file as the run's side files do (a hash of the name when
+    PII is scrubbed: export file names hold contacts' names).
 
     Warnings name files and counts only, never message text.
     """
     warn = getattr(reject, "warn", None)
     if warn is not None:
-        warn(message)
+        warn(source, message)
 
 
 class ReaderOptions(BaseModel):

@@ -539,7 +539,8 @@ def _parse_and_warn(
     if found.date_order_source == "ambiguous":
         reader_warning(
             reject,
-            f"{source}: no date in this WhatsApp export has a day above 12, so day and month "
+            source,
+            "no date in this WhatsApp export has a day above 12, so day and month "
             "cannot be told apart; it was read day-first. Pass --date-order mdy if the phone "
             "writes the month first",
         )
