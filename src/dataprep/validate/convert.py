@@ -57,45 +57,58 @@ def mapping_for_file(path: str | Path, target: str = "auto") -> Mapping:
     raise InputError("no JSON object rows to convert", path=path)
 
 
+class _ConvertSinks:
+    """The converted rows and, when asked for, the rejected lines of one conversion: both staged
+    in ``outputs``; counts of rows written and of rejects by reason (the text before `` (``)."""
+
+    def __init__(self, outputs: OutputSet, out: str | Path, rejects: str | Path | None) -> None:
+        self.rows = outputs.open(out)
+        self.rejects = outputs.open(rejects) if rejects is not None else None
+        self.written = 0
+        self.rejected: Counter[str] = Counter()
+
+    def write(self, row: Any) -> None:
+        self.rows.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.written += 1
+
+    def reject(self, line: int, reason: str, raw: str) -> None:
+        self.rejected[reason.split(" (")[0]] += 1
+        if self.rejects is not None:
+            record = {"line": line, "stage": "convert", "reason": reason, "raw": raw}
+            self.rejects.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.rows.close()
+        if self.rejects is not None:
+            self.rejects.close()
+
+
 def convert_file(
     path: str | Path, out: str | Path, target: str = "auto", rejects: str | Path | None = None
 ) -> ConvertResult:
     """Map every row of ``path`` into ``out`` (atomically); unmappable rows go to ``rejects``."""
     mapping = mapping_for_file(path, target)
     function = mapping.function()
-    result = ConvertResult(mapping)
     outputs = OutputSet()
     try:
-        sink = outputs.open(out)
-        reject_sink = outputs.open(rejects) if rejects is not None else None
-        with sink:
-            for number, raw, row in _rows(path):
-                reason = _reason(row, mapping)
-                if reason is None:
-                    try:
-                        mapped = mapping.apply(row, function)
-                    except (KeyError, TypeError, AttributeError) as error:
-                        reason = f"mapping failed ({type(error).__name__}: {error})"
-                    else:
-                        sink.write(json.dumps(mapped, ensure_ascii=False) + "\n")
-                        result.written += 1
-                        continue
-                result.rejected[reason.split(" (")[0]] += 1
-                if reject_sink is not None:
-                    record = {
-                        "line": number,
-                        "stage": "convert",
-                        "reason": reason,
-                        "raw": raw,
-                    }
-                    reject_sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if reject_sink is not None:
-            reject_sink.close()
+        sinks = _ConvertSinks(outputs, out, rejects)
+        for number, raw, row in _rows(path):
+            reason = _reason(row, mapping)
+            if reason is None:
+                try:
+                    mapped = mapping.apply(row, function)
+                except (KeyError, TypeError, AttributeError) as error:
+                    reason = f"mapping failed ({type(error).__name__}: {error})"
+                else:
+                    sinks.write(mapped)
+                    continue
+            sinks.reject(number, reason, raw)
+        sinks.close()
         outputs.commit()
     except BaseException:
         outputs.discard()
         raise
-    return result
+    return ConvertResult(mapping, sinks.written, sinks.rejected)
 
 
 def _reason(row: Any, mapping: Mapping) -> str | None:
@@ -134,53 +147,38 @@ def convert_for_trainer(
     function = mapping.function() if mapping is not None else None
     convert_row = _trainer_converter(trainer)
     first: Any = None
-    result: TrainerConvertResult | None = None
     outputs = OutputSet()
     try:
-        sink = outputs.open(out)
-        reject_sink = outputs.open(rejects) if rejects is not None else None
-        rejected: Counter[str] = Counter()
-        written = 0
-        with sink:
-            for number, raw, row in _rows(path):
-                reason = (
-                    None
-                    if isinstance(row, dict)
-                    else ("invalid JSON" if isinstance(row, ValueError) else "not a JSON object")
-                )
-                if reason is None:
-                    try:
-                        source = mapping.apply(row, function) if mapping and function else row
-                        mapped, shape = convert_row(source)
-                    except (KeyError, TypeError, AttributeError, IndexError, ConfigError) as error:
-                        reason = f"cannot convert ({type(error).__name__}: {error})"
+        sinks = _ConvertSinks(outputs, out, rejects)
+        for number, raw, row in _rows(path):
+            reason = (
+                None
+                if isinstance(row, dict)
+                else ("invalid JSON" if isinstance(row, ValueError) else "not a JSON object")
+            )
+            if reason is None:
+                try:
+                    source = mapping.apply(row, function) if mapping and function else row
+                    mapped, shape = convert_row(source)
+                except (KeyError, TypeError, AttributeError, IndexError, ConfigError) as error:
+                    reason = f"cannot convert ({type(error).__name__}: {error})"
+                else:
+                    if first is None:
+                        first = shape
+                    if shape != first:
+                        reason = "row shape differs from the first row's (one config per file)"
                     else:
-                        if first is None:
-                            first = shape
-                        if shape != first:
-                            reason = "row shape differs from the first row's (one config per file)"
-                        else:
-                            sink.write(json.dumps(mapped, ensure_ascii=False) + "\n")
-                            written += 1
-                            continue
-                rejected[reason.split(" (")[0]] += 1
-                if reject_sink is not None:
-                    record = {
-                        "line": number,
-                        "stage": "convert",
-                        "reason": reason,
-                        "raw": raw,
-                    }
-                    reject_sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if reject_sink is not None:
-            reject_sink.close()
+                        sinks.write(mapped)
+                        continue
+            sinks.reject(number, reason, raw)
+        sinks.close()
         if first is None:
             raise InputError("no row could be converted", path=path)
         snippet, suffix = _snippet(trainer, first, Path(out))
         snippet_path = beside(out, suffix)
         with outputs.open(snippet_path) as handle:
             handle.write(snippet)
-        result = TrainerConvertResult(snippet_path, snippet, written, rejected)
+        result = TrainerConvertResult(snippet_path, snippet, sinks.written, sinks.rejected)
         outputs.commit()
     except BaseException:
         outputs.discard()
