@@ -14,8 +14,7 @@ from dataprep.commands._common import (
     run_pipeline,
 )
 from dataprep.errors import ConfigError
-
-FORMAT_NAMES = ("gpt_sovits", "ljspeech", "nemo", "audiofolder")
+from dataprep.voice.list_formats import DEFAULT_FORMATS, FORMAT_NAMES
 
 
 def default_output(paths: tuple[Path, ...]) -> Path:
@@ -55,7 +54,10 @@ def parse_formats(values: tuple[str, ...]) -> list[str] | None:
     "formats",
     multiple=True,
     metavar="NAME[,NAME]",
-    help="gpt_sovits, ljspeech, nemo, audiofolder; repeatable or comma-separated (default: gpt_sovits,nemo).",
+    help=", ".join(FORMAT_NAMES)
+    + "; repeatable or comma-separated (default: "
+    + ",".join(DEFAULT_FORMATS)
+    + ").",
 )
 @click.option(
     "--model",

@@ -19,6 +19,7 @@ from dataprep.errors import InputError
 from dataprep.io import read_jsonl
 from dataprep.report import runinfo
 from dataprep.report.summaries import Values, histogram
+from dataprep.voice.list_formats import LIST_FORMATS
 
 __all__ = ["VoiceFolder", "is_voice_folder", "read_objects", "voice_page_data"]
 
@@ -35,12 +36,7 @@ EXCLUDED = "marked_bad_in_review"
 _SNR_COLUMNS = ("snr_db", "snr")
 #: Where each format's list files are, in the flat layout and in one folder per format
 #: (``gpt_sovits/``, ``ljspeech/``, ``nemo/``, ``audiofolder/<split>/``), validation lists included.
-_FORMAT_FILES = {
-    "gpt_sovits": ("*.list", "gpt_sovits/*.list"),
-    "ljspeech": ("metadata.csv", "ljspeech/metadata*.csv"),
-    "nemo": ("manifest.jsonl", "nemo/manifest*.jsonl"),
-    "audiofolder": ("wavs/metadata.csv", "audiofolder/metadata.csv", "audiofolder/*/metadata.csv"),
-}
+_FORMAT_FILES = {name: fmt.files for name, fmt in LIST_FORMATS.items()}
 
 
 def _matches(relative: str, pattern: str) -> bool:

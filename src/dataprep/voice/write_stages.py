@@ -12,6 +12,7 @@ from pydantic import Field
 from dataprep.errors import ConfigError
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
+from dataprep.voice.list_formats import DEFAULT_FORMATS, FORMAT_NAMES, ListFormatName
 from dataprep.voice.pipelining import pipelined
 
 if TYPE_CHECKING:
@@ -127,10 +128,10 @@ class WriteLists(Stage):
     kind = "sink"
 
     class Params(StageParams):
-        formats: list[Literal["gpt_sovits", "ljspeech", "nemo", "audiofolder"]] = Field(
-            default=["gpt_sovits", "nemo"],
+        formats: list[ListFormatName] = Field(
+            default=list(DEFAULT_FORMATS),
             min_length=1,
-            description="Formats to write.",
+            description="Formats to write: " + ", ".join(FORMAT_NAMES) + ".",
         )
         val_fraction: float = Field(
             default=0.0,

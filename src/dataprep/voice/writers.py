@@ -41,6 +41,7 @@ from dataprep.records.voice import (
     NemoManifestRow,
     gpt_sovits_language,
 )
+from dataprep.voice.list_formats import FORMAT_NAMES, LIST_FORMATS
 
 __all__ = [
     "CLIPS_FOLDER",
@@ -53,10 +54,10 @@ __all__ = [
     "write_formats",
 ]
 
-FORMATS = ("gpt_sovits", "ljspeech", "nemo", "audiofolder")
+FORMATS = FORMAT_NAMES
 #: The folder of the shared clips and the folder each format owns (its dataset root).
 CLIPS_FOLDER = "wavs"
-FORMAT_FOLDERS = {name: name for name in FORMATS}
+FORMAT_FOLDERS = {name: fmt.folder for name, fmt in LIST_FORMATS.items()}
 #: LJSpeech's own rate; Coqui's LJSpeech recipes expect it and do not resample.
 LJSPEECH_SAMPLE_RATE = 22050
 
@@ -102,7 +103,13 @@ def _gpt_sovits(rows: pl.DataFrame, folder: Path, suffix: str, outputs: OutputSe
     return skipped
 
 
-def _ljspeech(rows: pl.DataFrame, folder: Path, suffix: str, outputs: OutputSet, rate: int) -> int:
+def _ljspeech(
+    rows: pl.DataFrame,
+    folder: Path,
+    suffix: str,
+    outputs: OutputSet,
+    rate: int = LJSPEECH_SAMPLE_RATE,
+) -> int:
     from dataprep.voice.normalize import normalize_numbers
 
     with outputs.open(folder / f"metadata{suffix}.csv") as handle:
@@ -183,9 +190,11 @@ def link_output(outputs: OutputSet, source: Path, target: Path) -> None:
         shutil.copyfile(staged, temp)
 
 
-Writer = Callable[[pl.DataFrame, Path, str, OutputSet], int]
+Writer = Callable[..., int]
+#: The writer of each format in ``dataprep.voice.list_formats.LIST_FORMATS``.
 _WRITERS: dict[str, Writer] = {
     "gpt_sovits": _gpt_sovits,
+    "ljspeech": _ljspeech,
     "nemo": _nemo,
     "audiofolder": _audiofolder,
 }
@@ -215,10 +224,8 @@ def write_formats(
             )
             if name == "gpt_sovits":
                 suffix = suffix.replace("_", ".")
-            if name == "ljspeech":
-                skipped += _ljspeech(part, folder, suffix, outputs, ljspeech_rate)
-            else:
-                skipped += _WRITERS[name](part, folder, suffix, outputs)
+            options = {"rate": ljspeech_rate} if name == "ljspeech" else {}
+            skipped += _WRITERS[name](part, folder, suffix, outputs, **options)
     if "nemo" in formats:
         with outputs.open(out / FORMAT_FOLDERS["nemo"] / "speakers.json") as handle:
             handle.write(json.dumps(ids, ensure_ascii=False, indent=2) + "\n")
