@@ -92,7 +92,7 @@ def test_a_cached_reply_holding_the_key_is_refused_and_asked_again(
     assert code == 0, err
     assert sum(server.state.arrivals.values()) - before == len(entries)  # asked again
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["cache"]["refused_with_key"] == len(entries)
+    assert report["details"]["generate"]["cache"]["refused_with_key"] == len(entries)
     assert _leaks(tmp_path, out, err) == []
 
 
@@ -118,7 +118,7 @@ def test_a_slow_drip_reply_is_cut_at_the_wall_clock_deadline(
     assert code == 0, err
     assert time.monotonic() - started < 30
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["retries"].get("timeout") == 1
+    assert report["details"]["generate"]["retries"].get("timeout") == 1
 
 
 def test_non_numeric_usage_counts_as_zero(

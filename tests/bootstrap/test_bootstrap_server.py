@@ -79,14 +79,23 @@ def test_every_fault_is_survived_and_counted(
     assert len(rows) == 20
     assert not [f for f in check_records(rows, "sft") if f.severity == "error"]
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["rejected"] == {
+    assert report["details"]["generate"]["rejected"] == {
         "finish_content_filter": 1,
         "finish_length": 1,
         "near_duplicate_seed": 1,
     }
-    assert report["retries"] == {"429": 2, "500": 2, "malformed_response": 1, "timeout": 1}
+    assert report["details"]["generate"]["retries"] == {
+        "429": 2,
+        "500": 2,
+        "malformed_response": 1,
+        "timeout": 1,
+    }
     # No reply is lost silently: every request issued is a row or a counted reject.
-    assert report["accepted"] + report["rejected_total"] == report["requests_issued"] == 23
+    assert (
+        report["details"]["generate"]["accepted"] + report["details"]["generate"]["rejected_total"]
+        == report["details"]["generate"]["requests_issued"]
+        == 23
+    )
     assert sorted(r["reason"] for r in read_jsonl(tmp_path / "rejects.jsonl")) == [
         "finish_content_filter",
         "finish_length",
@@ -96,7 +105,9 @@ def test_every_fault_is_survived_and_counted(
     assert [p["line"] for p in provenance] == list(range(1, 21))
     assert sum(p["repaired"] for p in provenance) == 1
     assert {p["model"] for p in provenance} == {"test-model"}
-    assert {p["template_sha256"] for p in provenance} == {report["config"]["template_sha256"]}
+    assert {p["template_sha256"] for p in provenance} == {
+        report["details"]["generate"]["template_sha256"]
+    }
     assert all(p["seed_lines"] and len(p["cache_key"]) == 64 for p in provenance)
     # Every row keeps the seeds' shared system prompt and their messages format.
     system = rows[0]["messages"][0]
@@ -116,7 +127,10 @@ def test_rerun_repeats_no_request_and_writes_identical_bytes(
         tmp_path / "second.provenance.jsonl"
     ).read_bytes()
     report = json.loads((tmp_path / "second.report.json").read_text())
-    assert report["usage"]["cached_requests"] == 12 and report["usage"]["cost_this_run"] is None
+    assert (
+        report["details"]["generate"]["usage"]["cached_requests"] == 12
+        and report["details"]["generate"]["usage"]["cost_this_run"] is None
+    )
 
 
 def test_concurrency_does_not_change_the_rows(
@@ -160,7 +174,10 @@ def test_structured_output_falls_back(
     code, _, err = bootstrap(server, tmp_path, "--n", "6", "--concurrency", "4")
     assert code == 0, err
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["structured_mode"] == mode and report["accepted"] == 6
+    assert (
+        report["details"]["generate"]["structured_mode"] == mode
+        and report["details"]["generate"]["accepted"] == 6
+    )
     assert server.state.statuses[400] == ("json_schema", "json_object", "text").index(mode)
 
 
@@ -192,10 +209,10 @@ def test_budget_stop_is_clean(server: FakeOpenAIServer, tmp_path: Path, api_key:
     )
     assert code == 0, err
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["stop_reason"] == "budget"
-    assert 0 < report["accepted"] < 50
-    assert report["usage"]["cost"] <= 0.01
-    assert len(read_jsonl(tmp_path / "synth.jsonl")) == report["accepted"]
+    assert report["details"]["generate"]["stop_reason"] == "budget"
+    assert 0 < report["details"]["generate"]["accepted"] < 50
+    assert report["details"]["generate"]["usage"]["cost"] <= 0.01
+    assert len(read_jsonl(tmp_path / "synth.jsonl")) == report["details"]["generate"]["accepted"]
     assert "max-budget" in err
 
 
@@ -225,7 +242,7 @@ def test_preference_tasks_write_valid_rows(
     if task == "kto":
         report = json.loads((tmp_path / "synth.report.json").read_text())
         labels = [r["label"] for r in rows]
-        assert report["labels"] == {
+        assert report["details"]["generate"]["labels"] == {
             "desirable": labels.count(True),
             "undesirable": labels.count(False),
         }
@@ -252,9 +269,12 @@ def test_dpo_from_sft_keeps_real_replies_as_chosen(
         assert row["rejected"][0]["content"] != turns[-1]["value"]
     assert not [f for f in check_records(rows, "dpo") if f.severity == "error"]
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["rejected"] == {"invalid_row": 1, "no_final_assistant_reply": 1}
+    assert report["details"]["generate"]["rejected"] == {
+        "invalid_row": 1,
+        "no_final_assistant_reply": 1,
+    }
     # The generic replies are asked without a response_format and without the persona.
-    assert report["structured_mode"] == "text"
+    assert report["details"]["generate"]["structured_mode"] == "text"
 
 
 def test_key_never_appears_in_outputs_cache_or_logs(
@@ -308,8 +328,11 @@ def test_retries_exhausted_become_counted_rejects(
     )
     assert code == 0, err
     report = json.loads((tmp_path / "synth.report.json").read_text())
-    assert report["rejected"] == {"gave_up_after_500": 1}
-    assert report["retries"] == {"500": 3} and report["accepted"] == 4
+    assert report["details"]["generate"]["rejected"] == {"gave_up_after_500": 1}
+    assert (
+        report["details"]["generate"]["retries"] == {"500": 3}
+        and report["details"]["generate"]["accepted"] == 4
+    )
 
 
 def test_missing_output_directory_fails_before_any_request(

@@ -359,8 +359,8 @@ def test_engine_retries_then_succeeds_and_falls_back_formats(tmp_path: Path) -> 
     model = FakeModel(failures=3, formats=("json_object",))
     _run(tmp_path, "faulty", model, concurrency=4)
     report = json.loads((tmp_path / "faulty.report.json").read_text())
-    assert report["retries"] == {"503": 3}
-    assert report["structured_mode"] == "json_object"
+    assert report["details"]["generate"]["retries"] == {"503": 3}
+    assert report["details"]["generate"]["structured_mode"] == "json_object"
     assert model.calls == 25 + 3 + 1  # every row, three retries, one refused format
 
 
@@ -467,7 +467,8 @@ def test_progress_reports_counts_and_spend(tmp_path: Path) -> None:
     run_bootstrap(
         config, SEEDS, tmp_path / "o.jsonl", model=FakeModel(failures=1), progress=progress
     )
-    assert progress.totals == {"bootstrap": 5}
+    # The generate stage's requests, and the runner's rows-out counter of that stage.
+    assert progress.totals == {"generate": 5, "stage:generate": 5}
     descriptions = [event for event in progress.events if event[0] == "task"]
-    assert descriptions and all(total == 5 for _, _, total in descriptions)
+    assert descriptions and any(key == "generate" and total == 5 for _, key, total in descriptions)
     assert progress.events[-1] == ("close", "", None)

@@ -342,9 +342,9 @@ def test_bootstrap_run_writes_its_page_and_card(
     assert code == 0, err
     data = embedded_data(tmp_path / "synth.report.html")
     assert [(s["name"], s["rows"]) for s in data["overview"]["splits"]] == [("train", 4)]
-    assert data["funnel"][0]["stage"] == "bootstrap" and data["funnel"][0]["rows_out"] == 4
+    assert data["funnel"][0]["stage"] == "generate" and data["funnel"][0]["rows_out"] == 4
     card = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "bootstrap task `sft` with model `test-model`" in card
+    assert "recipe `bootstrap` (task `sft`, model `test-model`)" in card
     assert "path: synth.jsonl" in card and "split: train" in card
 
 

@@ -7,14 +7,11 @@ through ``RunContext.outputs``: all of them appear together at the end or not at
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import statistics
-import time
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -38,14 +35,17 @@ from dataprep.errors import ConfigError, EndpointError, OutputError
 from dataprep.guard import Labelled, check_paths, prepare_outputs
 from dataprep.io import beside
 from dataprep.progress import NullProgress, Progress
-from dataprep.runner import versions
 from dataprep.stage import format_validation_error
+
+if TYPE_CHECKING:
+    from dataprep.recipe import Recipe
 
 __all__ = [
     "BootstrapConfig",
     "BootstrapResult",
     "check_bootstrap_paths",
     "estimate_bootstrap",
+    "plain_recipe",
     "run_bootstrap",
     "sidecar_paths",
 ]
@@ -147,11 +147,6 @@ class BootstrapConfig(BaseModel):
     def user_template(self) -> str:
         return self.template if self.template is not None else DEFAULT_TEMPLATE
 
-    def params_for_report(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude={"system", "template"})
-        data["template_sha256"] = template_hash(self.system_prompt, self.user_template)
-        return data
-
 
 class BootstrapResult:
     """What a run produced: rows, the report, and the files written."""
@@ -252,9 +247,16 @@ def run_bootstrap(
     html_report: bool = False,
     dataset_card: bool = False,
 ) -> BootstrapResult:
-    """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests."""
-    provenance_path, default_report = sidecar_paths(out)
-    report_path = report or default_report
+    """Generate rows from ``source`` into ``out``; ``model`` replaces the real endpoint in tests.
+
+    This is the built-in ``bootstrap`` recipe with its PII and split stages off
+    (:func:`plain_recipe`), run by the shared runner: the report, rejects and output set are
+    those of every other command; ``report["details"]["generate"]`` holds the generation counts.
+    """
+    from dataprep.bootstrap.stage import GenerateStage
+    from dataprep.runner import build_stages, run_recipe
+
+    report_path = report or sidecar_paths(out)[1]
     check_bootstrap_paths(source, out, rejects, report, html_report=html_report)
     for path in (out, rejects, report_path):
         if path is not None and not path.absolute().parent.is_dir():
@@ -263,6 +265,15 @@ def run_bootstrap(
                 f"{path}: the directory {path.absolute().parent} does not exist",
                 hint="Create it first or choose another path",
             )
+    recipe = plain_recipe(config)
+    recipe.check()
+    stages = [
+        (
+            key,
+            GenerateStage(stage.params, model=model) if isinstance(stage, GenerateStage) else stage,
+        )
+        for key, stage in build_stages(recipe)
+    ]
     ctx = RunContext(
         inputs=[source],
         output=out,
@@ -272,20 +283,21 @@ def run_bootstrap(
         html_report=html_report,
         dataset_card=dataset_card,
     )
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
-    engine, target = build_engine(config, source, ctx, model)
-    try:
-        asyncio.run(run_engine(engine))
-        _write(ctx, out, engine.rows, provenance_path, engine.provenance)
-        summary = _report(config, engine, ctx, target, started, time.perf_counter() - clock)
-        written = ctx.commit(summary, report_path)
-    except BaseException:
-        ctx.abort()
-        raise
-    finally:
-        ctx.progress.close()
-    summary["outputs"] = [str(p) for p in written]
-    return BootstrapResult(engine.rows, summary, written)
+    result = run_recipe(recipe, ctx, report_path=report_path, stages=stages)
+    generate = next(stage for _, stage in stages if isinstance(stage, GenerateStage))
+    return BootstrapResult(generate.rows, result.report, result.outputs)
+
+
+def plain_recipe(config: BootstrapConfig) -> Recipe:
+    """``dataprep bootstrap`` without ``--recipe``: the built-in ``bootstrap`` recipe with
+    ``config`` on its generate stage and its PII and split stages off (one output file)."""
+    from dataprep.recipe import load_recipe
+
+    recipe = load_recipe("bootstrap").configure(
+        "generate", "--recipe", **config.model_dump(mode="json")
+    )
+    recipe = recipe.disable("pii", "--no-pii").disable("split", "--no-split")
+    return recipe.model_copy(update={"seed": config.seed})
 
 
 def build_engine(
@@ -348,48 +360,12 @@ async def run_engine(engine: Engine) -> None:
         )
 
 
-def _write(
-    ctx: RunContext,
-    out: Path,
-    rows: list[dict[str, Any]],
-    provenance_path: Path,
-    provenance: list[dict[str, Any]],
-) -> None:
-    with ctx.outputs.open(out) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with ctx.outputs.open(provenance_path) as handle:
-        for record in provenance:
-            handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-
-
 def _label_counts(task: str, rows: list[dict[str, Any]]) -> dict[str, int]:
     """KTO rows per label (TRL warns when the classes are unbalanced)."""
     if task != "kto" or not rows:
         return {}
     desirable = sum(1 for row in rows if row["label"] is True)
     return {"desirable": desirable, "undesirable": len(rows) - desirable}
-
-
-def _report(
-    config: BootstrapConfig,
-    engine: Engine,
-    ctx: RunContext,
-    target: int,
-    started: datetime,
-    seconds: float,
-) -> dict[str, Any]:
-    return {
-        "command": "bootstrap",
-        "config": config.params_for_report(),
-        "versions": versions(),
-        "started": started.isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-        "inputs": [str(p) for p in ctx.inputs],
-        "output": str(ctx.output),
-        **generation_summary(config, engine, ctx, target),
-        "warnings": list(ctx.warnings),
-    }
 
 
 def generation_summary(
@@ -413,6 +389,7 @@ def generation_summary(
     return {
         "target": target,
         "accepted": len(engine.rows),
+        "template_sha256": template_hash(config.system_prompt, config.user_template),
         "requests_issued": engine.requests_issued,
         "stop_reason": engine.stop_reason or "done",
         "structured_mode": engine.mode,

@@ -77,6 +77,8 @@ class GenerateStage(Stage):
     def __init__(self, params: Any = None, *, model: ChatModel | None = None) -> None:
         super().__init__(params)
         self.model = model
+        #: The generated rows, in the seeds' format, once process() ran.
+        self.rows: list[dict[str, Any]] = []
 
     def check(self, ctx: RunContext) -> None:
         if len(ctx.inputs) != 1:
@@ -99,5 +101,6 @@ class GenerateStage(Stage):
                 for record in engine.provenance:
                     handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
         ctx.report[self.name] = generation_summary(self.params, engine, ctx, target)
+        self.rows = engine.rows
         if engine.rows:
             yield records_frame(engine.rows, self.params.model)

@@ -290,15 +290,15 @@ def _print_summary(report: dict[str, Any]) -> None:
     from rich.console import Console
 
     console = Console(stderr=True)
-    usage = report["usage"]
+    generated = report["details"]["generate"]
+    usage = generated["usage"]
     console.print(
-        f"bootstrap: {report['accepted']} of {report['target']} rows accepted from "
-        f"{usage['requests']} requests ({usage['cached_requests']} from cache), stop: {report['stop_reason']}"
+        f"bootstrap: {generated['accepted']} of {generated['target']} rows accepted from "
+        f"{usage['requests']} requests ({usage['cached_requests']} from cache), stop: {generated['stop_reason']}"
     )
-    if report["rejected"]:
-        console.print("rejected: " + ", ".join(f"{r}: {n}" for r, n in report["rejected"].items()))
-    if report["retries"]:
-        console.print("retried: " + ", ".join(f"{r}: {n}" for r, n in report["retries"].items()))
+    for label, counts in (("rejected", generated["rejected"]), ("retried", generated["retries"])):
+        if counts:
+            console.print(f"{label}: " + ", ".join(f"{r}: {n}" for r, n in counts.items()))
     tokens = f"tokens: {usage['prompt_tokens']:,} in, {usage['completion_tokens']:,} out"
     if usage["cost"] is not None:
         tokens += f"; cost ${usage['cost']:.4f} (this run ${usage['cost_this_run']:.4f})"

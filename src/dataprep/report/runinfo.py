@@ -18,34 +18,24 @@ __all__ = [
 
 
 def stages_of(report: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """Per-stage counts: a recipe run's ``stages``, or bootstrap's single generation step."""
-    if not report:
-        return {}
-    if "stages" in report:
-        return dict(report["stages"])
-    if report.get("command") == "bootstrap":
-        rejected = report.get("rejected", {})
-        return {
-            "bootstrap": {
-                "rows_in": report.get("requests_issued", 0),
-                "rows_out": report.get("accepted", 0),
-                "rejected": rejected,
-                "rejected_total": sum(rejected.values()),
-            }
-        }
-    return {}
+    """Per-stage counts of a run report (every command writes the runner's shape)."""
+    return dict(report.get("stages") or {}) if report else {}
 
 
 def run_label(report: dict[str, Any]) -> str:
-    """``recipe `chat` `` or ``bootstrap task `sft` with model `m` ``."""
-    if "recipe" in report:
-        return f"recipe `{report['recipe']['name']}`"
-    config = report.get("config") or {}
-    return f"{report.get('command', 'run')} task `{config.get('task')}` with model `{config.get('model')}`"
+    """``recipe `chat` `` or, for a run that generated rows, ``recipe `bootstrap` (task `sft`,
+    model `m`)``."""
+    recipe = report.get("recipe") or {}
+    label = f"recipe `{recipe.get('name', report.get('command', 'run'))}`"
+    for spec in recipe.get("stages", []):
+        if spec.get("stage") == "generate" and spec.get("enabled", True):
+            params = spec.get("params") or {}
+            label += f" (task `{params.get('task')}`, model `{params.get('model')}`)"
+    return label
 
 
 def funnel(report: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Rows in and out of each stage (for bootstrap: requests in, rows out), rejects by reason."""
+    """Rows in and out of each stage, rejects by reason."""
     return [
         {
             "stage": key,
