@@ -136,6 +136,28 @@ def _data_files(folder: Path) -> dict[str, bytes]:
     return {k: v for k, v in snapshot(folder).items() if not k.endswith(derived)}
 
 
+def test_a_folder_in_the_way_of_one_split_keeps_the_old_set_through_the_cli(tmp_path):
+    """The issue's reproduction, no fault injection: a folder where ``val.jsonl`` goes.
+
+    Files used to be renamed one at a time, so the new ``train.jsonl`` landed beside the old
+    ``test.jsonl`` before the folder stopped the run.
+    """
+    src = write_conversations(tmp_path / "in.jsonl", 60)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert _clean(src, out, "1").returncode == 0
+    assert all((out / name).stat().st_size for name in ("train.jsonl", "val.jsonl", "test.jsonl"))
+    val = out / "val.jsonl"
+    val.unlink()
+    val.mkdir()
+    old = _data_files(out)
+    second = _clean(write_conversations(tmp_path / "in2.jsonl", 60, tag="new"), out, "2")
+    assert second.returncode == 2, second.stderr
+    assert "Traceback" not in second.stderr
+    assert _data_files(out) == old  # not one file of the new run
+    assert staging_leftovers(out) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("step", ["journal", "rename-1", "rename-2", "rename-4", "renamed"])
 def test_clean_killed_while_publishing_is_completed_by_the_next_run(tmp_path, step):
