@@ -63,6 +63,32 @@ PUBLISHED = [
         1.0e9 / 2771.2 / 3600,
         "InternLM/xtuner, xtuner/configs/llama/llama3_8b_instruct/README.md, Speed table",
     ),
+    # QwenLM/Qwen README.md (commit 03cd81f5e4da6ab60fc8f97f3b8aa1206fdb08a9), "Profiling of
+    # Memory and Speed": fine-tuning on A100-SXM4-80G, flash attention 2, batch size 1 and
+    # gradient accumulation 8 per GPU, so one iteration trains 8 sequences of the stated length
+    # on each GPU. A run of 1,000 iterations: tokens = 1,000 x 8 x length x GPUs, GPU-hours =
+    # 1,000 x seconds per iteration x GPUs / 3,600.
+    *(
+        (
+            f"Qwen-{size} {method} (Qwen README), {length} tokens, {gpus} x A100",
+            float(size.rstrip("B")) * 1e9,
+            1000 * 8 * length * gpus,
+            1,
+            method,
+            "A100-80GB",
+            1000 * seconds * gpus / 3600,
+            "QwenLM/Qwen, README.md, Profiling of Memory and Speed",
+        )
+        for size, method, length, gpus, seconds in (
+            ("7B", "lora", 2048, 1, 5.2),
+            ("7B", "qlora", 2048, 1, 7.0),
+            ("14B", "lora", 2048, 1, 8.4),
+            ("14B", "qlora", 2048, 1, 11.8),
+            ("72B", "qlora", 2048, 1, 59.5),
+            ("72B", "lora", 2048, 4, 45.7),  # with DeepSpeed ZeRO-3
+            ("7B", "full", 1024, 2, 4.5),
+        )
+    ),
 ]
 
 

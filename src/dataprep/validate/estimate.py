@@ -72,12 +72,14 @@ class MethodProfile:
 #: qlora: NF4 with double quantisation, about 4.127 bits per parameter (Dettmers et al. 2023).
 #: Utilisation: full fine-tuning reaches 0.35-0.55 of peak on A100/H100 (xtuner's Llama 3 8B,
 #: 8k context: 205 TFLOP/s on A100); LoRA skips weight gradients (4·N·T of work) but runs at a
-#: similar wall-clock speed, so 0.25-0.45 against 6·N·T; 4-bit QLoRA is about 1.5x slower than
-#: bf16 LoRA (LitGPT resource tables: 3.68 vs 2.36 min per 1k iterations, Llama 2 7B, A100).
+#: similar wall-clock speed, so 0.25-0.45 against 6·N·T; 4-bit QLoRA is 1.05-1.5x slower than
+#: bf16 LoRA (LitGPT resource tables: 3.68 vs 2.36 min per 1k iterations, Llama 2 7B, A100;
+#: QwenLM/Qwen README speed table: 7.0 vs 5.2 s/it for Qwen-7B at 2,048 tokens, 22.3 vs 21.3 at
+#: 8,192), so 0.18-0.38. tests/validate/test_estimate.py checks the published runs.
 METHODS: dict[str, MethodProfile] = {
     "full": MethodProfile(0.30, 0.55, 16.0, "full fine-tuning (AdamW, bf16 mixed precision)"),
     "lora": MethodProfile(0.25, 0.45, 2.0, "LoRA on bf16 weights"),
-    "qlora": MethodProfile(0.15, 0.30, 0.516, "QLoRA on 4-bit NF4 weights"),
+    "qlora": MethodProfile(0.18, 0.38, 0.516, "QLoRA on 4-bit NF4 weights"),
 }
 
 #: Extra forward passes per trained token: DPO and KTO run a frozen reference model too.
