@@ -110,3 +110,31 @@ def test_unknown_format_lists_the_valid_ones() -> None:
 
     with pytest.raises(UnknownNameError, match="sharegpt"):
         formats.get_format("sharegtp")
+
+
+def test_other_trainers_layouts_are_registry_entries() -> None:
+    """LLaMA-Factory and Axolotl are format modules; convert and validate read their names,
+    converters and config snippets from the registry, not from lists of their own."""
+    from dataprep.commands.convert import command as convert_command
+    from dataprep.commands.validate import command as validate_command
+
+    assert formats.trainer_layout_names() == ["llamafactory", "axolotl"]
+    assert formats.trainer_layout("llamafactory").snippet_suffix == "dataset_info.json"
+    assert formats.trainer_layout("axolotl").snippet_suffix == "axolotl.yaml"
+    choices = {
+        option.opts[0]: list(option.type.choices)  # type: ignore[attr-defined]
+        for command in (convert_command, validate_command)
+        for option in command.params
+        if option.opts[0] in ("--to", "--profile")
+    }
+    assert choices["--to"][-2:] == ["llamafactory", "axolotl"]
+    assert choices["--profile"] == ["trl", "llamafactory", "axolotl"]
+    owners = {
+        path.relative_to(SRC).as_posix()
+        for path in _python_files()
+        for node in _literals(path)
+        if {"llamafactory", "axolotl"} <= set(_strings(node))
+    }
+    assert owners == {"formats/__init__.py"}, owners
+    with pytest.raises(Exception, match="llamafactory"):
+        formats.trainer_layout("sharegpt")

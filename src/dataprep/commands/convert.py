@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dataprep.formats import trainer_layout, trainer_layout_names
 from dataprep.validate.formats import PROFILES
 
 
@@ -14,11 +15,12 @@ from dataprep.validate.formats import PROFILES
 @click.option(
     "--to",
     "target",
-    type=click.Choice(["auto", *PROFILES, "llamafactory", "axolotl"]),
+    type=click.Choice(["auto", *PROFILES, *trainer_layout_names()]),
     default="auto",
     show_default=True,
     help="Trainer profile to map onto; auto picks from the columns (SFT or preference). "
-    "llamafactory and axolotl write their format plus the config snippet to paste beside --out.",
+    + " and ".join(trainer_layout_names())
+    + " write their format plus the config snippet to paste beside --out.",
 )
 @click.option(
     "--out",
@@ -63,13 +65,12 @@ def command(
             hint="You can fix this by passing --out mapped.jsonl",
         )
     outputs: list[Labelled] = [("--out", out), ("--rejects", rejects_path)]
-    if target in ("llamafactory", "axolotl"):  # the config snippet written beside --out
-        outputs += [
-            ("the config snippet", beside(out, n)) for n in ("dataset_info.json", "axolotl.yaml")
-        ]
+    if target in trainer_layout_names():  # the config snippet written beside --out
+        suffix = trainer_layout(target).snippet_suffix
+        outputs.append(("the config snippet", beside(out, suffix)))
     check_paths([("the input", file)], outputs)
     prepare_outputs([out, rejects_path])
-    if target in ("llamafactory", "axolotl"):
+    if target in trainer_layout_names():
         _convert_for_trainer(file, out, target, rejects_path, quiet)
         return
     result = convert_file(file, out, target, rejects_path)
@@ -95,5 +96,5 @@ def _convert_for_trainer(
     click.echo(f"wrote {result.written} rows for {target}: {out}", err=True)
     for reason, count in sorted(result.rejected.items()):
         click.echo(f"rejected {count} rows: {reason}", err=True)
-    what = "dataset_info.json entry" if target == "llamafactory" else "Axolotl config"
+    what = trainer_layout(target).snippet_label
     click.echo(f"{what} ({result.snippet_path}):\n{result.snippet}", err=True, nl=False)

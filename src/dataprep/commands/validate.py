@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dataprep.formats import trainer_layout_names
 from dataprep.validate.formats import PROFILES
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
 @click.option(
     "--profile",
     "trainer",
-    type=click.Choice(["trl", "llamafactory", "axolotl"]),
+    type=click.Choice(["trl", *trainer_layout_names()]),
     default="trl",
     show_default=True,
     help="Trainer whose loading rules apply. llamafactory reads --dataset-info, axolotl --axolotl-config.",

@@ -17,7 +17,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from dataprep.errors import ConfigError, UnknownNameError
-from dataprep.formats.base import Conversation, NotAConversation, RecordFormat, Writer
+from dataprep.formats.base import (
+    Conversation,
+    NotAConversation,
+    RecordFormat,
+    TrainerLayout,
+    Writer,
+)
 
 __all__ = [
     "FORMAT_MODULES",
@@ -30,6 +36,8 @@ __all__ = [
     "output_format_names",
     "output_writer",
     "record_models",
+    "trainer_layout",
+    "trainer_layout_names",
 ]
 
 #: One line per format module. Order matters where a row matches two formats: reading picks
@@ -46,6 +54,8 @@ FORMAT_MODULES: tuple[str, ...] = (
     "preference_implicit",
     "prompt_only",
     "unpaired_preference",
+    "llamafactory",
+    "axolotl",
 )
 
 _FORMATS: dict[str, RecordFormat] = {}
@@ -93,6 +103,19 @@ def output_writer(output_format: str, preference: bool) -> Writer:
         raise UnknownNameError("output format", output_format, output_format_names())
     kind = "preference pairs" if preference else "SFT samples"
     raise ConfigError(f"output format {output_format!r} cannot hold {kind}")
+
+
+def trainer_layout_names() -> list[str]:
+    """Other trainers' layouts (``convert --to``, ``validate --profile``), in registry order."""
+    return [name for name, fmt in formats().items() if fmt.trainer is not None]
+
+
+def trainer_layout(name: str) -> TrainerLayout:
+    """The layout of trainer ``name``; an unknown name lists the valid ones."""
+    layout = formats()[name].trainer if name in formats() else None
+    if layout is None:
+        raise UnknownNameError("trainer layout", name, trainer_layout_names())
+    return layout
 
 
 def detect_readable(record: Mapping[str, Any]) -> RecordFormat:

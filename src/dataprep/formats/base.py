@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +26,7 @@ __all__ = [
     "Conversation",
     "NotAConversation",
     "RecordFormat",
+    "TrainerLayout",
     "Turns",
     "message_turns",
     "put_contents",
@@ -79,6 +81,20 @@ Writer = Callable[["pl.DataFrame"], "pl.DataFrame"]
 
 
 @dataclass(frozen=True)
+class TrainerLayout:
+    """Another trainer's own dataset layout: ``convert --to NAME`` writes it with the config
+    snippet that loads it, and ``validate --profile NAME`` checks data against that trainer."""
+
+    #: A TRL-format row -> the row in the trainer's layout and its shape (one shape per file).
+    convert: Callable[[dict[str, Any]], tuple[dict[str, Any], Any]]
+    #: (the file's shape, the output path) -> the config snippet that loads the output.
+    snippet: Callable[[Any, Path], str]
+    #: The snippet's file name suffix beside ``--out`` and what the summary calls it.
+    snippet_suffix: str
+    snippet_label: str
+
+
+@dataclass(frozen=True)
 class RecordFormat:
     """One record format: how to recognise, read, write and describe it."""
 
@@ -101,6 +117,8 @@ class RecordFormat:
     write_pairs: Writer | None = None
     #: ``--output-format`` names this format answers to, for the rows it can write.
     output_names: tuple[str, ...] = ()
+    #: Set for another trainer's layout (``convert --to``, ``validate --profile``).
+    trainer: TrainerLayout | None = None
 
     def writer(self, preference: bool) -> Writer | None:
         return self.write_pairs if preference else self.write_samples

@@ -122,10 +122,6 @@ def _reason(row: Any, mapping: Mapping) -> str | None:
     return None
 
 
-#: ``convert --to`` targets that are other trainers' formats (with a config snippet beside the data).
-TRAINER_TARGETS = ("llamafactory", "axolotl")
-
-
 @dataclass
 class TrainerConvertResult:
     """What ``convert_for_trainer`` wrote: rows, rejects by reason, and the config snippet."""
@@ -141,11 +137,13 @@ def convert_for_trainer(
 ) -> TrainerConvertResult:
     """Write TRL-format rows (mapped first when they need it) in LLaMA-Factory's or Axolotl's
     shape, plus the dataset_info.json entry or Axolotl YAML that loads them, as one output set."""
+    from dataprep.formats import trainer_layout
     from dataprep.io import beside
 
+    layout = trainer_layout(trainer)
     mapping = _mapping_if_needed(path)
     function = mapping.function() if mapping is not None else None
-    convert_row = _trainer_converter(trainer)
+    convert_row = layout.convert
     first: Any = None
     outputs = OutputSet()
     try:
@@ -174,8 +172,8 @@ def convert_for_trainer(
         sinks.close()
         if first is None:
             raise InputError("no row could be converted", path=path)
-        snippet, suffix = _snippet(trainer, first, Path(out))
-        snippet_path = beside(out, suffix)
+        snippet = layout.snippet(first, Path(out))
+        snippet_path = beside(out, layout.snippet_suffix)
         with outputs.open(snippet_path) as handle:
             handle.write(snippet)
         result = TrainerConvertResult(snippet_path, snippet, sinks.written, sinks.rejected)
@@ -191,22 +189,3 @@ def _mapping_if_needed(path: str | Path) -> Mapping | None:
         if isinstance(row, dict):
             return None if len(candidate_formats(row, "auto")) == 1 else mapping_for_file(path)
     raise InputError("no JSON object rows to convert", path=path)
-
-
-def _trainer_converter(trainer: str) -> Any:
-    if trainer == "llamafactory":
-        from dataprep.validate.llamafactory import to_llamafactory
-
-        return to_llamafactory
-    from dataprep.validate.axolotl import to_axolotl
-
-    return to_axolotl
-
-
-def _snippet(trainer: str, shape: Any, out: Path) -> tuple[str, str]:
-    if trainer == "llamafactory":
-        entry = {out.stem: shape.as_entry(out.name)}
-        return json.dumps(entry, indent=2, ensure_ascii=False) + "\n", "dataset_info.json"
-    from dataprep.validate.axolotl import config_snippet
-
-    return config_snippet(str(out), shape), "axolotl.yaml"
