@@ -3,8 +3,10 @@
 There is no single WhatsApp format: date order, 12/24 h clock, brackets, separators and
 invisible marks vary by phone and locale. The header format is inferred ONCE per file from
 all its header-like lines; only lines in that dominant format start a message, every other
-line continues the previous one. The whole file is parsed with vectorised polars
-expressions (one regex pass over a frame of lines), so a million messages take seconds.
+line continues the previous one. The file is parsed with vectorised polars expressions
+(one regex pass over a frame of lines), so a million messages take seconds. A file over
+``whatsapp_stream.STREAM_ABOVE_BYTES`` is read in two passes over bounded chunks (the format
+decided from every line first), so memory does not grow with the export.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -121,7 +124,7 @@ class WhatsAppFormat:
     invalid_dates: int
 
 
-def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
+def header_fields(lines: pl.DataFrame) -> pl.DataFrame:
     """Extract header parts from every line and give each header-like line a format key.
 
     The key is a small integer (bracket or dash kind, date separator, year position and
@@ -154,12 +157,23 @@ def _header_fields(lines: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.when(valid).then(code).alias("key"))
 
 
-def _decide_order(
-    headers: pl.DataFrame, year_at: int, given: str, source: str
+DATE_FIELDS = ("f1", "f2", "f3")
+
+
+def over_12(headers: pl.DataFrame) -> dict[str, int]:
+    """How many headers have each date field above 12 (only a day can be)."""
+    return headers.select((pl.col(n).cast(pl.Int32) > 12).sum().alias(n) for n in DATE_FIELDS).row(
+        0, named=True
+    )
+
+
+def decide_order(
+    over: Mapping[str, int], year_at: int, given: str, source: str
 ) -> tuple[DateOrder, Literal["given", "inferred", "ambiguous"]]:
     """Day/month order from all header dates at once: a value over 12 can only be a day.
 
-    ``year_at`` is the year's field (1, 2 or 3). A year first is always ymd; otherwise
+    ``over`` counts the headers whose field is above 12 (``over_12``); ``year_at`` is the
+    year's field (1, 2 or 3). A year first is always ymd; otherwise
     ``given`` (dmy or mdy) says whether the day comes before the month.
     """
     if year_at == 1:
@@ -175,10 +189,7 @@ def _decide_order(
     if given in ("dmy", "mdy"):
         return (day_first if given == "dmy" else month_first), "given"
     other = "f2" if year_at == 3 else "f3"
-    stats = headers.select(
-        mdy_bad=(pl.col("f1").cast(pl.Int32) > 12).sum(),
-        dmy_bad=(pl.col(other).cast(pl.Int32) > 12).sum(),
-    ).row(0, named=True)
+    stats = {"mdy_bad": over["f1"], "dmy_bad": over[other]}
     if stats["mdy_bad"] == 0 and stats["dmy_bad"] == 0:
         return day_first, "ambiguous"
     if stats["mdy_bad"] < stats["dmy_bad"]:
@@ -255,20 +266,29 @@ def _cut_points(rest: str) -> list[int]:
     return cuts
 
 
-def _resolve_ambiguous(rests: list[str], known: set[str]) -> tuple[list[str], list[str]]:
+def candidate_names(rest: str) -> list[str]:
+    """The author candidates of a line with several ``:`` cuts, first cut first."""
+    return [_clean_name(rest[:cut]) for cut in _cut_points(rest)]
+
+
+def _resolve_ambiguous(
+    rests: list[str], known: set[str], recurring: Counter[str] | None = None
+) -> tuple[list[str], list[str]]:
     """Authors for lines with several ``: `` candidates.
 
     A first candidate seen as an author on a one-colon line wins. Otherwise the longest
     candidate recurring on two or more such lines wins (a contact saved as "Work: Bob" is a
     candidate on all of Bob's lines, while texts after it differ); else the first candidate.
+    ``recurring`` counts those lines per candidate over the whole file when the caller
+    parses it in chunks; otherwise it is counted over ``rests``.
     """
     split = [(rest, _cut_points(rest)) for rest in rests]
     named = [[_clean_name(rest[:cut]) for cut in cuts] for rest, cuts in split]
-    recurring: dict[str, int] = {}
-    for names in named:
-        if names[0] not in known:
-            for name in set(names):
-                recurring[name] = recurring.get(name, 0) + 1
+    if recurring is None:
+        recurring = Counter()
+        for names in named:
+            if names[0] not in known:
+                recurring.update(set(names))
     speakers: list[str] = []
     texts: list[str] = []
     for (rest, cuts), names in zip(split, named, strict=True):
@@ -281,13 +301,8 @@ def _resolve_ambiguous(rests: list[str], known: set[str]) -> tuple[list[str], li
     return speakers, texts
 
 
-def _split_authors(headers: pl.DataFrame) -> pl.DataFrame:
-    """Separate author and text; lines with no author become system lines (speaker null).
-
-    A line with exactly one candidate ``:`` is unambiguous; its authors form the set of known
-    participants that resolves the others (names may contain ": ", and "John Doe:." glues
-    the text to the colon).
-    """
+def with_cuts(headers: pl.DataFrame) -> pl.DataFrame:
+    """Add ``cuts`` (author candidates), and ``speaker`` (raw) and ``body`` where there is one."""
     rest = pl.col("rest")
     # Group events whose free text (a subject) may contain ": " are never authored.
     template = (
@@ -311,17 +326,43 @@ def _split_authors(headers: pl.DataFrame) -> pl.DataFrame:
             pl.when(only_end).then(pl.lit("")).otherwise(pl.col("parts").struct[1])
         ),
     ).drop("parts")
+    return headers.with_columns(
+        glued=(pl.col("cuts") == 0) & ~template & rest.str.contains(":", literal=True)
+    )
+
+
+def single_authors(headers: pl.DataFrame) -> dict[str, str]:
+    """Raw -> cleaned name of the authors of one-colon lines (``headers`` from ``with_cuts``)."""
     raw_names = headers.get_column("speaker").drop_nulls().unique().to_list()
-    cleaned = {name: _clean_name(name) for name in raw_names}
-    known = set(cleaned.values())
+    return {name: _clean_name(name) for name in raw_names}
+
+
+def _split_authors(
+    headers: pl.DataFrame,
+    known: set[str] | None = None,
+    recurring: Counter[str] | None = None,
+) -> pl.DataFrame:
+    """Separate author and text; lines with no author become system lines (speaker null).
+
+    A line with exactly one candidate ``:`` is unambiguous; its authors form the set of known
+    participants that resolves the others (names may contain ": ", and "John Doe:." glues
+    the text to the colon). ``known`` and ``recurring`` come from the whole file when it is
+    parsed in chunks (``whatsapp_stream``).
+    """
+    headers = with_cuts(headers)
+    cleaned = single_authors(headers)
+    if known is None:
+        known = set(cleaned.values())
     headers = headers.with_columns(
         pl.col("speaker").replace_strict(cleaned, default=None, return_dtype=pl.Utf8)
     )
-    glued = (pl.col("cuts") == 0) & ~template & rest.str.contains(":", literal=True)
-    headers = _resolve_rows(headers, glued, known, _glued_author)
-    return _resolve_rows(headers, pl.col("cuts") > 1, known, _resolve_ambiguous).with_columns(
-        pl.col("body").fill_null(rest)
-    )
+    headers = _resolve_rows(headers, pl.col("glued"), known, _glued_author)
+
+    def ambiguous(rests: list[str], names: set[str]) -> tuple[list[str], list[str]]:
+        return _resolve_ambiguous(rests, names, recurring)
+
+    headers = _resolve_rows(headers, pl.col("cuts") > 1, known, ambiguous)
+    return headers.with_columns(pl.col("body").fill_null(pl.col("rest"))).drop("glued")
 
 
 def _glued_author(rests: list[str], known: set[str]) -> tuple[list[str | None], list[str | None]]:
@@ -403,10 +444,57 @@ def parse_whatsapp(
         raise InputError("the file is empty", path=source)
     headers, continuations = _find_messages(_split_lines(text), source, reject)
     sample = headers.row(0, named=True)
-    year_at = next((i for i, n in enumerate(("f1", "f2", "f3"), 1) if len(sample[n]) == 4), 3)
-    order, order_source = _decide_order(headers, year_at, date_order, source)
-    year_digits = len(sample[f"f{year_at}"])
-    headers = _split_authors(headers.with_columns(_rest()).drop("raw", "head"))
+    decided = decide_format(sample, headers, date_order, source)
+    frame = build_messages(headers, continuations, source, decided)
+    return frame, decided.described(sample, frame.height, frame.get_column("time").null_count())
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a parse decides from the whole file: date order, year width, known authors."""
+
+    order: DateOrder
+    order_source: Literal["given", "inferred", "ambiguous"]
+    year_digits: int
+    known: set[str] | None = None
+    recurring: Counter[str] | None = None
+
+    def described(self, sample: dict[str, Any], header_lines: int, invalid: int) -> WhatsAppFormat:
+        return WhatsAppFormat(
+            bracketed=sample["open"] is not None,
+            separator="]" if sample["close"] else sample["dash"] or sample["colon"],
+            date_separator=sample["s1"],
+            year_digits=self.year_digits,
+            seconds=sample["second"] is not None,
+            twelve_hour=sample["ampm"] is not None,
+            date_order=self.order,
+            date_order_source=self.order_source,
+            header_lines=header_lines,
+            invalid_dates=invalid,
+        )
+
+
+def year_position(sample: dict[str, Any]) -> int:
+    """The field (1, 2 or 3) of a header's four-digit year; 3 when none has four digits."""
+    return next((i for i, n in enumerate(("f1", "f2", "f3"), 1) if len(sample[n]) == 4), 3)
+
+
+def decide_format(
+    sample: dict[str, Any], headers: pl.DataFrame, date_order: str, source: str
+) -> Decided:
+    """Date order and year width from the first header and every header's date fields."""
+    year_at = year_position(sample)
+    order, order_source = decide_order(over_12(headers), year_at, date_order, source)
+    return Decided(order, order_source, len(sample[f"f{year_at}"]))
+
+
+def build_messages(
+    headers: pl.DataFrame, continuations: pl.DataFrame, source: str, decided: Decided
+) -> pl.DataFrame:
+    """The messages table of header rows and their joined continuation lines."""
+    headers = _split_authors(
+        headers.with_columns(rest_expr()).drop("raw", "head"), decided.known, decided.recurring
+    )
     headers = headers.join(continuations, on="message", how="left", maintain_order="left")
     headers = headers.with_columns(_kind_expr().alias("kind"))
     frame = headers.select(
@@ -414,7 +502,7 @@ def parse_whatsapp(
         chat=pl.lit(chat_name(source)),
         speaker=pl.col("speaker"),
         text=_text_expr(),
-        time=_time_expr(order, year_digits),
+        time=_time_expr(decided.order, decided.year_digits),
         kind=pl.col("kind").replace("caption", "text"),
         source_file=pl.lit(source),
         source_line=pl.col("line").cast(pl.Int64),
@@ -422,20 +510,7 @@ def parse_whatsapp(
     absent = [
         pl.lit(None, dtype=t).alias(n) for n, t in MESSAGE_SCHEMA.items() if n not in frame.columns
     ]
-    frame = frame.with_columns(absent).select(list(MESSAGE_SCHEMA))
-    found = WhatsAppFormat(
-        bracketed=sample["open"] is not None,
-        separator="]" if sample["close"] else sample["dash"] or sample["colon"],
-        date_separator=sample["s1"],
-        year_digits=year_digits,
-        seconds=sample["second"] is not None,
-        twelve_hour=sample["ampm"] is not None,
-        date_order=order,
-        date_order_source=order_source,
-        header_lines=frame.height,
-        invalid_dates=frame.get_column("time").null_count(),
-    )
-    return frame, found
+    return frame.with_columns(absent).select(list(MESSAGE_SCHEMA))
 
 
 # Export file names: "WhatsApp Chat with Ana.txt", "WhatsApp Chat - Family.zip", and their
@@ -457,7 +532,7 @@ def chat_name(source: str) -> str:
     return _FILE_PREFIXES.sub("", name.replace("_", " ") if "WhatsApp_" in name else name)
 
 
-def _rest() -> pl.Expr:
+def rest_expr() -> pl.Expr:
     """The line after its header: author and text."""
     return pl.col("raw").str.slice(pl.col("head").str.len_chars()).alias("rest")
 
@@ -466,7 +541,7 @@ def _find_messages(
     lines: pl.DataFrame, source: str, reject: Rejecter | None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Header rows in the file's dominant format, and the other lines joined per message."""
-    lines = _header_fields(lines)
+    lines = header_fields(lines)
     counts = (
         lines.get_column("key")
         .drop_nulls()
@@ -483,22 +558,27 @@ def _find_messages(
     lines = lines.with_columns(is_header.alias("is_header")).with_columns(
         message=pl.col("is_header").cum_sum()
     )
-    _reject_orphans(lines, source, reject)
+    reject_orphans(lines, source, reject)
+    return split_messages(lines)
+
+
+def split_messages(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Header rows, and the other lines of each message joined (``is_header``/``message`` set)."""
     continuations = (
         lines.filter(~pl.col("is_header") & (pl.col("message") > 0))
         .group_by("message", maintain_order=True)
         .agg(pl.col("raw").str.join("\n").alias("more"))
     )
-    headers = lines.filter("is_header").select("line", "message", "raw", "head", *_FIELDS)
+    headers = lines.filter("is_header").select("line", "message", "raw", "head", *HEADER_FIELDS)
     return headers, continuations
 
 
-_FIELDS = (
+HEADER_FIELDS = (
     "open", "f1", "s1", "f2", "f3", "hour", "minute", "second", "ampm", "close", "dash", "colon",
 )  # fmt: skip
 
 
-def _reject_orphans(lines: pl.DataFrame, source: str, reject: Rejecter | None) -> None:
+def reject_orphans(lines: pl.DataFrame, source: str, reject: Rejecter | None) -> None:
     """Non-blank lines before the first header belong to no message: counted rejects."""
     orphans = lines.filter(pl.col("message") == 0).filter(pl.col("raw").str.strip_chars() != "")
     if reject is not None:
@@ -537,14 +617,36 @@ def _parse_and_warn(
     """Parse one export; an ambiguous day/month order is read day-first with a warning."""
     frame, found = parse_whatsapp(text, source, date_order=options.date_order, reject=reject)
     if found.date_order_source == "ambiguous":
-        reader_warning(
-            reject,
-            source,
-            "no date in this WhatsApp export has a day above 12, so day and month "
-            "cannot be told apart; it was read day-first. Pass --date-order mdy if the phone "
-            "writes the month first",
-        )
+        _warn_ambiguous(reject, source)
     return frame
+
+
+def _stream_and_warn(
+    path: Path, options: ReaderOptions, reject: Rejecter
+) -> Iterator[pl.DataFrame]:
+    """A big export in two passes (``whatsapp_stream``): frames of a bounded size."""
+    from dataprep.chat.readers import whatsapp_stream as stream
+
+    decided, frames = stream.stream_whatsapp(
+        lambda: stream.text_blocks(path, options.encoding),
+        str(path),
+        date_order=options.date_order,
+        reject=reject,
+        chunk_chars=stream.CHUNK_CHARS,
+    )
+    if decided.order_source == "ambiguous":
+        _warn_ambiguous(reject, str(path))
+    yield from frames
+
+
+def _warn_ambiguous(reject: Rejecter, source: str) -> None:
+    reader_warning(
+        reject,
+        source,
+        "no date in this WhatsApp export has a day above 12, so day and month "
+        "cannot be told apart; it was read day-first. Pass --date-order mdy if the phone "
+        "writes the month first",
+    )
 
 
 class WhatsAppReader:
@@ -579,6 +681,11 @@ class WhatsAppReader:
 
     def read(self, path: Path, options: ReaderOptions, reject: Rejecter) -> Iterator[pl.DataFrame]:
         if path.suffix.lower() != ".zip":
+            from dataprep.chat.readers import whatsapp_stream as stream
+
+            if path.stat().st_size > stream.STREAM_ABOVE_BYTES:
+                yield from _stream_and_warn(path, options, reject)
+                return
             try:
                 # The raw bytes are dropped as soon as they are decoded (80 MB for 1M messages).
                 text = decode_bytes(path.read_bytes(), path, options.encoding)
