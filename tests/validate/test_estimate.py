@@ -19,6 +19,17 @@ from tests.conftest import FIXTURES, run_main
 
 GOOD = FIXTURES / "validate" / "good"
 
+#: LitGPT's published fine-tuning table (one A10G, bf16, max_seq_length 512, training runtime
+#: in minutes): https://github.com/Lightning-AI/litgpt/blob/main/config_hub/finetune/README.md
+#: (Lightning-AI/litgpt, config_hub/finetune/README.md, commit 03ffc5515b251fb7e3a461efd0e3c163e45b6b3b).
+LITGPT_TABLE = "Lightning-AI/litgpt config_hub/finetune/README.md (commit 03ffc551)"
+#: Alpaca2k (mhenrichsen/alpaca_2k_test): 2,000 rows, LitGPT trains on 95% (litgpt/data/alpaca_2k.py,
+#: val_split_fraction=0.05) = 1,900 rows. Tokens per row: the Alpaca parquet holds 47,764,738
+#: bytes for 52,002 rows of instruction/input/output plus the Alpaca-prompt `text` column, i.e.
+#: ~372 bytes of content + ~175 bytes of prompt template ≈ 547 bytes ≈ 140 tokens at 4 bytes per
+#: token (the byte rule validate uses without --tokenizer), EOS included.
+ALPACA2K_TOKENS = 1_900 * 140
+
 # (what, parameters, tokens, epochs, method, GPU, published GPU-hours, source)
 PUBLISHED = [
     (
@@ -88,6 +99,24 @@ PUBLISHED = [
             ("72B", "lora", 2048, 4, 45.7),  # with DeepSpeed ZeRO-3
             ("7B", "full", 1024, 2, 4.5),
         )
+    ),
+    *(
+        (
+            f"{model} {method} on Alpaca2k, 1xA10G (LitGPT)",
+            parameters,
+            ALPACA2K_TOKENS,
+            epochs,
+            method,
+            "A10G-24GB",
+            minutes / 60,
+            LITGPT_TABLE,
+        )
+        for model, parameters, method, epochs, minutes in [
+            ("Llama 3 8B", 8.03e9, "lora", 2, 14.79),
+            ("Llama 2 7B", 6.74e9, "lora", 4, 32.82),
+            ("Llama 2 7B", 6.74e9, "qlora", 4, 45.67),
+            ("Mistral 7B", 7.24e9, "lora", 4, 31.01),
+        ]
     ),
 ]
 

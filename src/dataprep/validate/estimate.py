@@ -54,6 +54,9 @@ GPUS: dict[str, Gpu] = {
     "L40S-48GB": Gpu(362.1, 48, 0.86),
     "RTX-4090-24GB": Gpu(165.2, 24, 0.69),
     "A10-24GB": Gpu(125.0, 24, 0.75),
+    # AWS's A10 variant (G5 instances): 70 TFLOP/s BF16 tensor, not the A10's 125 (Baseten,
+    # "NVIDIA A10 vs A10G for ML model inference"); price: g5.xlarge on-demand, us-east-1.
+    "A10G-24GB": Gpu(70.0, 24, 1.01),
 }
 
 
