@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,7 +98,10 @@ class RunContext:
     #: Rejected rows kept in memory per ``stage.reason`` for the report page (voice: to listen).
     reject_sample_limit: int = 0
     reject_sample: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    _rejects_handle: IO[str] | None = None
+    #: Rejected rows per stage, in files of their own until commit joins them in stage order
+    #: (stages run on threads of their own, so one shared file would mix them by timing).
+    _reject_parts: dict[str, IO[str]] = field(default_factory=dict)
+    _reject_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reject(self, stage: str, rows: pl.DataFrame, reason: str | None = None) -> None:
         """Count dropped rows under ``reason`` and keep them when ``--rejects`` is set.
@@ -115,17 +121,26 @@ class RunContext:
             self._keep_reject_sample(stage, rows, reason)
         if self.rejects_path is None:
             return
-        if self._rejects_handle is None:
-            self._rejects_handle = self.outputs.open(self.rejects_path)
+        handle = self._reject_part(stage)
         for row in rows.to_dicts():
             record = {
                 "stage": stage,
                 "reason": row.pop("reason", reason) if reason is None else reason,
             }
             record.update(row)
-            self._rejects_handle.write(
-                json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
-            )
+            handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+
+    def _reject_part(self, stage: str) -> IO[str]:
+        with self._reject_lock:
+            if stage not in self._reject_parts:
+                assert self.rejects_path is not None
+                if not self._reject_parts:
+                    self.outputs.open(self.rejects_path).close()  # staged even when empty
+                folder = Path(tempfile.mkdtemp(prefix="rejects-", dir=self.spool_dir()))
+                self._reject_parts[stage] = open(  # noqa: SIM115 (closed by close_rejects)
+                    folder / "part.jsonl", "w", encoding="utf-8", newline="\n"
+                )
+            return self._reject_parts[stage]
 
     def path_label(self, path: str | Path) -> str:
         """How reports and side files name an input: its path, or a stable hash of it when
@@ -160,7 +175,7 @@ class RunContext:
         self, report: dict[str, Any] | None = None, report_path: Path | None = None
     ) -> list[Path]:
         """Finish a successful run: close rejects, write the report, rename every output into place."""
-        self.close_rejects()
+        self.close_rejects(join=True)
         if report is not None and report_path is not None:
             self._write_companions(report, report_path)
             with self.outputs.open(report_path) as handle:
@@ -196,7 +211,17 @@ class RunContext:
         self.close_rejects()
         self.outputs.discard()
 
-    def close_rejects(self) -> None:
-        if self._rejects_handle is not None:
-            self._rejects_handle.close()
-            self._rejects_handle = None
+    def close_rejects(self, *, join: bool = False) -> None:
+        """Close the stages' reject files; with ``join``, copy them into the rejects output
+        one stage after another, in the order of ``counts`` (recipe order: the runner counts
+        every stage before any runs)."""
+        parts, self._reject_parts = self._reject_parts, {}
+        for handle in parts.values():
+            handle.close()
+        if not join or not parts or self.rejects_path is None:
+            return
+        order = {key: index for index, key in enumerate(self.counts)}
+        with self.outputs.open(self.rejects_path, "a") as out:
+            for stage in sorted(parts, key=lambda key: order.get(key, len(order))):
+                with open(parts[stage].name, encoding="utf-8", newline="\n") as part:
+                    shutil.copyfileobj(part, out)

@@ -40,7 +40,15 @@ from typing import IO, Any
 
 from dataprep.errors import OutputError
 
-__all__ = ["STAGING_PREFIX", "OutputSet", "atomic_write", "fault", "recover", "staging_leftovers"]
+__all__ = [
+    "STAGING_PREFIX",
+    "OutputSet",
+    "atomic_write",
+    "fault",
+    "recover",
+    "signals_held",
+    "staging_leftovers",
+]
 
 STAGING_PREFIX = ".dataprep-staging-"
 _JOURNAL = "journal.json"
@@ -95,8 +103,9 @@ def _os_error(path: Path, action: str, error: OSError) -> OutputError:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP while the set is published; deliver them afterwards."""
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP while the set is published (or a stopped run cleans up);
+    deliver them afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -235,6 +244,8 @@ class OutputSet:
         self._locks: list[int] = []
         self._primary: Path | None = None
         self._scratch: Path | None = None
+        # Stages on their own threads open outputs and spools at the same time.
+        self._lock = threading.RLock()
 
     # -- staging ----------------------------------------------------------------------
 
@@ -266,6 +277,10 @@ class OutputSet:
 
     def scratch(self, near: str | Path | None = None) -> Path:
         """A private folder for spool files inside the staging area; removed with it."""
+        with self._lock:
+            return self._make_scratch(near)
+
+    def _make_scratch(self, near: str | Path | None = None) -> Path:
         if self._scratch is None:
             if self._primary is None:
                 self._area_for(Path(near or ".").absolute())
@@ -276,6 +291,10 @@ class OutputSet:
 
     def open(self, path: str | Path, mode: str = "w") -> IO[Any]:
         """Open the staged file standing in for ``path`` (appending if already open)."""
+        with self._lock:
+            return self._open(path, mode)
+
+    def _open(self, path: str | Path, mode: str = "w") -> IO[Any]:
         target = Path(path).absolute()
         if target in self._pending:
             staged = self._pending[target]
@@ -296,6 +315,10 @@ class OutputSet:
 
     def temp_path(self, path: str | Path) -> Path:
         """The staged path standing in for ``path``, creating it when needed."""
+        with self._lock:
+            return self._temp_path(path)
+
+    def _temp_path(self, path: str | Path) -> Path:
         target = Path(path).absolute()
         if target not in self._pending:
             self.open(target).close()
@@ -320,7 +343,7 @@ class OutputSet:
         done = [Path(str(e["target"])) for e in entries]
         if entries:
             assert self._primary is not None
-            with _signals_held():
+            with signals_held():
                 try:
                     _write_journal(self._primary, entries)
                 except OSError as error:

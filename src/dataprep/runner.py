@@ -6,8 +6,11 @@ stage finished; on any error they are discarded, so no half-written output remai
 
 from __future__ import annotations
 
+import os
 import platform
+import queue
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -19,6 +22,7 @@ import polars as pl
 
 from dataprep.context import RunContext
 from dataprep.errors import DataprepError, StageError
+from dataprep.outputs import signals_held
 from dataprep.recipe import Recipe
 from dataprep.stage import Stage
 
@@ -55,6 +59,77 @@ def versions() -> dict[str, str | None]:
     return found
 
 
+class _Cancelled(BaseException):
+    """Raised inside a stage's thread when the run stops (an error elsewhere, Ctrl-C), so the
+    stage unwinds through its own ``finally`` and ``with`` blocks."""
+
+
+class _Pipe:
+    """One stage's output stream, run on its own thread and handed on through a small queue.
+
+    With every stage on its own thread, a stage works on one batch while the next stage
+    works on the one before it, so a chain of stages uses both cores wherever the work runs
+    in polars or the compiled MinHash kernel (both release the GIL). Order, and so every
+    output byte, is the same as in one thread: each stage still sees its batches in order.
+    """
+
+    #: Batches that may wait between two stages: one, so that memory grows by at most a
+    #: batch or two per stage while the producer already works on the next.
+    DEPTH = 1
+    _END = object()
+
+    def __init__(self, meter: _Meter, stop: threading.Event) -> None:
+        self.meter = meter
+        self.stop = stop
+        self.queue: queue.Queue[Any] = queue.Queue(self.DEPTH)
+        self.waited = 0.0  # seconds the downstream stage spent waiting for these batches
+        self.thread = threading.Thread(
+            target=self._run, name=f"dataprep-stage-{meter.key}", daemon=True
+        )
+
+    def _run(self) -> None:
+        try:
+            for batch in self.meter:
+                if not self._put(batch):
+                    return
+            self._put(self._END)
+        except _Cancelled:
+            return
+        except BaseException as error:
+            self._put(error)
+        finally:
+            close = getattr(self.meter.stream, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, item: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        while True:
+            start = time.perf_counter()
+            while True:
+                if self.stop.is_set():
+                    raise _Cancelled
+                try:
+                    item = self.queue.get(timeout=0.05)
+                    break
+                except queue.Empty:
+                    continue
+            self.waited += time.perf_counter() - start
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
 class _Meter:
     """Wraps a stage's output stream; measures rows and the time spent inside it."""
 
@@ -66,6 +141,8 @@ class _Meter:
         self.upstream = upstream
         self.ctx = ctx
         self.total_seconds = 0.0
+        #: Set when the stage runs on its own thread: the pipe it reads its batches from.
+        self.source: _Pipe | None = None
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         counts = self.ctx.counts[self.key]
@@ -88,6 +165,9 @@ class _Meter:
 
     @property
     def own_seconds(self) -> float:
+        """Seconds the stage spent on its batches, waiting for its input excluded."""
+        if self.source is not None:
+            return max(0.0, self.total_seconds - self.source.waited)
         upstream = self.upstream.total_seconds if self.upstream else 0.0
         return max(0.0, self.total_seconds - upstream)
 
@@ -120,6 +200,29 @@ def _each_stage(built: list[tuple[str, Stage]], hook: str, ctx: RunContext) -> N
             raise StageError(key, error) from error
 
 
+def pipeline_threads() -> bool:
+    """Whether stages run on threads of their own (``DATAPREP_THREADS=0`` turns it off)."""
+    return os.environ.get("DATAPREP_THREADS", "1").strip().lower() not in {"0", "false", "no"}
+
+
+def _join(pipes: list[_Pipe], stop: threading.Event, *, cancel: bool = False) -> None:
+    """Wait for the stages' threads; with ``cancel``, tell them to stop first."""
+    if cancel:
+        stop.set()
+    for pipe in pipes:
+        if pipe.thread.ident is not None:
+            pipe.thread.join()
+
+
+def _prepare_page(ctx: RunContext) -> None:
+    """A text run that ends with an HTML page loads the page's language model on a thread
+    of its own while the stages work."""
+    if ctx.html_report and ctx.output is not None and ctx.output.suffix == ".jsonl":
+        from dataprep.report.textpage import load_language_model
+
+        threading.Thread(target=load_language_model, name="dataprep-page", daemon=True).start()
+
+
 def _empty() -> Iterator[pl.DataFrame]:
     return iter(())
 
@@ -142,22 +245,39 @@ def run_recipe(
         recipe.check()
     built = stages if stages is not None else build_stages(recipe)
     meters: list[tuple[str, Stage, _Meter]] = []
+    stop = threading.Event()
+    pipes: list[_Pipe] = []
     try:
         # Every stage checks its inputs and paths before any stage loads a model.
         _each_stage(built, "check", ctx)
         _each_stage(built, "setup", ctx)
+        _prepare_page(ctx)
+        threaded = pipeline_threads() and len(built) > 1
         stream: Iterator[pl.DataFrame] = _empty()
         upstream: _Meter | None = None
+        source: _Pipe | None = None
         for key, stage in built:
-            rows_in_meter = upstream
-            stream = stage.process(iter(rows_in_meter) if rows_in_meter else _empty(), ctx)
+            ctx.counts[key]  # created here, not from the stages' threads
+            rows_in: Iterator[pl.DataFrame] = (
+                iter(source) if source else iter(upstream) if upstream else _empty()
+            )
+            stream = stage.process(rows_in, ctx)
             ctx.progress.task(f"stage:{key}", f"{key} (rows out)", total=None)
-            meter = _Meter(key, stream, rows_in_meter, ctx)
+            meter = _Meter(key, stream, upstream, ctx)
+            meter.source = source
             meters.append((key, stage, meter))
             upstream = meter
+            if threaded and (key, stage) != built[-1]:
+                source = _Pipe(meter, stop)
+                pipes.append(source)
+            else:
+                source = None
+        for pipe in pipes:
+            pipe.thread.start()
         if upstream is not None:
             for _ in upstream:
                 pass
+        _join(pipes, stop)
         _each_stage(built, "finish", ctx)
         previous_out = 0
         for index, (key, _stage, meter) in enumerate(meters):
@@ -173,7 +293,11 @@ def run_recipe(
             report["stages"][key].update(unit=stage.output_unit(), kind=stage.kind)
         written = ctx.commit(report, report_path)
     except BaseException:
-        ctx.abort()
+        # Stop every stage's thread before the staged files go, so none writes after. A
+        # second Ctrl-C or SIGTERM (another thread may meet the same fault) waits until then.
+        with signals_held():
+            _join(pipes, stop, cancel=True)
+            ctx.abort()
         raise
     finally:
         ctx.progress.close()

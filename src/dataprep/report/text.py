@@ -40,12 +40,16 @@ def without_placeholders(text: str) -> str:
 
 def ngrams(text: str, n: int = 3) -> list[str]:
     """Word n-grams; runs of CJK characters count each character as a word."""
-    words: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        if _CJK.search(word):
-            words += list(word)
-        else:
-            words.append(word)
+    found = _WORD.findall(text.lower())
+    if _CJK.search(text) is None:  # most texts: no word to break into characters
+        words = found
+    else:
+        words = []
+        for word in found:
+            if _CJK.search(word):
+                words += list(word)
+            else:
+                words.append(word)
     return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 

@@ -70,6 +70,16 @@ def _validate(dataset: TextDataset, tokens: TokenCounter | None) -> list[dict[st
     return sorted(by_rule.values(), key=lambda e: (order.get(e["severity"], 3), e["rule"]))
 
 
+def load_language_model() -> None:
+    """Load py3langid's model now (about a second), e.g. on a thread while a run's stages
+    work, so that the page does not wait for it at the end."""
+    try:
+        import py3langid
+    except ImportError:
+        return
+    py3langid.classify("warm up")
+
+
 def detect_languages(texts: list[list[str]]) -> list[str | None]:
     """Language of each sampled row with py3langid (the ``report`` extra); None without it."""
     try:

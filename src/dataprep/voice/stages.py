@@ -25,13 +25,13 @@ from pydantic import Field, model_validator
 from dataprep.errors import InputError
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
+from dataprep.threads import ordered_map
 from dataprep.voice.filters import (
     FilterThresholds,
     chars_per_second,
     file_language_signals,
     filter_rules,
 )
-from dataprep.voice.pipelining import pipelined
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -193,7 +193,9 @@ class DetectSpeech(Stage):
         stereo_differ = 0
         seen: list[tuple[Any, str]] = []
         rows = (row for batch in batches for row in batch.iter_rows(named=True))
-        for row, outcome in pipelined(rows, lambda row: (row, self._one_file(row, cache))):
+        for row, outcome in ordered_map(
+            lambda row: (row, self._one_file(row, cache)), rows, workers=1
+        ):
             ctx.progress.advance("voice", 1)
             if not isinstance(outcome, str) and self.params.reject_duplicates:
                 outcome = _duplicate_of(outcome, row, seen) or outcome
@@ -385,7 +387,7 @@ class CheckSpeaker(Stage):
         if not self.params.enabled:
             yield from batches
             return
-        for batch, embeddings in pipelined(batches, lambda b: (b, self._embed(b))):
+        for batch, embeddings in ordered_map(lambda b: (b, self._embed(b)), batches, workers=1):
             if batch.height:
                 yield self._judge(batch, embeddings, ctx)
 

@@ -12,8 +12,8 @@ from pydantic import Field
 from dataprep.errors import ConfigError
 from dataprep.registry import register
 from dataprep.stage import Stage, StageParams
+from dataprep.threads import ordered_map
 from dataprep.voice.list_formats import DEFAULT_FORMATS, FORMAT_NAMES, ListFormatName
-from dataprep.voice.pipelining import pipelined
 
 if TYPE_CHECKING:
     from dataprep.context import RunContext
@@ -59,7 +59,9 @@ class WriteClips(Stage):
         if ctx.output is None:
             raise ConfigError("write_clips needs an output folder")
         folder = ctx.output / "wavs"
-        for kept, rejected in pipelined(batches, lambda batch: self._one_file(batch, folder, ctx)):
+        for kept, rejected in ordered_map(
+            lambda batch: self._one_file(batch, folder, ctx), batches, workers=1
+        ):
             for reason, rows in rejected.items():
                 ctx.reject(self.name, rows, reason)
             if kept.height:

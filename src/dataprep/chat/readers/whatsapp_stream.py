@@ -38,6 +38,7 @@ from dataprep.chat.readers.whatsapp import (
 )
 from dataprep.errors import InputError
 from dataprep.io import open_input, sniff_encoding
+from dataprep.threads import ordered_map
 
 __all__ = ["CHUNK_CHARS", "STREAM_ABOVE_BYTES", "line_frames", "stream_whatsapp", "text_blocks"]
 
@@ -131,8 +132,8 @@ class _Counts:
         default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
     )
 
-    def add(self, lines: pl.DataFrame) -> None:
-        headers = header_fields(lines).filter(pl.col("key").is_not_null())
+    def add(self, headers: pl.DataFrame) -> None:
+        """Count one chunk's header lines (``_headers_of``)."""
         if headers.height == 0:
             return
         for key, count in headers.get_column("key").value_counts().iter_rows():
@@ -169,6 +170,12 @@ class _Counts:
         return key, decided
 
 
+def _headers_of(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
+    """A chunk's header lines with their fields, and whether the chunk is blank."""
+    blank = lines.filter(pl.col("raw").str.strip_chars() != "").height == 0
+    return header_fields(lines).filter(pl.col("key").is_not_null()), blank
+
+
 def stream_whatsapp(
     blocks: Callable[[], Iterable[str]],
     source: str,
@@ -183,9 +190,10 @@ def stream_whatsapp(
     """
     counts = _Counts()
     empty = True
-    for lines in line_frames(blocks(), chunk_chars):
-        empty = empty and lines.filter(pl.col("raw").str.strip_chars() != "").height == 0
-        counts.add(lines)
+    # Header fields are parsed by polars, which releases the GIL: chunks on both cores.
+    for headers, blank in ordered_map(_headers_of, line_frames(blocks(), chunk_chars)):
+        empty = empty and blank
+        counts.add(headers)
     if empty:
         raise InputError("the file is empty", path=source)
     key, decided = counts.decide(date_order, source)
@@ -194,7 +202,7 @@ def stream_whatsapp(
 
 
 def _pass_two(
-    chunks: Iterator[pl.DataFrame],
+    chunks: Iterable[pl.DataFrame],
     key: int,
     decided: Decided,
     source: str,
@@ -203,10 +211,8 @@ def _pass_two(
     """Each chunk up to its last header line (the rest waits for the next chunk)."""
     carry: pl.DataFrame | None = None
     seen = False
-    for lines in chunks:
-        fields = header_fields(lines).with_columns(
-            is_header=(pl.col("key") == key).fill_null(False)
-        )
+    for fields in ordered_map(header_fields, chunks):
+        fields = fields.with_columns(is_header=(pl.col("key") == key).fill_null(False))
         if carry is not None:
             fields = pl.concat([carry, fields], how="vertical_relaxed")
         at = fields.get_column("is_header").arg_true()
