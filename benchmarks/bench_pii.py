@@ -1,11 +1,16 @@
 """PII scrubbing per language: damage, recall and precision, and speed against presidio.
 
-Quality (``--quality-only`` runs just this): the multilingual set of
-fixtures/clean/pii_multilingual.py, planted rows in eight languages plus hand-labelled Tatoeba
-sentences. Rows are grouped eight at a time into conversations of one language and source
-(a chat gives short messages a conversation to take their language from). Per language:
-damage on rows without PII (tokens touched / tokens), recall and precision per entity type,
-and recall of the speaker's own name in the forms people write it.
+Quality (``--quality-only`` runs just this), reported for two sets apart, each with a
+verdict line against the issue's targets:
+  * tuned: the multilingual set of fixtures/clean/pii_multilingual.py, planted rows in eight
+    languages plus the hand-labelled Tatoeba sentences the PII rules were tuned on
+    (``pii_real/tatoeba_<lang>.txt``);
+  * heldout: hand-labelled Tatoeba sentences added afterwards (``pii_real/heldout_<lang>.txt``),
+    never used to change the rules, so they show how the rules do on text they have not seen.
+Rows are grouped eight at a time into conversations of one language and source (a chat gives
+short messages a conversation to take their language from). Per language: damage on rows
+without PII (tokens touched / tokens), recall and precision per entity type, and recall of the
+speaker's own name in the forms people write it (planted rows only).
 
 Speed, in one process and one run:
   * baseline: presidio ``AnalyzerEngine.analyze`` once per message, in the message's detected
@@ -23,6 +28,8 @@ Rates are per wall-clock second and per CPU second (the machine is shared).
 
 Usage: python benchmarks/bench_pii.py [--messages 100000] [--baseline-messages 1500]
        [--chat-messages 20000] [--quality-only]
+With ``--quality-only`` the speed part is skipped and, when ``--out`` exists, its speed
+figures are kept and only the quality part is replaced.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -79,6 +86,49 @@ def our_quality(analyzer, rows: list[dict]) -> dict:
         "per_language": pm.score(rows, predicted),
         "language_identification_accuracy": round(detected / len(rows), 3),
     }
+
+
+# The issue's targets: damage on PII-free rows in every language, PERSON recall per language.
+DAMAGE_TARGET = 0.005
+PERSON_RECALL_TARGETS = {"en": 0.90, "fr": 0.90, "zh": 0.90}  # languages with a model, and zh
+PERSON_RECALL_ELSEWHERE = 0.75
+
+
+def quality_sets() -> dict[str, list[dict]]:
+    """The rows of each quality set: ``tuned`` (planted + tuned real) and ``heldout``."""
+    return {"tuned": pm.planted() + pm.real("tuned"), "heldout": pm.heldout()}
+
+
+def verdict(per_language: dict) -> str:
+    """One line: is each target met on this set, and which languages miss it."""
+    damage_misses = [
+        f"{lang} {figures['damage']:.4f}"
+        for lang, figures in per_language.items()
+        if figures["damage"] > DAMAGE_TARGET
+    ]
+    recall_misses = []
+    for lang, figures in per_language.items():
+        floor = PERSON_RECALL_TARGETS.get(lang, PERSON_RECALL_ELSEWHERE)
+        recall = (figures.get("PERSON") or {}).get("recall")
+        if recall is None or recall < floor:
+            recall_misses.append(f"{lang} {recall}")
+    damage = "met" if not damage_misses else "not met (" + ", ".join(damage_misses) + ")"
+    recall = "met" if not recall_misses else "not met (" + ", ".join(recall_misses) + ")"
+    return (
+        f"damage <= 0.5% in every language: {damage}; PERSON recall >= 0.90 (en, fr, zh) "
+        f"and >= 0.75 (others): {recall}"
+    )
+
+
+def quality_by_set(analyzer) -> dict:
+    """``our_quality`` and its verdict for each set, each set analysed on its own."""
+    out = {}
+    for name, rows in quality_sets().items():
+        figures = our_quality(analyzer, rows)
+        figures["rows"] = len(rows)
+        figures["verdict"] = verdict(figures["per_language"])
+        out[name] = figures
+    return out
 
 
 def mixed_messages(count: int, seed: int = 5) -> list[str]:
@@ -262,8 +312,7 @@ def main() -> None:
     from dataprep.clean.pii import BatchAnalyzer
 
     analyzer = BatchAnalyzer(entities=ENTITIES, threshold=THRESHOLD)
-    rows = pm.planted() + pm.real()
-    result: dict = {"rows": len(rows), "quality": our_quality(analyzer, rows)}
+    result: dict = {"quality": quality_by_set(analyzer)}
     if not args.quality_only:
         engine = presidio_engines()
         result["speed"] = speed(
@@ -272,9 +321,17 @@ def main() -> None:
         result["chat"] = chat_end_to_end(
             analyzer, engine, args.chat_messages, args.baseline_messages
         )
+    result["quality_measured"] = datetime.now(tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if args.quality_only and args.out.exists():
+        # Keep the speed figures of the last full run; only the quality part is new.
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+        previous.pop("rows", None)  # the single-set layout before the held-out set
+        result = {**previous, **result}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    for name, figures in result["quality"].items():
+        print(f"verdict ({name}, {figures['rows']} rows): {figures['verdict']}")
 
 
 if __name__ == "__main__":
