@@ -14,7 +14,7 @@ recordings cut to telephone band (8 kHz mu-law, made under benchmarks/work/).
 Targets: English clips wrongly rejected <= 2 %, non-English clips caught >= 90 %.
 Writes benchmarks/results/voice_language.json and the "voice_language" section of RESULTS.md.
 
-    .venv/bin/python benchmarks/bench_voice_language.py   # ~15 minutes on 2 cores (cached after)
+    .venv/bin/python benchmarks/bench_voice_language.py   # ~18 minutes on 2 shared cores (cached after)
 """
 
 from __future__ import annotations
