@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataprep.voice.filters import FilterThresholds, english_only_rule, file_language_signals
+from dataprep.voice.filters import (
+    FilterThresholds,
+    english_only_rule,
+    file_language_signals,
+    neighbourhood_word_probability,
+)
 from dataprep.voice.normalize import normalize_numbers
 from dataprep.voice.write_stages import split_by_source
 
@@ -54,6 +59,7 @@ def judge(
             "word_probability": probabilities,
             "word_count": counts,
             "english_only_model": [english_only] * len(texts),
+            "start": [5.0 * i for i in range(len(texts))],
         }
     ).with_columns(*file_language_signals(texts))
     return frame.select(english_only_rule(FilterThresholds())).to_series().to_list()
@@ -66,6 +72,12 @@ def judge(
         (["Unsure guess words here."] * 3, [0.45, 0.5, 0.4], [False, False, False]),
         # One unsure clip in an English file: a switch of language.
         (["Clear words.", "Yiddam tzufa fie.", "Clear words."], [0.95, 0.4, 0.95], [True, False, True]),
+        # A half-trusted clip (0.5-0.6) among sure English clips stays ...
+        (["Clear words."] * 2 + ["Horse yet plaintive."] + ["Clear words."] * 2,
+         [0.95, 0.95, 0.55, 0.95, 0.95], [True] * 5),
+        # ... but among unsure ones it is part of a stretch in another language.
+        (["Clear words."] * 3 + ["Yiddam tzufa.", "Where tae mit.", "Zugu joo ringin."],
+         [0.97, 0.96, 0.98, 0.42, 0.55, 0.45], [True, True, True, False, False, False]),
         # Mostly no words at all: the model could not hear English.
         (["", "", "Thank you."], [None, None, 0.9], [False, False, False]),
         # A transcript looping on one phrase (tiny.en on Japanese).
@@ -74,13 +86,39 @@ def judge(
         ([f"Sentence number {i % 7} says something {'else' if i % 2 else 'new'} about the river bank today."
           for i in range(400)], [0.9] * 400, [True] * 400),
     ],
-    ids=["english", "unsure-file", "switch", "empty", "loop", "long-repeated-english"],
+    ids=["english", "unsure-file", "switch", "unsure-english-clip", "switched-stretch", "empty", "loop", "long-repeated-english"],
 )  # fmt: skip
 def test_english_only_language_rule(
     texts: list[str], probabilities: list[float | None], expected: list[bool]
 ) -> None:
     assert judge(texts, probabilities) == expected
     assert judge(texts, probabilities, english_only=False) == [True] * len(texts)
+
+
+@pytest.mark.parametrize(
+    ("starts", "probabilities", "counts", "expected"),
+    [
+        ([0.0, 5.0, 10.0], [0.9, 0.3, 0.6], [10, 10, 10], [0.6, 0.6, 0.45]),
+        # Weighted by words; a clip without words (None) counts for nothing.
+        ([0.0, 5.0, 10.0], [0.9, None, 0.3], [3, 0, 1], [0.9, 0.75, 0.3]),
+        # Rows out of time order: neighbours are by start, not by row.
+        ([10.0, 0.0, 5.0], [0.6, 0.9, 0.3], [10, 10, 10], [0.45, 0.6, 0.6]),
+        ([0.0], [None], [0], [None]),
+    ],
+    ids=["mean-of-three", "weighted", "unordered", "no-words"],
+)
+def test_neighbourhood_word_probability(
+    starts: list[float],
+    probabilities: list[float | None],
+    counts: list[int],
+    expected: list[float | None],
+) -> None:
+    frame = pl.DataFrame(
+        {"start": starts, "word_probability": probabilities, "word_count": counts},
+        schema={"start": pl.Float64, "word_probability": pl.Float64, "word_count": pl.Int64},
+    )
+    found = frame.select(neighbourhood_word_probability()).to_series().to_list()
+    assert found == pytest.approx(expected)
 
 
 @given(
