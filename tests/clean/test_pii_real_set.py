@@ -92,7 +92,9 @@ def test_held_out_figures_come_from_the_held_out_files_only() -> None:
     assert list(quality) == ["tuned", "heldout", "fresh"]
     tuned_batch, held_out_batch, fresh_batch = analyzer.batches
     assert fresh_batch == [
-        MARK.sub(r"\1", line) for lang in pm.LANGUAGES if lang in FRESH_LANGUAGES
+        MARK.sub(r"\1", line)
+        for lang in pm.LANGUAGES
+        if lang in FRESH_LANGUAGES
         for line in _lines("heldout2", lang)
     ]
     assert set(quality["fresh"]["per_language"]) == set(FRESH_LANGUAGES)

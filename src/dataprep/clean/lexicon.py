@@ -10,7 +10,10 @@ https://github.com/joke2k/faker, ``faker/providers/person/<locale>/__init__.py``
 locales of the eight languages we measure, read from the installed package, never
 downloaded. Russian names are also
 matched in their inflected forms (Томом, Марии), and English given names in a Cyrillic
-transliteration (Tom -> Том), since Russian chats write foreign names that way.
+transliteration (Tom -> Том), since Russian chats write foreign names that way. A letter-by-
+letter transliteration misses the conventional spellings (Mary is Мэри, not Мари; David is
+Дэвид), so the common foreign given names are also listed in their usual Russian spelling
+(``_RU_FOREIGN_GIVEN_NAMES``, our own list); their case forms come from the same rule.
 """
 
 from __future__ import annotations
@@ -95,6 +98,32 @@ _TRANSLIT = {
     "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "у", "x": "кс",
     "y": "и", "z": "з",
 }  # fmt: skip
+# Common English and other Western given names in their conventional Russian spelling
+# (practical transcription: "a" in Mary -> "э", "j" -> "дж", "th" -> "т"), where a
+# letter-by-letter transliteration gives another spelling. Written for this project;
+# spellings that are also Russian words (Пол "floor", "whale", Люк, Тина, Руби) left out.
+_RU_FOREIGN_GIVEN_NAMES_TEXT = """
+    Мэри Мэрилин Мэтт Мэтью Мэгги Мэг Мэй Дэвид Дэйв Дэниел Дэн Дэнни Дэниэл Джон Джонни
+    Джонатан Джей Джейк Джейкоб Джейн Джейми Джеймс Джейсон Джек Джеки Джефф Джеффри Джим
+    Джимми Джо Джой Джош Джошуа Джордж Джозеф Джулия Джули Джуди Джессика Дженнифер Дженни
+    Джанет Джоан Джилл Джина Элис Элизабет Элеонора Элла Элли Эмили Эмма Энн Энни Эндрю
+    Энтони Эрик Эдвард Эдди Эван Эшли Этан Итан Эйми Эми Эйприл Эбби Эмбер Эллен Эльза
+    Уильям Уилл Уолтер Уэйн Уэсли Уинстон Уитни Уэнди Томас Томми Тимоти Тим Тед Тедди
+    Тони Тейлор Тереза Трейси Тревор Тиффани Питер Пит Пэм Памела Патрик
+    Пэт Пэтти Пенни Кейт Кейти Кэти Кэтрин Кэтлин Кэрол Кэролайн Кэролин Кэсси Кэти
+    Кейси Кевин Кен Кенни Келли Кайл Карен Кристофер Кристина Кристи Крис Кларк Клэр
+    Клер Конни Коннор Купер Майкл Майк Мэдисон Мэнди Меган Мелисса Мишель Мия Мередит
+    Роберт Роб Робби Ричард Рик Рики Рэй Рэймонд Рейчел Ребекка Ронни Рональд Райан Ральф
+    Роджер Рози Сара Сэм Сэмми Сэмюэл Сьюзан Сью Сьюзи Стив Стивен Стэнли Стэн
+    Скотт Стефани Шэрон Шерил Шон Шелли Шейла Шарлотта Хелен Хизер Хэнк Хэнни Хейли Холли
+    Хлоя Гэри Грег Грегори Грейс Гарри Генри Фрэнк Фрэнки Фрэнсис Фред Фредди Филип Фил
+    Бетти Бет Бен Бенджамин Билл Билли Боб Бобби Брайан Брэд Бренда Бриджит Брюс Бэрри
+    Барбара Бекки Лора Лорен Люси Линда Лиза Лиам Лили Ларри Лесли Лиззи Логан Нэнси
+    Нэнси Ник Ники Натали Ноа Норман Оливер Оливия Оскар Остин Вирджиния Вики Винсент
+    Донна Дороти Диана Дебора Дебби Дуглас Дин Дилан Даг Зак Зои Ирвин Иззи Айзек Айви
+    Алан Аллен Алекс Амелия Аманда Анджела Эйден Адам Аарон
+"""
+_RU_FOREIGN_GIVEN_NAMES = frozenset(_RU_FOREIGN_GIVEN_NAMES_TEXT.split())
 _RU_ENDINGS = ("ами", "ом", "ем", "ой", "ей", "ою", "ею", "ы", "и", "у", "ю", "а", "я", "е")
 _RU_BASE_ENDINGS = ("", "а", "я", "й", "ия", "ь")
 _NAME_SHAPE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)?$")
@@ -162,7 +191,8 @@ def _provider_names(attribute: str) -> set[str]:
 def given_names() -> frozenset[str]:
     """Given names as written (capitalised), with Cyrillic spellings of Latin ones."""
     names = _provider_names("first_names")
-    return frozenset(names | {_transliterate(name) for name in names if name.isascii()})
+    spelt = {_transliterate(name) for name in names if name.isascii()}
+    return frozenset(names | spelt | _RU_FOREIGN_GIVEN_NAMES)
 
 
 @functools.lru_cache(maxsize=1)

@@ -80,7 +80,7 @@ _TITLES = frozenset(
 )
 _INTRODUCTION = re.compile(
     r"(?:my name is|call me|ich heiße|mein name ist|je m'appelle|me llamo|mi chiamo|"
-    r"meu nome é|me chamo|меня зовут)\s+$",
+    r"meu nome é|me chamo|меня зовут|его зовут|её зовут|по имени)\s+$",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:;\n\"'«»„“”()\-–—]\s*)$")
@@ -133,7 +133,11 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         )
         known = _is_name(word, language) and not (
             lower in common
-            and (opens_sentence(text, start) or language == "de" or lower in chat_words())
+            and (
+                (opens_sentence(text, start) and _ordinary_at_start(text, words[index], language))
+                or language == "de"
+                or lower in chat_words()
+            )
         )
         if not (known or (cued and lower not in common)):
             index += 1
@@ -150,6 +154,34 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         spans.append((start, words[last].end()))
         index = last + 1
     return sorted(spans)
+
+
+# Russian common words that are also given names (Том, Тому: Tom) but whose ordinary reading
+# cannot open a sentence without a cue: "том" is "тот" after a preposition ("в том") or the
+# noun "volume", which comes with a number ("Том 2", "Том первый"); "тому" opens a sentence
+# only before a relative or a fixed phrase ("Тому, кто...", "Тому назад", "Тому подобное").
+# Such a word opening a sentence is a name unless the next words carry that cue.
+_ORDINARY_CUE_AFTER = {
+    "ru": {
+        "том": re.compile(
+            r"\s*(?:\d|[IVXLC]+\b|№|перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|"
+            r"последн|книг|собрани|энциклопеди|словар)",
+            re.IGNORECASE,
+        ),
+        "тому": re.compile(
+            r"\s*(?:,|—|-|кто|что|чего|как|назад|подобн|доказательств|причин|пример|свидетельств)",
+            re.IGNORECASE,
+        ),
+    }
+}
+
+
+def _ordinary_at_start(text: str, word: re.Match[str], language: str) -> bool:
+    """A common word that is also a name, opening a sentence, reads as the common word:
+    always, unless the language lists it with the cue its ordinary reading needs and the
+    words after it lack that cue."""
+    cue = _ORDINARY_CUE_AFTER.get(language, {}).get(word.group().lower())
+    return cue is None or bool(cue.match(text, word.end()))
 
 
 def widen_name(text: str, start: int, end: int) -> tuple[int, int]:
