@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from dataprep.clean.lexicon import is_given_name
-from dataprep.clean.person_names import find_gazetteer_names
+from dataprep.clean.person_names import (
+    ChineseNames,
+    find_gazetteer_names,
+    find_latin_names_in_chinese,
+)
 
 
 def _names(text: str, language: str) -> list[str]:
@@ -67,3 +71,57 @@ def test_russian_words_that_are_also_names_keep_their_ordinary_reading(text: str
 @pytest.mark.parametrize("word", ["Мэри", "Джеймс", "Дэвидом", "Кэтрин", "Элис"])
 def test_conventional_russian_spellings_of_foreign_names_are_known(word: str) -> None:
     assert is_given_name(word, "ru")
+
+
+@pytest.fixture(scope="module")
+def chinese() -> ChineseNames:
+    pytest.importorskip("jieba")
+    return ChineseNames()
+
+
+def _chinese_names(finder: ChineseNames, text: str) -> list[str]:
+    return [text[start:end] for start, end in finder.find(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("海倫正在院子裡玩。", ["海倫"]),  # traditional: read through the character map
+        ("佐佐木貞子死於1955年10月25日。", ["佐佐木"]),  # a Japanese surname
+        ("我昨天见到了汤姆。", ["汤姆"]),
+    ],
+    ids=["helen-traditional", "sasaki", "tom"],
+)
+def test_chinese_names_in_both_scripts(
+    chinese: ChineseNames, text: str, expected: list[str]
+) -> None:
+    assert _chinese_names(chinese, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["祝贺你", "你怎麼確定你的女朋友沒有假裝高潮?", "社區是安靜的。", "谢谢你的帮助。"],
+    ids=["congratulate", "climax", "quiet-traditional", "thanks"],
+)
+def test_ordinary_words_jieba_tags_as_names_are_not_names(chinese: ChineseNames, text: str) -> None:
+    assert chinese.find(text) == []
+
+
+def test_the_character_map_keeps_offsets(chinese: ChineseNames) -> None:
+    text = "我昨天見到了瑪麗，她很好。"
+    assert [text[s:e] for s, e in chinese.find(text)] == ["瑪麗"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ally喜欢和她的双胞胎妹妹Anne一起玩。", ["Ally", "Anne"]),
+        ("Fabien有很多好点子。", ["Fabien"]),
+        ("人生苦短，我用 Python!", []),
+        ("OK我知道了", []),
+        ("Hello你好", []),
+    ],
+    ids=["ally-anne", "fabien", "python-spaced", "all-caps", "common-word"],
+)
+def test_latin_names_set_in_chinese_text(text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in find_latin_names_in_chinese(text)] == expected

@@ -8,7 +8,10 @@ following capitalised surname or given name joins it ("Lucía García"); a capit
 after a title ("Herr", "Sra.", "M.") or an introduction ("me llamo", "меня зовут") is a
 name even when the list does not know it. Chinese names come from jieba: its dictionary's
 person tags ``nr``/``nrt`` (person, transliterated person), and for a word the segmenter
-found that the dictionary lacks, posseg's tag of that word alone.
+found that the dictionary lacks, posseg's tag of that word alone. jieba's dictionary is in
+simplified characters, so traditional text is read through a character map (OpenCC's, same
+length, so offsets hold), and ordinary words its dictionary tags ``nr`` (祝贺, 高潮, 安静)
+are never names.
 
 Also here: the spans a person name must never come from (URLs, e-mail addresses, code
 identifiers, emoji), shared by every finder.
@@ -16,15 +19,20 @@ identifiers, emoji), shared by every finder.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from dataprep.clean.lexicon import (
+    CHINESE_ORDINARY_NR,
     CHINESE_SURNAMES,
+    JAPANESE_SURNAMES,
     chat_words,
     common_words,
     given_names,
+    is_common,
     is_given_name,
     surnames,
 )
@@ -32,6 +40,7 @@ from dataprep.clean.lexicon import (
 __all__ = [
     "ChineseNames",
     "find_gazetteer_names",
+    "find_latin_names_in_chinese",
     "opens_sentence",
     "protected_spans",
     "widen_name",
@@ -213,10 +222,39 @@ def _is_name(word: str, language: str) -> bool:
     return bare != word and len(bare) >= 3 and is_given_name(bare, language)
 
 
-# First characters of common transliterated given names (汤姆, 玛丽, 比尔, 艾美, 杰克...).
+# First characters of common transliterated given names (汤姆, 玛丽, 比尔, 艾美, 杰克, 海伦...).
 _TRANSLITERATION = frozenset(
-    "汤湯玛瑪麦麥迈邁艾爱愛安比杰傑鲍鮑莫露丽麗娜妮凯凱卡克肯乔喬约約詹维維威"
+    "汤湯玛瑪麦麥迈邁艾爱愛安比杰傑鲍鮑莫露丽麗娜妮凯凱卡克肯乔喬约約詹维維威海"
 )
+
+
+_TRADITIONAL_MAP = Path(__file__).parent / "data" / "traditional_to_simplified.txt"
+
+
+@functools.cache
+def _to_simplified() -> dict[int, str]:
+    """Traditional -> simplified characters, one for one (a ``str.translate`` table)."""
+    table = {}
+    for line in _TRADITIONAL_MAP.read_text(encoding="utf-8").splitlines():
+        if len(line) == 2 and not line.startswith("#"):
+            table[ord(line[0])] = line[1]
+    return table
+
+
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_LATIN_IN_CHINESE = re.compile(rf"(?:(?<={_HAN})|(?<={_HAN} )|^)[A-Z][a-z]+(?=\s?{_HAN})")
+
+
+def find_latin_names_in_chinese(text: str) -> list[tuple[int, int]]:
+    """Capitalised Latin words set in Chinese text, Chinese on both sides or opening the
+    message ("Ally喜欢和她的妹妹Anne一起玩"): Chinese writes foreign names this way when
+    it does not transliterate them. Common words of any language we know are left."""
+    guarded = protected_spans(text)
+    return [
+        m.span()
+        for m in _LATIN_IN_CHINESE.finditer(text)
+        if not is_common(m.group(), "en") and not any(s <= m.start() < e for s, e in guarded)
+    ]
 
 
 class ChineseNames:
@@ -241,12 +279,13 @@ class ChineseNames:
         dictionary lacks (found by the segmenter's HMM) is tagged by posseg on its own.
         posseg on whole messages finds the same names about 30 times slower."""
         spans, position = [], 0
+        text = text.translate(_to_simplified())  # one character for one: offsets hold
         words = list(self._tokenizer.cut(text, HMM=True))
         for number, word in enumerate(words):
             start, position = position, position + len(word)
             if not 2 <= len(word) <= 4 or not self._HAN_ONLY.match(word):
                 continue
-            if word in common_words("zh") or word.endswith("人"):
+            if word in common_words("zh") or word in CHINESE_ORDINARY_NR or word.endswith("人"):
                 continue  # 瑞士人 "a Swiss": nationalities end in 人
             flag = self._tags.get(word)
             if flag is None and len(word) <= 3:
@@ -259,10 +298,15 @@ class ChineseNames:
             following = words[number + 1][:1] if number + 1 < len(words) else ""
             if len(word) == 3 and self._known_word(word[-1] + following):
                 word = word[:2]  # 张伟|明天: the segmenter glued the next word's first character
-            if flag == "nr" and not (self._has_surname(word) or word[0] in _TRANSLITERATION):
-                continue  # 大吉 "good luck" is nr in jieba's dictionary
+            if flag == "nr" and not self._plausible_nr(word):
+                continue
             spans.append((start, start + len(word)))
         return spans
+
+    def _plausible_nr(self, word: str) -> bool:
+        """A word tagged ``nr`` is a name when it starts like one: a surname or a sound used
+        to spell foreign names (大吉 "good luck" is ``nr`` in jieba's dictionary)."""
+        return self._has_surname(word) or word[0] in _TRANSLITERATION
 
     def _tag_alone(self, word: str) -> str | None:
         """posseg's HMM tag of a word the dictionary lacks, read on its own, for words
@@ -280,4 +324,8 @@ class ChineseNames:
 
     @staticmethod
     def _has_surname(word: str) -> bool:
-        return word[:1] in CHINESE_SURNAMES or word[:2] in CHINESE_SURNAMES
+        return (
+            word[:1] in CHINESE_SURNAMES
+            or word[:2] in CHINESE_SURNAMES
+            or any(word[:n] in JAPANESE_SURNAMES for n in (2, 3))
+        )
