@@ -7,7 +7,7 @@ verdict line against the issue's targets:
     (``pii_real/tatoeba_<lang>.txt``);
   * heldout: hand-labelled Tatoeba sentences added afterwards (``pii_real/heldout_<lang>.txt``),
     first measured untouched, later used to tune the Russian and Chinese name rules;
-  * fresh: "fresh held-out", Russian and Chinese Tatoeba sentences labelled before those rule
+  * fresh: "fresh held-out", German, Russian and Chinese Tatoeba sentences labelled before those rule
     changes (``pii_real/heldout2_<lang>.txt``) and never used to change the rules, so they
     show how the rules do on text they have not seen.
 Rows are grouped eight at a time into conversations of one language and source (a chat gives

@@ -28,7 +28,7 @@ def test_every_language_has_200_real_lines_and_a_held_out_part(lang: str) -> Non
     assert sum(not row["entities"] for row in held_out) >= 50  # and damage on clean lines
 
 
-FRESH_LANGUAGES = ("ru", "zh")
+FRESH_LANGUAGES = ("de", "ru", "zh")
 
 
 @pytest.mark.parametrize("lang", FRESH_LANGUAGES)
