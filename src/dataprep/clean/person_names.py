@@ -32,7 +32,6 @@ from dataprep.clean.lexicon import (
     chat_words,
     common_words,
     given_names,
-    is_common,
     is_given_name,
     surnames,
 )
@@ -40,7 +39,6 @@ from dataprep.clean.lexicon import (
 __all__ = [
     "ChineseNames",
     "find_gazetteer_names",
-    "find_latin_names_in_chinese",
     "opens_sentence",
     "protected_spans",
     "widen_name",
@@ -239,22 +237,6 @@ def _to_simplified() -> dict[int, str]:
         if len(line) == 2 and not line.startswith("#"):
             table[ord(line[0])] = line[1]
     return table
-
-
-_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-_LATIN_IN_CHINESE = re.compile(rf"(?:(?<={_HAN})|(?<={_HAN} )|^)[A-Z][a-z]+(?=\s?{_HAN})")
-
-
-def find_latin_names_in_chinese(text: str) -> list[tuple[int, int]]:
-    """Capitalised Latin words set in Chinese text, Chinese on both sides or opening the
-    message ("Ally喜欢和她的妹妹Anne一起玩"): Chinese writes foreign names this way when
-    it does not transliterate them. Common words of any language we know are left."""
-    guarded = protected_spans(text)
-    return [
-        m.span()
-        for m in _LATIN_IN_CHINESE.finditer(text)
-        if not is_common(m.group(), "en") and not any(s <= m.start() < e for s, e in guarded)
-    ]
 
 
 class ChineseNames:

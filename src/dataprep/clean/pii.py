@@ -33,7 +33,6 @@ from dataprep.clean.lexicon import is_common, is_known_name
 from dataprep.clean.person_names import (
     ChineseNames,
     find_gazetteer_names,
-    find_latin_names_in_chinese,
     opens_sentence,
     protected_spans,
     widen_name,
@@ -311,10 +310,12 @@ class BatchAnalyzer:
                         Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
                         for s, e in self.chinese.find(texts[i])
                     )
-                    found.extend(  # Latin names inside Chinese text ("Ken中午以前會在家")
+                    # Latin names inside Chinese text ("Ken中午以前會在家") from the English
+                    # gazetteer only: any capitalised word between Chinese characters would
+                    # also take brands and tools ("用Google查", "装Docker").
+                    found.extend(
                         Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
                         for s, e in find_gazetteer_names(texts[i], "en")
-                        + find_latin_names_in_chinese(texts[i])
                     )
             else:  # also beside a model: small models miss "Tom" in French
                 for i in indexes:
