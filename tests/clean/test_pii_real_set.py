@@ -28,8 +28,29 @@ def test_every_language_has_200_real_lines_and_a_held_out_part(lang: str) -> Non
     assert sum(not row["entities"] for row in held_out) >= 50  # and damage on clean lines
 
 
-@pytest.mark.parametrize("prefix", ["tatoeba", "heldout"])
-@pytest.mark.parametrize("lang", pm.LANGUAGES)
+FRESH_LANGUAGES = ("de", "ru", "zh")
+
+
+@pytest.mark.parametrize("lang", FRESH_LANGUAGES)
+def test_fresh_held_out_set_has_100_lines_and_25_names(lang: str) -> None:
+    rows = [row for row in pm.fresh() if row["lang"] == lang]
+    assert len(rows) >= 100
+    assert sum(len(row["entities"]) for row in rows) >= 25
+    assert all(row["source"] == "tatoeba_fresh" for row in rows)
+
+
+@pytest.mark.parametrize("lang", FRESH_LANGUAGES)
+def test_fresh_lines_are_shared_with_no_other_set(lang: str) -> None:
+    fresh = {MARK.sub(r"\1", line) for line in _lines("heldout2", lang)}
+    older = {MARK.sub(r"\1", line) for p in ("tatoeba", "heldout") for line in _lines(p, lang)}
+    assert not fresh & older
+
+
+@pytest.mark.parametrize(
+    ("prefix", "lang"),
+    [(p, lang) for p in ("tatoeba", "heldout") for lang in pm.LANGUAGES]
+    + [("heldout2", lang) for lang in FRESH_LANGUAGES],
+)
 def test_labels_are_well_formed(prefix: str, lang: str) -> None:
     for line in _lines(prefix, lang):
         bare = MARK.sub("", line)
@@ -68,8 +89,15 @@ def test_held_out_figures_come_from_the_held_out_files_only() -> None:
 
     analyzer = RecordingAnalyzer()
     quality = bench_pii.quality_by_set(analyzer)
-    assert list(quality) == ["tuned", "heldout"]
-    tuned_batch, held_out_batch = analyzer.batches
+    assert list(quality) == ["tuned", "heldout", "fresh"]
+    tuned_batch, held_out_batch, fresh_batch = analyzer.batches
+    assert fresh_batch == [
+        MARK.sub(r"\1", line)
+        for lang in pm.LANGUAGES
+        if lang in FRESH_LANGUAGES
+        for line in _lines("heldout2", lang)
+    ]
+    assert set(quality["fresh"]["per_language"]) == set(FRESH_LANGUAGES)
     held_out_files = [
         MARK.sub(r"\1", line) for lang in pm.LANGUAGES for line in _lines("heldout", lang)
     ]

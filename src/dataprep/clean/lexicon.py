@@ -10,7 +10,10 @@ https://github.com/joke2k/faker, ``faker/providers/person/<locale>/__init__.py``
 locales of the eight languages we measure, read from the installed package, never
 downloaded. Russian names are also
 matched in their inflected forms (Томом, Марии), and English given names in a Cyrillic
-transliteration (Tom -> Том), since Russian chats write foreign names that way.
+transliteration (Tom -> Том), since Russian chats write foreign names that way. A letter-by-
+letter transliteration misses the conventional spellings (Mary is Мэри, not Мари; David is
+Дэвид), so the common foreign given names are also listed in their usual Russian spelling
+(``_RU_FOREIGN_GIVEN_NAMES``, our own list); their case forms come from the same rule.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ import unicodedata
 from pathlib import Path
 
 __all__ = [
+    "CHINESE_ORDINARY_NR",
     "CHINESE_SURNAMES",
+    "JAPANESE_SURNAMES",
     "chat_words",
     "common_words",
     "fold",
@@ -89,12 +94,69 @@ CHINESE_SURNAMES = frozenset(
     "吳孫馬鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸範賈韋鄒閻龔萬錢嚴顏莊聶魯歐蘭俞紀畢塗駱藍鮑饒陽穆"
 ) | frozenset(("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐"))
 
+# Ordinary words that jieba's dictionary tags ``nr`` (person) and that start like a name (a
+# surname character first): read off by hand from its most frequent such entries (frequency
+# >= 200), so a person-name finding made of one of them is dropped.
+_CHINESE_ORDINARY_NR_TEXT = """
+    明白 武功 文明 和尚 王朝 阳光 陆军 卫星 雷达 荣誉 古老 冷笑 武林 明星 宫殿 师傅 维生素 胡同
+    师兄 顾问 王爷 王公 白雪 高峰 齐声 文武 石英 金殿 师哥 高潮 齐全 黄金周 顾客 辛勤 米粉
+    古建筑 胡子 王府 叶子 安静 谢谢 白领 康复 沙滩 师范 梅花 吉祥 范畴 周转 孙子 杜鹃花 宁可
+    比武 凌辱 高明 陈述 荣获 丛林 马匹 关怀 林立 明珠 王子 温泉 向阳 黎明 陈列 宁静 蓝天 金刚
+    左翼 师生 冷汗 安抚 高僧 许可 朱红 柴禾 杜绝 卓越 沙丘 季后赛 白莲 石狮 童子 祝贺 师母
+    兰花 岳父 史诗 谢恩 白白 凌厉 沙皇 师娘 王八 荣耀 胡闹 桂花 高悬 马背 乔木 毛巾 麦子 郎中
+    白布 胡萝卜 张开 金石 马夫 陈设 高薪 华丽 麻木 金字塔 白发 金黄 林子 林木 杨柳 梅子 安危
+    查明 胡涂 石柱 杜鹃 张贴 周旋 白云 田园 高耸 孔雀 梅林 王宫 龙王 杜仲 朱砂 史实 张嘴 古文
+    张口 许可证 李子 焦黄 凌空 雷声 钱财 安全性 万世 温馨 白银 蓝图 殷勤 明智 陈旧 祝福 严正
+    高昂 庄园 金光 顾忌 龙宫 高超 宫阙 胡椒 徐徐 古文化 高雅 郎君 高坡 白旗 常青 牛马 时髦
+    凯旋 卫冕 古董 施政 明朗 熊猫 钟声 明文 陶醉 任凭 高喊 麻醉 宗庙 周全 毛发 白昼 施礼 边远
+    雷霆 张望 柳树 许诺 白痴 王妃 岳母 史前 涂抹 师爷 马鞭 王后 王权 雷阵雨 黄牛 朱笔 孙女
+    马鞍 柏树 丛生 鲁莽 盛世 庄客 于今 马刀 石阶 农耕 冉冉 唐诗 张扬 汪洋 全家福 农家乐 周密
+    罗汉 熊掌 吉普车 金元宝 金刚石 胡人 白玉兰 高新区 梅雨期 田野 比萨 戴眼镜 涩谷
+"""
+CHINESE_ORDINARY_NR = frozenset(_CHINESE_ORDINARY_NR_TEXT.split())
+
+#: Common Japanese surnames as Chinese text writes them (simplified), for names such as
+#: 佐佐木贞子 or 田中 that Chinese sentences translated from Japanese carry.
+_JAPANESE_SURNAMES_TEXT = """
+    佐藤 铃木 高桥 田中 渡边 伊藤 山本 中村 小林 加藤 吉田 山田 佐佐木 山口 松本 井上 木村 斋藤
+    清水 山崎 森田 池田 桥本 阿部 石川 山下 中岛 石井 小川 前田 冈田 长谷川 藤田 后藤 近藤 村上
+    远藤 青木 坂本 斉藤 福田 太田 西村 藤井 冈本 松田 中川 中野 原田 小野 竹内 金子 和田 中山
+    石田 上田 小岛 酒井 宫崎 横山 宫本 内田 高木 安藤 岛田 谷口 大野 丸山 今井 河野 藤原
+"""
+JAPANESE_SURNAMES = frozenset(_JAPANESE_SURNAMES_TEXT.split())
+
 _TRANSLIT = {
     "a": "а", "b": "б", "c": "к", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
     "i": "и", "j": "дж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
     "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "у", "x": "кс",
     "y": "и", "z": "з",
 }  # fmt: skip
+# Common English and other Western given names in their conventional Russian spelling
+# (practical transcription: "a" in Mary -> "э", "j" -> "дж", "th" -> "т"), where a
+# letter-by-letter transliteration gives another spelling. Written for this project;
+# spellings that are also Russian words (Пол "floor", Кит "whale", Люк, Тина, Руби) left out.
+_RU_FOREIGN_GIVEN_NAMES_TEXT = """
+    Мэри Мэрилин Мэтт Мэтью Мэгги Мэг Мэй Дэвид Дэйв Дэниел Дэн Дэнни Дэниэл Джон Джонни
+    Джонатан Джей Джейк Джейкоб Джейн Джейми Джеймс Джейсон Джек Джеки Джефф Джеффри Джим
+    Джимми Джо Джой Джош Джошуа Джордж Джозеф Джулия Джули Джуди Джессика Дженнифер Дженни
+    Джанет Джоан Джилл Джина Элис Элизабет Элеонора Элла Элли Эмили Эмма Энн Энни Эндрю
+    Энтони Эрик Эдвард Эдди Эван Эшли Этан Итан Эйми Эми Эйприл Эбби Эмбер Эллен Эльза
+    Уильям Уилл Уолтер Уэйн Уэсли Уинстон Уитни Уэнди Томас Томми Тимоти Тим Тед Тедди
+    Тони Тейлор Тереза Трейси Тревор Тиффани Питер Пит Пэм Памела Патрик
+    Пэт Пэтти Пенни Кейт Кейти Кэти Кэтрин Кэтлин Кэрол Кэролайн Кэролин Кэсси Кэти
+    Кейси Кевин Кен Кенни Келли Кайл Карен Кристофер Кристина Кристи Крис Кларк Клэр
+    Клер Конни Коннор Купер Майкл Майк Мэдисон Мэнди Меган Мелисса Мишель Мия Мередит
+    Роберт Роб Робби Ричард Рик Рики Рэй Рэймонд Рейчел Ребекка Ронни Рональд Райан Ральф
+    Роджер Рози Сара Сэм Сэмми Сэмюэл Сьюзан Сью Сьюзи Стив Стивен Стэнли Стэн
+    Скотт Стефани Шэрон Шерил Шон Шелли Шейла Шарлотта Хелен Хизер Хэнк Хэнни Хейли Холли
+    Хлоя Гэри Грег Грегори Грейс Гарри Генри Фрэнк Фрэнки Фрэнсис Фред Фредди Филип Фил
+    Бетти Бет Бен Бенджамин Билл Билли Боб Бобби Брайан Брэд Бренда Бриджит Брюс Бэрри
+    Барбара Бекки Лора Лорен Люси Линда Лиза Лиам Лили Ларри Лесли Лиззи Логан Нэнси
+    Нэнси Ник Ники Натали Ноа Норман Оливер Оливия Оскар Остин Вирджиния Вики Винсент
+    Донна Дороти Диана Дебора Дебби Дуглас Дин Дилан Даг Зак Зои Ирвин Иззи Айзек Айви
+    Алан Аллен Алекс Амелия Аманда Анджела Эйден Адам Аарон
+"""
+_RU_FOREIGN_GIVEN_NAMES = frozenset(_RU_FOREIGN_GIVEN_NAMES_TEXT.split())
 _RU_ENDINGS = ("ами", "ом", "ем", "ой", "ей", "ою", "ею", "ы", "и", "у", "ю", "а", "я", "е")
 _RU_BASE_ENDINGS = ("", "а", "я", "й", "ия", "ь")
 _NAME_SHAPE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)?$")
@@ -162,7 +224,8 @@ def _provider_names(attribute: str) -> set[str]:
 def given_names() -> frozenset[str]:
     """Given names as written (capitalised), with Cyrillic spellings of Latin ones."""
     names = _provider_names("first_names")
-    return frozenset(names | {_transliterate(name) for name in names if name.isascii()})
+    spelt = {_transliterate(name) for name in names if name.isascii()}
+    return frozenset(names | spelt | _RU_FOREIGN_GIVEN_NAMES)
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,7 +8,10 @@ following capitalised surname or given name joins it ("Lucía García"); a capit
 after a title ("Herr", "Sra.", "M.") or an introduction ("me llamo", "меня зовут") is a
 name even when the list does not know it. Chinese names come from jieba: its dictionary's
 person tags ``nr``/``nrt`` (person, transliterated person), and for a word the segmenter
-found that the dictionary lacks, posseg's tag of that word alone.
+found that the dictionary lacks, posseg's tag of that word alone. jieba's dictionary is in
+simplified characters, so traditional text is read through a character map (OpenCC's, same
+length, so offsets hold), and ordinary words its dictionary tags ``nr`` (祝贺, 高潮, 安静)
+are never names.
 
 Also here: the spans a person name must never come from (URLs, e-mail addresses, code
 identifiers, emoji), shared by every finder.
@@ -16,12 +19,16 @@ identifiers, emoji), shared by every finder.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from dataprep.clean.lexicon import (
+    CHINESE_ORDINARY_NR,
     CHINESE_SURNAMES,
+    JAPANESE_SURNAMES,
     chat_words,
     common_words,
     given_names,
@@ -80,7 +87,7 @@ _TITLES = frozenset(
 )
 _INTRODUCTION = re.compile(
     r"(?:my name is|call me|ich heiße|mein name ist|je m'appelle|me llamo|mi chiamo|"
-    r"meu nome é|me chamo|меня зовут)\s+$",
+    r"meu nome é|me chamo|меня зовут|его зовут|её зовут|по имени)\s+$",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:;\n\"'«»„“”()\-–—]\s*)$")
@@ -133,7 +140,11 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         )
         known = _is_name(word, language) and not (
             lower in common
-            and (opens_sentence(text, start) or language == "de" or lower in chat_words())
+            and (
+                (opens_sentence(text, start) and _ordinary_at_start(text, words[index], language))
+                or language == "de"
+                or lower in chat_words()
+            )
         )
         if not (known or (cued and lower not in common)):
             index += 1
@@ -150,6 +161,34 @@ def find_gazetteer_names(text: str, language: str) -> list[tuple[int, int]]:
         spans.append((start, words[last].end()))
         index = last + 1
     return sorted(spans)
+
+
+# Russian common words that are also given names (Том, Тому: Tom) but whose ordinary reading
+# cannot open a sentence without a cue: "том" is "тот" after a preposition ("в том") or the
+# noun "volume", which comes with a number ("Том 2", "Том первый"); "тому" opens a sentence
+# only before a relative or a fixed phrase ("Тому, кто...", "Тому назад", "Тому подобное").
+# Such a word opening a sentence is a name unless the next words carry that cue.
+_ORDINARY_CUE_AFTER = {
+    "ru": {
+        "том": re.compile(
+            r"\s*(?:\d|[IVXLC]+\b|№|перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|"
+            r"последн|книг|собрани|энциклопеди|словар)",
+            re.IGNORECASE,
+        ),
+        "тому": re.compile(
+            r"\s*(?:,|—|-|кто|что|чего|как|назад|подобн|доказательств|причин|пример|свидетельств)",
+            re.IGNORECASE,
+        ),
+    }
+}
+
+
+def _ordinary_at_start(text: str, word: re.Match[str], language: str) -> bool:
+    """A common word that is also a name, opening a sentence, reads as the common word:
+    always, unless the language lists it with the cue its ordinary reading needs and the
+    words after it lack that cue."""
+    cue = _ORDINARY_CUE_AFTER.get(language, {}).get(word.group().lower())
+    return cue is None or bool(cue.match(text, word.end()))
 
 
 def widen_name(text: str, start: int, end: int) -> tuple[int, int]:
@@ -181,10 +220,23 @@ def _is_name(word: str, language: str) -> bool:
     return bare != word and len(bare) >= 3 and is_given_name(bare, language)
 
 
-# First characters of common transliterated given names (汤姆, 玛丽, 比尔, 艾美, 杰克...).
+# First characters of common transliterated given names (汤姆, 玛丽, 比尔, 艾美, 杰克, 海伦...).
 _TRANSLITERATION = frozenset(
-    "汤湯玛瑪麦麥迈邁艾爱愛安比杰傑鲍鮑莫露丽麗娜妮凯凱卡克肯乔喬约約詹维維威"
+    "汤湯玛瑪麦麥迈邁艾爱愛安比杰傑鲍鮑莫露丽麗娜妮凯凱卡克肯乔喬约約詹维維威海"
 )
+
+
+_TRADITIONAL_MAP = Path(__file__).parent / "data" / "traditional_to_simplified.txt"
+
+
+@functools.cache
+def _to_simplified() -> dict[int, str]:
+    """Traditional -> simplified characters, one for one (a ``str.translate`` table)."""
+    table = {}
+    for line in _TRADITIONAL_MAP.read_text(encoding="utf-8").splitlines():
+        if len(line) == 2 and not line.startswith("#"):
+            table[ord(line[0])] = line[1]
+    return table
 
 
 class ChineseNames:
@@ -209,12 +261,13 @@ class ChineseNames:
         dictionary lacks (found by the segmenter's HMM) is tagged by posseg on its own.
         posseg on whole messages finds the same names about 30 times slower."""
         spans, position = [], 0
+        text = text.translate(_to_simplified())  # one character for one: offsets hold
         words = list(self._tokenizer.cut(text, HMM=True))
         for number, word in enumerate(words):
             start, position = position, position + len(word)
             if not 2 <= len(word) <= 4 or not self._HAN_ONLY.match(word):
                 continue
-            if word in common_words("zh") or word.endswith("人"):
+            if word in common_words("zh") or word in CHINESE_ORDINARY_NR or word.endswith("人"):
                 continue  # 瑞士人 "a Swiss": nationalities end in 人
             flag = self._tags.get(word)
             if flag is None and len(word) <= 3:
@@ -227,10 +280,15 @@ class ChineseNames:
             following = words[number + 1][:1] if number + 1 < len(words) else ""
             if len(word) == 3 and self._known_word(word[-1] + following):
                 word = word[:2]  # 张伟|明天: the segmenter glued the next word's first character
-            if flag == "nr" and not (self._has_surname(word) or word[0] in _TRANSLITERATION):
-                continue  # 大吉 "good luck" is nr in jieba's dictionary
+            if flag == "nr" and not self._plausible_nr(word):
+                continue
             spans.append((start, start + len(word)))
         return spans
+
+    def _plausible_nr(self, word: str) -> bool:
+        """A word tagged ``nr`` is a name when it starts like one: a surname or a sound used
+        to spell foreign names (大吉 "good luck" is ``nr`` in jieba's dictionary)."""
+        return self._has_surname(word) or word[0] in _TRANSLITERATION
 
     def _tag_alone(self, word: str) -> str | None:
         """posseg's HMM tag of a word the dictionary lacks, read on its own, for words
@@ -248,4 +306,8 @@ class ChineseNames:
 
     @staticmethod
     def _has_surname(word: str) -> bool:
-        return word[:1] in CHINESE_SURNAMES or word[:2] in CHINESE_SURNAMES
+        return (
+            word[:1] in CHINESE_SURNAMES
+            or word[:2] in CHINESE_SURNAMES
+            or any(word[:n] in JAPANESE_SURNAMES for n in (2, 3))
+        )

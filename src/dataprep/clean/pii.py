@@ -310,7 +310,10 @@ class BatchAnalyzer:
                         Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
                         for s, e in self.chinese.find(texts[i])
                     )
-                    found.extend(  # Latin names inside Chinese text ("Ken中午以前會在家")
+                    # Latin names inside Chinese text ("Ken中午以前會在家") from the English
+                    # gazetteer only: any capitalised word between Chinese characters would
+                    # also take brands and tools ("用Google查", "装Docker").
+                    found.extend(
                         Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
                         for s, e in find_gazetteer_names(texts[i], "en")
                     )
