@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from dataprep.context import RunContext
+from dataprep.engines import Engine, LocalEngine, each_stage
 from dataprep.errors import DataprepError, StageError
 from dataprep.recipe import Recipe
 from dataprep.stage import Stage
@@ -111,15 +112,6 @@ def build_stages(recipe: Recipe) -> list[tuple[str, Stage]]:
     return [(step.key, step.build()) for step in recipe.plan() if step.enabled]
 
 
-def _each_stage(built: list[tuple[str, Stage]], hook: str, ctx: RunContext) -> None:
-    """Call ``hook`` (check, setup, finish) on every stage; errors name the stage."""
-    for key, stage in built:
-        try:
-            getattr(stage, hook)(ctx)
-        except DataprepError as error:
-            raise StageError(key, error) from error
-
-
 def _empty() -> Iterator[pl.DataFrame]:
     return iter(())
 
@@ -130,11 +122,13 @@ def run_recipe(
     *,
     report_path: Path | None = None,
     stages: list[tuple[str, Stage]] | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Run ``recipe`` in ``ctx`` and commit outputs atomically; returns the report.
 
     The recipe is checked (names, parameters, table order) unless ``stages`` gives the
     stage instances to run, as tests do to put a frame source or a collector around stages.
+    ``engine`` says where stages run (``dataprep.engines``; default: all in this process).
     """
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -142,15 +136,17 @@ def run_recipe(
         recipe.check()
     built = stages if stages is not None else build_stages(recipe)
     meters: list[tuple[str, Stage, _Meter]] = []
+    engine = engine if engine is not None else LocalEngine()
     try:
         # Every stage checks its inputs and paths before any stage loads a model.
-        _each_stage(built, "check", ctx)
-        _each_stage(built, "setup", ctx)
+        each_stage(built, "check", ctx)
+        engine.setup(built, ctx)
         stream: Iterator[pl.DataFrame] = _empty()
         upstream: _Meter | None = None
         for key, stage in built:
             rows_in_meter = upstream
-            stream = stage.process(iter(rows_in_meter) if rows_in_meter else _empty(), ctx)
+            upstream_rows = iter(rows_in_meter) if rows_in_meter else _empty()
+            stream = engine.process(key, stage, upstream_rows, ctx)
             ctx.progress.task(f"stage:{key}", f"{key} (rows out)", total=None)
             meter = _Meter(key, stream, rows_in_meter, ctx)
             meters.append((key, stage, meter))
@@ -158,7 +154,7 @@ def run_recipe(
         if upstream is not None:
             for _ in upstream:
                 pass
-        _each_stage(built, "finish", ctx)
+        engine.finish(built, ctx)
         previous_out = 0
         for index, (key, _stage, meter) in enumerate(meters):
             counts = ctx.counts[key]
@@ -176,6 +172,7 @@ def run_recipe(
         ctx.abort()
         raise
     finally:
+        engine.close()
         ctx.progress.close()
     report["outputs"] = [str(p) for p in written]
     return RunResult(report, written, ctx)

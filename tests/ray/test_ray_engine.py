@@ -1,0 +1,157 @@
+"""``--engine ray`` gives the local engine's rows, survives killed workers, loads models once
+per worker, and leaves nothing behind when it fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dataprep.context import RunContext
+from dataprep.errors import StageError
+from dataprep.recipe import load_recipe
+from dataprep.runner import build_stages, run_recipe
+from dataprep.stage import Stage
+from tests.conftest import FIXTURES, run_main
+from tests.ray.stages import CountSetups, CrashOnce, CrashOnceAfterSetup, FailOnWorker
+
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_instance")]
+
+CONVERSATIONS = FIXTURES / "clean" / "conversations.jsonl"
+SPLIT_FILES = ("train.jsonl", "val.jsonl", "test.jsonl")
+
+
+def outputs(folder: Path) -> dict[str, str]:
+    """Every data file a run wrote (splits and sidecars), by name; not the report."""
+    return {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted(folder.glob("*.jsonl"))
+        if p.name != "rejects.jsonl"
+    }
+
+
+def rejects(folder: Path) -> list[str]:
+    """Rejects as a sorted list: the engines write the same lines, interleaved differently."""
+    return sorted((folder / "rejects.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def run_both(tmp_path: Path, *args: str | Path) -> tuple[Path, Path]:
+    folders = []
+    for engine in ("local", "ray"):
+        folder = tmp_path / engine
+        folder.mkdir()
+        code, _, err = run_main(
+            *args,
+            "--out",
+            folder / "train.jsonl",
+            "--rejects",
+            folder / "rejects.jsonl",
+            "--engine",
+            engine,
+            "-q",
+        )
+        assert code == 0, err
+        folders.append(folder)
+    return folders[0], folders[1]
+
+
+@pytest.mark.model
+def test_clean_gives_the_local_engines_rows(tmp_path: Path) -> None:
+    local, on_ray = run_both(
+        tmp_path,
+        "clean",
+        CONVERSATIONS,
+        "--eval",
+        FIXTURES / "clean" / "eval.jsonl",
+        "--split",
+        "0.6/0.2/0.2",
+        # Many small batches, so that both workers take some.
+        "--set",
+        "read_conversations.batch_size=3",
+    )
+    assert set(outputs(local)) == set(SPLIT_FILES)
+    assert outputs(on_ray) == outputs(local)
+    assert rejects(on_ray) == rejects(local)
+    reports = [json.loads((f / "train.report.json").read_text()) for f in (local, on_ray)]
+    for key in ("scrub_pii", "decontaminate", "split", "dedupe"):
+        assert reports[1]["details"][key] == reports[0]["details"][key], key
+    assert [s["rows_out"] for s in reports[1]["stages"].values()] == [
+        s["rows_out"] for s in reports[0]["stages"].values()
+    ]
+
+
+@pytest.mark.model
+def test_chat_gives_the_local_engines_rows(tmp_path: Path) -> None:
+    local, on_ray = run_both(
+        tmp_path,
+        "chat",
+        FIXTURES / "chat",
+        "--me",
+        "Colin",
+        "--set",
+        "read_chat.batch_rows=40",
+    )
+    assert {"train.jsonl", "train.sources.jsonl"} <= set(outputs(local))
+    assert outputs(on_ray) == outputs(local)
+    assert rejects(on_ray) == rejects(local)
+
+
+def clean_recipe():
+    """The clean recipe without PII (fast), in batches of two records."""
+    recipe = load_recipe("clean").with_enabled("scrub_pii", False)
+    return recipe.with_params("read_conversations", batch_size=2)
+
+
+def clean_stages(extra: Stage | None = None) -> list[tuple[str, Stage]]:
+    """The stages of ``clean_recipe``, with ``extra`` after dedupe."""
+    built = build_stages(clean_recipe())
+    if extra is not None:
+        at = [key for key, _ in built].index("dedupe") + 1
+        built.insert(at, (extra.name, extra))
+    return built
+
+
+def run_clean(folder: Path, built: list[tuple[str, Stage]], *, on_ray: bool = False) -> dict:
+    from dataprep.engines.ray_engine import RayEngine
+
+    folder.mkdir()
+    ctx = RunContext(inputs=[CONVERSATIONS], output=folder / "train.jsonl")
+    engine = RayEngine() if on_ray else None
+    return run_recipe(clean_recipe(), ctx, stages=built, engine=engine).report
+
+
+@pytest.mark.parametrize("crashing", [CrashOnce, CrashOnceAfterSetup], ids=["task", "actor"])
+def test_a_killed_worker_is_retried_and_the_output_is_complete(
+    tmp_path: Path, crashing: type[Stage]
+) -> None:
+    marker = tmp_path / "crashed"
+    run_clean(tmp_path / "local", clean_stages())
+    report = run_clean(
+        tmp_path / "ray", clean_stages(crashing({"marker": str(marker)})), on_ray=True
+    )
+    assert marker.exists()  # a worker process did die
+    assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
+    assert report["stages"][crashing.name]["rows_out"] == report["stages"]["dedupe"]["rows_out"]
+
+
+def test_a_stage_with_setup_loads_once_per_worker_not_per_batch(tmp_path: Path) -> None:
+    setups = tmp_path / "setups"
+    report = run_clean(
+        tmp_path / "ray", clean_stages(CountSetups({"marker": str(setups)})), on_ray=True
+    )
+    pids = setups.read_text().split()
+    batches = report["stages"]["count_setups"]["batches"]
+    assert batches >= 8  # 22 records in batches of 2, less the duplicates dedupe removed
+    assert len(pids) == 2 and len(set(pids)) == 2  # one setup in each of the two actors
+    # The actors' counters add up on the driver: every batch counted once.
+    assert report["details"]["count_setups"] == {"batches_seen": batches}
+    assert report["stages"]["count_setups"]["notes"] == {"batches": batches}
+
+
+def test_a_failing_stage_names_itself_and_leaves_no_output(tmp_path: Path) -> None:
+    with pytest.raises(StageError) as caught:
+        run_clean(tmp_path / "ray", clean_stages(FailOnWorker()), on_ray=True)
+    assert "fail_on_worker" in str(caught.value)
+    assert "somewhere.jsonl:3: this batch cannot be read" in str(caught.value)
+    assert list((tmp_path / "ray").iterdir()) == []
