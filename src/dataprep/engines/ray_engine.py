@@ -138,10 +138,21 @@ class RayEngine:
             )
         self._started = True
 
+    def _worker_slots(self) -> list[str]:
+        """One node id per worker CPU of the cluster (``workers`` of them when set)."""
+        slots = [
+            node["NodeID"]
+            for node in sorted(ray.nodes(), key=lambda node: node["NodeID"])
+            if node["Alive"]
+            for _ in range(int(node["Resources"].get("CPU", 0)))
+        ]
+        if not slots:
+            raise RayRunError("the Ray cluster has no node with a CPU")
+        count = self.workers or len(slots)
+        return [slots[number % len(slots)] for number in range(count)]
+
     def _pool_size(self) -> int:
-        if self.workers:
-            return self.workers
-        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+        return len(self._worker_slots())
 
     def setup(self, built: list[tuple[str, Stage]], ctx: RunContext) -> None:
         self._connect()
@@ -157,13 +168,17 @@ class RayEngine:
                 self._stages[key] = ray.put(stage)
 
     def _start_actors(self, key: str, stage: Stage, ctx: RunContext) -> None:
-        # No CPU is reserved for an actor: the pool size bounds the work, and actors of
-        # several stages can live beside the tasks on a small machine.
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        # One actor per worker CPU, on that CPU's node (soft: a restarted actor may move).
+        # No CPU is reserved for it: the pool size bounds the work, and the actors of
+        # several stages live beside the tasks on a small machine.
         actors = [
-            _StageActor.options(num_cpus=0, scheduling_strategy="SPREAD").remote(  # type: ignore[attr-defined]
-                stage, self._settings
-            )
-            for _ in range(self._pool_size())
+            _StageActor.options(  # type: ignore[attr-defined]
+                num_cpus=0,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True),
+            ).remote(stage, self._settings)
+            for node in self._worker_slots()
         ]
         self._actors[key] = actors
         ready = self._get([actor.ready.remote() for actor in actors], key)

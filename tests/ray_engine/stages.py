@@ -74,3 +74,30 @@ class FailOnWorker(Stage):
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         raise InputError("this batch cannot be read", path="somewhere.jsonl", line=3)
+
+
+class RecordNodes(Stage):
+    """Notes, per batch, the Ray node that mapped it (``node:<id>``) and, with a setup
+    (actors), the node its actor lives on (``actor:<id>``)."""
+
+    name = "record_nodes"
+    consumes = "samples"
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        import ray
+
+        ctx.note(self.name, f"node:{ray.get_runtime_context().get_node_id()}")
+        return batch
+
+
+class RecordActorNodes(RecordNodes):
+    name = "record_actor_nodes"
+
+    def setup(self, ctx: RunContext) -> None:
+        import ray
+
+        self.node = ray.get_runtime_context().get_node_id()
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        ctx.note(self.name, f"actor:{self.node}")
+        return batch

@@ -14,7 +14,7 @@ from dataprep.recipe import load_recipe
 from dataprep.runner import build_stages, run_recipe
 from dataprep.stage import Stage
 from tests.conftest import FIXTURES, run_main
-from tests.ray.stages import CountSetups, CrashOnce, CrashOnceAfterSetup, FailOnWorker
+from tests.ray_engine.stages import CountSetups, CrashOnce, CrashOnceAfterSetup, FailOnWorker
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_instance")]
 
@@ -155,3 +155,34 @@ def test_a_failing_stage_names_itself_and_leaves_no_output(tmp_path: Path) -> No
     assert "fail_on_worker" in str(caught.value)
     assert "somewhere.jsonl:3: this batch cannot be read" in str(caught.value)
     assert list((tmp_path / "ray").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_clean_runs_across_a_two_node_cluster(tmp_path: Path) -> None:
+    """A head and a worker node started with ``ray start`` on this machine; the driver joins
+    them with ``--ray-address`` in its own process, and both nodes map batches."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tests.ray_engine.two_nodes import node_env, two_node_cluster
+
+    run_clean(tmp_path / "local", clean_stages())
+    paths = [str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    with two_node_cluster(env, tmp_path) as address:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.ray_engine.two_node_driver", address, str(tmp_path)],
+            env=node_env(env),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert outputs(tmp_path / "cli") == outputs(tmp_path / "local")
+    assert outputs(tmp_path / "nodes") == outputs(tmp_path / "local")
+    notes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(notes["record_nodes"]) == 2, notes  # tasks ran on both nodes
+    assert len(notes["record_actor_nodes"]) == 2, notes  # one actor on each node

@@ -20,7 +20,7 @@ def ray_instance() -> Iterator[None]:
     """Ray started in this process; the engine joins it instead of starting its own."""
     import cloudpickle
 
-    from tests.ray import stages
+    from tests.ray_engine import stages
 
     # Workers cannot import the tests package: its stage classes travel by value.
     cloudpickle.register_pickle_by_value(stages)
