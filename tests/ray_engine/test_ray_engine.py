@@ -170,7 +170,9 @@ def test_clean_runs_across_a_two_node_cluster(tmp_path: Path) -> None:
 
     run_clean(tmp_path / "local", clean_stages())
     paths = [str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    # Not RAY_ADDRESS: the session's own Ray instance sets it for its child processes.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     with two_node_cluster(env, tmp_path) as address:
         done = subprocess.run(
             [sys.executable, "-m", "tests.ray_engine.two_node_driver", address, str(tmp_path)],
@@ -186,3 +188,20 @@ def test_clean_runs_across_a_two_node_cluster(tmp_path: Path) -> None:
     notes = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(notes["record_nodes"]) == 2, notes  # tasks ran on both nodes
     assert len(notes["record_actor_nodes"]) == 2, notes  # one actor on each node
+
+
+def test_the_driver_hashes_no_text_the_workers_compute_the_signatures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataprep.clean.minhash import MinHasher
+
+    run_clean(tmp_path / "local", clean_stages())
+
+    def no_hashing_here(self: MinHasher, texts: list[str]) -> None:
+        raise AssertionError(f"the driver hashed {len(texts)} texts")
+
+    # Only this (the driver's) process is patched; Ray's workers hash with the real method.
+    monkeypatch.setattr(MinHasher, "signatures", no_hashing_here)
+    report = run_clean(tmp_path / "ray", clean_stages(), on_ray=True)
+    assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
+    assert report["details"]["dedupe"]["near_duplicates"] >= 1

@@ -11,7 +11,9 @@ What runs where:
   batch added up.
 - Every other stage (sources, writers, and the stages that look across batches: roles,
   sessions, dedupe, split) runs on the driver, over the stream of batches the workers
-  send back, in input order. Outputs are written on the driver through the run's output
+  send back, in input order. A driver-side stage with a ``carried_keys`` (``dedupe``) has
+  that per-batch part done on the workers first: the MinHash signatures, which ``dedupe``
+  and ``split`` then take as carried instead of hashing the texts on the driver. Outputs are written on the driver through the run's output
   set, so a failed run leaves nothing behind.
 
 Batches travel as Arrow tables (``to_arrow``/``from_arrow``); results are taken in the
@@ -66,6 +68,20 @@ def runs_on_workers(stage: Stage) -> bool:
 
 def _loads_something(stage: Stage) -> bool:
     return type(stage).setup is not Stage.setup
+
+
+class CarriedKeys(Stage):
+    """A driver-side stage's ``carried_keys`` (``dedupe``: keys and MinHash signatures),
+    computed on the workers batch by batch, so the driver hashes no text."""
+
+    name = "carried_keys"
+
+    def __init__(self, owner: Stage) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        return self.owner.carried_keys(batch)  # type: ignore[attr-defined, no-any-return]
 
 
 @ray.remote(max_retries=MAX_RETRIES)
@@ -160,6 +176,9 @@ class RayEngine:
         self._settings = WorkerSettings.of(ctx)
         for key, stage in built:
             if not runs_on_workers(stage):
+                if hasattr(stage, "carried_keys"):
+                    self._grown[_carrier(key)] = {}
+                    self._stages[_carrier(key)] = ray.put(CarriedKeys(stage))
                 continue
             self._grown[key] = {}
             if _loads_something(stage):
@@ -170,13 +189,14 @@ class RayEngine:
     def _start_actors(self, key: str, stage: Stage, ctx: RunContext) -> None:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        # One actor per worker CPU, on that CPU's node (soft: a restarted actor may move).
+        # One actor per worker CPU, on that CPU's node. Not soft: a soft affinity let Ray put
+        # both actors of a two-node test on the head (a restarted actor stays on its node).
         # No CPU is reserved for it: the pool size bounds the work, and the actors of
         # several stages live beside the tasks on a small machine.
         actors = [
             _StageActor.options(  # type: ignore[attr-defined]
                 num_cpus=0,
-                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True),
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False),
             ).remote(stage, self._settings)
             for node in self._worker_slots()
         ]
@@ -189,9 +209,11 @@ class RayEngine:
     def process(
         self, key: str, stage: Stage, batches: Iterator[pl.DataFrame], ctx: RunContext
     ) -> Iterator[pl.DataFrame]:
-        if key not in self._grown:
-            return stage.process(batches, ctx)
-        return self._stream(key, batches, ctx)
+        if key in self._grown:
+            return self._stream(key, batches, ctx)
+        if _carrier(key) in self._grown:
+            batches = self._stream(_carrier(key), batches, ctx)
+        return stage.process(batches, ctx)
 
     def _submit(self, key: str, number: int, batch: pl.DataFrame, ctx: RunContext) -> Any:
         table, shared = batch.to_arrow(), dict(ctx.shared)
@@ -253,6 +275,10 @@ class RayEngine:
         if self._started:
             ray.shutdown()
             self._started = False
+
+
+def _carrier(key: str) -> str:
+    return f"{key}:carried_keys"
 
 
 def _raise_in(key: str, events: Events) -> None:
