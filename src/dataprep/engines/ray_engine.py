@@ -81,7 +81,7 @@ class CarriedKeys(Stage):
         self.owner = owner
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
-        return self.owner.carried_keys(batch)  # type: ignore[attr-defined, no-any-return]
+        return self.owner.carried_keys(batch)  # type: ignore[attr-defined]
 
 
 @ray.remote(max_retries=MAX_RETRIES)
