@@ -101,3 +101,13 @@ class RecordActorNodes(RecordNodes):
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         ctx.note(self.name, f"actor:{self.node}")
         return batch
+
+
+class BreakOnWorker(Stage):
+    """A bug: raises a plain Python error on the worker."""
+
+    name = "break_on_worker"
+    consumes = "samples"
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        raise ZeroDivisionError("a bug in a stage")

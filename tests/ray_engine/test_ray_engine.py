@@ -14,7 +14,13 @@ from dataprep.recipe import load_recipe
 from dataprep.runner import build_stages, run_recipe
 from dataprep.stage import Stage
 from tests.conftest import FIXTURES, run_main
-from tests.ray_engine.stages import CountSetups, CrashOnce, CrashOnceAfterSetup, FailOnWorker
+from tests.ray_engine.stages import (
+    BreakOnWorker,
+    CountSetups,
+    CrashOnce,
+    CrashOnceAfterSetup,
+    FailOnWorker,
+)
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_instance")]
 
@@ -154,6 +160,12 @@ def test_a_failing_stage_names_itself_and_leaves_no_output(tmp_path: Path) -> No
         run_clean(tmp_path / "ray", clean_stages(FailOnWorker()), on_ray=True)
     assert "fail_on_worker" in str(caught.value)
     assert "somewhere.jsonl:3: this batch cannot be read" in str(caught.value)
+    assert list((tmp_path / "ray").iterdir()) == []
+
+
+def test_a_bug_in_a_stage_is_raised_as_itself(tmp_path: Path) -> None:
+    with pytest.raises(ZeroDivisionError, match="a bug in a stage"):
+        run_clean(tmp_path / "ray", clean_stages(BreakOnWorker()), on_ray=True)
     assert list((tmp_path / "ray").iterdir()) == []
 
 

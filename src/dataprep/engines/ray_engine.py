@@ -249,6 +249,13 @@ class RayEngine:
     def _get(self, refs: Any, key: str) -> Any:
         try:
             return ray.get(refs)
+        except ray.exceptions.RayTaskError as error:
+            # A bug in a stage (DataprepErrors come back in the events): raise it as the
+            # local engine would, with Ray's remote traceback chained.
+            cause = error.cause
+            if isinstance(cause, Exception) and not isinstance(cause, ray.exceptions.RayError):
+                raise cause from error
+            raise RayRunError(f"{key}: {error}") from error
         except ray.exceptions.RayError as error:
             raise RayRunError(
                 f"{key}: Ray could not run a batch ({type(error).__name__})"
