@@ -217,3 +217,43 @@ def test_the_driver_hashes_no_text_the_workers_compute_the_signatures(
     report = run_clean(tmp_path / "ray", clean_stages(), on_ray=True)
     assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
     assert report["details"]["dedupe"]["near_duplicates"] >= 1
+
+
+def voice_outputs(folder: Path) -> dict[str, bytes]:
+    """Every file of a voice output folder but the cache and the report, paths made relative."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and relative.parts[0] != ".dataprep-cache" and "report" not in path.name:
+            found[str(relative)] = path.read_bytes().replace(str(folder).encode(), b"OUT")
+    return found
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_voice_gives_a_single_threaded_local_runs_clips(tmp_path: Path) -> None:
+    """Whisper's output depends on its thread count, and Ray's actors run with
+    OMP_NUM_THREADS=1; so the reference is a local run with one thread, in its own process."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    source = FIXTURES / "voice" / "speakers" / "ben"
+    args = ["voice", str(source), "--speaker", "ben", "-q", "--no-html-report", "--no-card"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
+    command = [sys.executable, "-c", "from dataprep.cli import main; main()", *args]
+    local = subprocess.run(
+        [*command, "--out", str(tmp_path / "local")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert local.returncode == 0, local.stderr[-2000:]
+    code, _, err = run_main(*args, "--out", tmp_path / "ray", "--engine", "ray")
+    assert code == 0, err
+    expected = voice_outputs(tmp_path / "local")
+    assert "clips.jsonl" in expected and any(name.endswith(".wav") for name in expected)
+    assert voice_outputs(tmp_path / "ray") == expected
