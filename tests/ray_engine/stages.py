@@ -84,9 +84,14 @@ class RecordNodes(Stage):
     consumes = "samples"
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        import time
+
         import ray
 
         ctx.note(self.name, f"node:{ray.get_runtime_context().get_node_id()}")
+        # Long enough that the next task is sent while this one holds its node's only CPU
+        # (a task that ends at once leaves Ray no reason to use the other node).
+        time.sleep(0.5)
         return batch
 
 
