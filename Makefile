@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt "torch==2.13.0"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[all,models,dev,bench,trainers]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[all,models,dev,bench,trainers,ray]"
 	# LLaMA-Factory's own pins do not install beside our torch; its converter (which the
 	# LLaMA-Factory profile tests import) needs none of them.
 	$(BIN)/pip install --quiet --no-deps "llamafactory==0.9.5"

@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from dataprep.context import RunContext
+from dataprep.engines import Engine, LocalEngine, each_stage
 from dataprep.errors import DataprepError, StageError
 from dataprep.outputs import signals_held
 from dataprep.recipe import Recipe
@@ -191,15 +192,6 @@ def build_stages(recipe: Recipe) -> list[tuple[str, Stage]]:
     return [(step.key, step.build()) for step in recipe.plan() if step.enabled]
 
 
-def _each_stage(built: list[tuple[str, Stage]], hook: str, ctx: RunContext) -> None:
-    """Call ``hook`` (check, setup, finish) on every stage; errors name the stage."""
-    for key, stage in built:
-        try:
-            getattr(stage, hook)(ctx)
-        except DataprepError as error:
-            raise StageError(key, error) from error
-
-
 def pipeline_threads() -> bool:
     """Whether stages run on threads of their own (``DATAPREP_THREADS=0`` turns it off)."""
     return os.environ.get("DATAPREP_THREADS", "1").strip().lower() not in {"0", "false", "no"}
@@ -233,11 +225,13 @@ def run_recipe(
     *,
     report_path: Path | None = None,
     stages: list[tuple[str, Stage]] | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Run ``recipe`` in ``ctx`` and commit outputs atomically; returns the report.
 
     The recipe is checked (names, parameters, table order) unless ``stages`` gives the
     stage instances to run, as tests do to put a frame source or a collector around stages.
+    ``engine`` says where stages run (``dataprep.engines``; default: all in this process).
     """
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -245,14 +239,17 @@ def run_recipe(
         recipe.check()
     built = stages if stages is not None else build_stages(recipe)
     meters: list[tuple[str, Stage, _Meter]] = []
+    engine = engine if engine is not None else LocalEngine()
     stop = threading.Event()
     pipes: list[_Pipe] = []
     try:
         # Every stage checks its inputs and paths before any stage loads a model.
-        _each_stage(built, "check", ctx)
-        _each_stage(built, "setup", ctx)
+        each_stage(built, "check", ctx)
+        engine.setup(built, ctx)
         _prepare_page(ctx)
-        threaded = pipeline_threads() and len(built) > 1
+        # Stages on threads of their own under the local engine (another engine spreads
+        # the work its own way).
+        threaded = pipeline_threads() and len(built) > 1 and isinstance(engine, LocalEngine)
         stream: Iterator[pl.DataFrame] = _empty()
         upstream: _Meter | None = None
         source: _Pipe | None = None
@@ -261,7 +258,7 @@ def run_recipe(
             rows_in: Iterator[pl.DataFrame] = (
                 iter(source) if source else iter(upstream) if upstream else _empty()
             )
-            stream = stage.process(rows_in, ctx)
+            stream = engine.process(key, stage, rows_in, ctx)
             ctx.progress.task(f"stage:{key}", f"{key} (rows out)", total=None)
             meter = _Meter(key, stream, upstream, ctx)
             meter.source = source
@@ -278,7 +275,7 @@ def run_recipe(
             for _ in upstream:
                 pass
         _join(pipes, stop)
-        _each_stage(built, "finish", ctx)
+        engine.finish(built, ctx)
         previous_out = 0
         for index, (key, _stage, meter) in enumerate(meters):
             counts = ctx.counts[key]
@@ -300,6 +297,7 @@ def run_recipe(
             ctx.abort()
         raise
     finally:
+        engine.close()
         ctx.progress.close()
     report["outputs"] = [str(p) for p in written]
     return RunResult(report, written, ctx)

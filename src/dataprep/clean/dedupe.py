@@ -74,6 +74,27 @@ class DedupeStage(Stage):
     def setup(self, ctx: RunContext) -> None:
         start_minhash_kernel()
 
+    def carried_keys(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """``batch`` with the keys and MinHash signatures ``process`` would compute, in the
+        columns it takes as carried (``sample_keys``), so that an engine can compute them
+        on another worker (``--engine ray``) and ``process`` hashes no text again."""
+        from dataprep.clean.minhash import MinHasher, signatures_series
+
+        p = self.params
+        column = p.signature_column(p.seed)
+        if {FINGERPRINT, EXACT, column} <= set(batch.columns) or not batch.height:
+            return batch
+        batch = batch.drop(column, strict=False).with_row_index(_ROW)
+        found = sample_keys(batch, _ROW, column)
+        live = found.filter((pl.col("content") != "").fill_null(False))
+        hasher = MinHasher(num_perm=p.num_perm, ngram=p.ngram, seed=p.seed)
+        signatures = hasher.signatures(live["content"].to_list())
+        carried = pl.DataFrame({_ROW: live[_ROW], column: signatures_series(signatures, column)})
+        batch = batch.with_columns(
+            found["fingerprint"].alias(FINGERPRINT), found["exact"].alias(EXACT)
+        )
+        return batch.join(carried, on=_ROW, how="left", maintain_order="left").drop(_ROW)
+
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
         index = p.near_duplicate_index(

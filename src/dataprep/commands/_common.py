@@ -11,6 +11,7 @@ from typing import Any, TypedDict, TypeVar
 import click
 
 from dataprep.context import RunContext
+from dataprep.engines import ENGINES, Engine, make_engine
 from dataprep.errors import ConfigError
 from dataprep.guard import Labelled, check_paths, prepare_outputs
 from dataprep.io import SPLITS, beside, split_output_paths
@@ -20,6 +21,7 @@ from dataprep.runner import RunResult, run_recipe
 __all__ = [
     "RichProgress",
     "apply_overrides",
+    "engine_options",
     "guard_pipeline",
     "param_help",
     "pipeline_options",
@@ -69,6 +71,31 @@ def pipeline_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return report_page_options(func)
+
+
+def engine_options(func: F) -> F:
+    """``--engine`` and ``--ray-address``, read back with ``pop_engine``."""
+    func = click.option(
+        "--ray-address",
+        default=None,
+        metavar="ADDRESS",
+        help="With --engine ray: the Ray cluster to join (HOST:PORT of `ray start --head`, or ray://...); default: start or join a local Ray instance.",
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default="local",
+        show_default=True,
+        help="Where the stages run: local (this process) or ray (per-batch stages on Ray workers; needs the [ray] extra; docs/ray.md).",
+    )(func)
+
+
+def pop_engine(options: dict[str, Any]) -> Engine | None:
+    """The engine the ``engine_options`` in ``options`` ask for (None: the local one)."""
+    name, address = options.pop("engine", "local"), options.pop("ray_address", None)
+    if name == "local" and not address:
+        return None
+    return make_engine(name, ray_address=address)
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
@@ -222,6 +249,7 @@ def run_pipeline(
     cache_dir: Path | None = None,
     output_folder: bool = False,
     reject_sample_limit: int = 0,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Run ``recipe``; ``cache_dir`` holds caches a rerun reuses (voice decodes and transcripts).
 
@@ -242,7 +270,7 @@ def run_pipeline(
         reject_sample_limit=reject_sample_limit,
         **report_page_choices(),
     )
-    result = run_recipe(recipe, ctx, report_path=report_path)
+    result = run_recipe(recipe, ctx, report_path=report_path, engine=engine)
     if not quiet:
         print_summary(result, report_path)
     return result
@@ -324,6 +352,7 @@ def run_file_pipeline(
     rejects_path: Path | None,
     seed: int | None,
     quiet: bool,
+    engine: Engine | None = None,
 ) -> RunResult:
     """The end of ``chat`` and ``clean``: ``--set`` overrides, then the run, reported beside --out."""
     recipe = apply_overrides(recipe, overrides)
@@ -336,6 +365,7 @@ def run_file_pipeline(
         rejects_path=rejects_path,
         seed=seed,
         quiet=quiet,
+        engine=engine,
     )
 
 

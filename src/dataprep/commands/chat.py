@@ -8,8 +8,10 @@ from typing import Any
 import click
 
 from dataprep.commands._common import (
+    engine_options,
     param_help,
     pipeline_options,
+    pop_engine,
     resolve_recipe,
     run_file_pipeline,
 )
@@ -118,6 +120,7 @@ from dataprep.formats import output_format_names
     help=param_help("write_conversations", "trace"),
 )
 @safety_options
+@engine_options
 @pipeline_options
 def command(
     paths: tuple[Path, ...],
@@ -153,6 +156,7 @@ def command(
     Example: dataprep chat exports/ --me "Colin" --out data/train.jsonl
     """
     safety = pop_safety_options(options)
+    engine = pop_engine(options)
     recipe = resolve_recipe("chat", options.pop("recipe_path"))
     recipe = recipe.configure("read_chat", "--input-format", input_format=input_format)
     recipe = recipe.configure("read_chat", "--date-order", date_order=date_order)
@@ -179,4 +183,4 @@ def command(
     recipe = recipe.configure("build_samples", "--me-first", me_first=me_first)
     recipe = recipe.configure("write_conversations", "--output-format", output_format=output_format)
     recipe = recipe.configure("write_conversations", "--trace", trace=trace)
-    run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, **options)
+    run_file_pipeline(apply_safety_options(recipe, **safety), paths, out, engine=engine, **options)

@@ -9,7 +9,9 @@ import click
 
 from dataprep.commands._common import (
     apply_overrides,
+    engine_options,
     pipeline_options,
+    pop_engine,
     resolve_recipe,
     run_file_pipeline,
     run_pipeline,
@@ -35,6 +37,7 @@ from dataprep.recipe import Recipe
     help="Dry run: write the table --pii-audit would write to FILE and nothing else (no data outputs).",
 )
 @safety_options
+@engine_options
 @pipeline_options
 def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **options: Any) -> None:
     """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO, alpaca).
@@ -46,10 +49,11 @@ def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **opti
     Example: dataprep clean chats.jsonl --out clean/train.jsonl --eval my_eval.jsonl
     """
     safety = pop_safety_options(options)
+    engine = pop_engine(options)
     recipe = resolve_recipe("clean", options.pop("recipe_path"))
     recipe = apply_safety_options(recipe, **safety)
     if pii_preview is None:
-        run_file_pipeline(recipe, paths, out, **options)
+        run_file_pipeline(recipe, paths, out, engine=engine, **options)
         return
     run_pipeline(
         preview_recipe(apply_overrides(recipe, options["overrides"]), pii_preview),
@@ -59,6 +63,7 @@ def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **opti
         rejects_path=options["rejects_path"],
         seed=options["seed"],
         quiet=options["quiet"],
+        engine=engine,
     )
 
 

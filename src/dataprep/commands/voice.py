@@ -8,8 +8,10 @@ import click
 
 from dataprep.commands._common import (
     apply_overrides,
+    engine_options,
     guard_pipeline,
     pipeline_options,
+    pop_engine,
     resolve_recipe,
     run_pipeline,
 )
@@ -103,6 +105,7 @@ def parse_formats(values: tuple[str, ...]) -> list[str] | None:
 @click.option(
     "--no-cache", is_flag=True, help="Do not reuse or store VAD and transcription results."
 )
+@engine_options
 @pipeline_options
 def command(
     paths: tuple[Path, ...],
@@ -127,6 +130,8 @@ def command(
     report_path: Path | None,
     seed: int | None,
     quiet: bool,
+    engine: str,
+    ray_address: str | None,
 ) -> None:
     """Turn recordings into clips, transcripts and annotation lists for TTS training.
 
@@ -162,6 +167,7 @@ def command(
         recipe = recipe.configure(capability, option, **{param: value})
     recipe = apply_overrides(recipe, overrides)
     report_path = report_path or out / "report.json"
+    run_engine = pop_engine({"engine": engine, "ray_address": ray_address})
     guard_pipeline(recipe, list(paths), out, report_path, rejects_path, output_folder=True)
     before = claim_output(out)
     try:
@@ -177,6 +183,7 @@ def command(
             # Rejected clips listed (with players) on the report page.
             reject_sample_limit=50,
             output_folder=True,
+            engine=run_engine,
         )
     except BaseException:
         remove_new_folders(out, before)

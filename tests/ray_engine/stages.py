@@ -1,0 +1,118 @@
+"""Test-only stages that misbehave on Ray workers: crash once, fail, count their setups."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+from dataprep.context import RunContext
+from dataprep.errors import InputError
+from dataprep.stage import Stage, StageParams
+
+
+class MarkerParams(StageParams):
+    marker: str
+
+
+class CrashOnce(Stage):
+    """Kills its worker process on the first batch it sees (once per marker file)."""
+
+    name = "crash_once"
+    consumes = "samples"
+    Params = MarkerParams
+    params: MarkerParams
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        marker = Path(self.params.marker)
+        if not marker.exists():
+            marker.write_text(str(os.getpid()), encoding="utf-8")
+            os._exit(1)
+        return batch
+
+
+class CrashOnceAfterSetup(CrashOnce):
+    """The same in an actor: a stage with a ``setup`` runs in the actor pool."""
+
+    name = "crash_once_after_setup"
+
+    def setup(self, ctx: RunContext) -> None:
+        self.ready = True
+
+
+class CountSetups(Stage):
+    """Appends its worker's pid to a file at each setup; counts the batches it maps."""
+
+    name = "count_setups"
+    consumes = "samples"
+    Params = MarkerParams
+    params: MarkerParams
+
+    def __init__(self, params: object = None) -> None:
+        super().__init__(params)
+        self.batches_seen = 0
+
+    def setup(self, ctx: RunContext) -> None:
+        with open(self.params.marker, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        self.batches_seen += 1
+        ctx.note(self.name, "batches")
+        return batch
+
+    def finish(self, ctx: RunContext) -> None:
+        ctx.report[self.name] = {"batches_seen": self.batches_seen}
+
+
+class FailOnWorker(Stage):
+    """Raises a dataprep error on the worker, as a stage does on bad input."""
+
+    name = "fail_on_worker"
+    consumes = "samples"
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        raise InputError("this batch cannot be read", path="somewhere.jsonl", line=3)
+
+
+class RecordNodes(Stage):
+    """Notes, per batch, the Ray node that mapped it (``node:<id>``) and, with a setup
+    (actors), the node its actor lives on (``actor:<id>``)."""
+
+    name = "record_nodes"
+    consumes = "samples"
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        import time
+
+        import ray
+
+        ctx.note(self.name, f"node:{ray.get_runtime_context().get_node_id()}")
+        # Long enough that the next task is sent while this one holds its node's only CPU
+        # (a task that ends at once leaves Ray no reason to use the other node).
+        time.sleep(0.5)
+        return batch
+
+
+class RecordActorNodes(RecordNodes):
+    name = "record_actor_nodes"
+
+    def setup(self, ctx: RunContext) -> None:
+        import ray
+
+        self.node = ray.get_runtime_context().get_node_id()
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        ctx.note(self.name, f"actor:{self.node}")
+        return batch
+
+
+class BreakOnWorker(Stage):
+    """A bug: raises a plain Python error on the worker."""
+
+    name = "break_on_worker"
+    consumes = "samples"
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        raise ZeroDivisionError("a bug in a stage")
