@@ -115,9 +115,9 @@ def _lines(text: str, first: int) -> pl.DataFrame:
     lines = pl.DataFrame({"raw": [text]}).select(pl.col("raw").str.split("\n")).explode("raw")
     if text.endswith("\n"):
         lines = lines.slice(0, lines.height - 1)
-    return lines.with_columns(pl.col("raw").str.strip_suffix("\r")).with_row_index(
-        "line", offset=first
-    )
+    if "\r" in text:  # else stripping would only copy every line
+        lines = lines.with_columns(pl.col("raw").str.strip_suffix("\r"))
+    return lines.with_row_index("line", offset=first)
 
 
 @dataclass
