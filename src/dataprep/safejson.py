@@ -52,7 +52,11 @@ def checked(value: Any, text: str) -> Any:
     """Apply the depth limit and the surrogate repair to ``value`` parsed from ``text``."""
     if text.count("[") + text.count("{") > MAX_DEPTH and depth_of(value) > MAX_DEPTH:
         raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, 0)
-    if _SURROGATE_ESCAPE.search(text) or _LONE_SURROGATE.search(text):
+    # The cheap tests first: an escape needs "\\u", a raw surrogate a non-ASCII character.
+    # Most lines have neither, and the regular expressions would scan them whole.
+    if ("\\u" in text and _SURROGATE_ESCAPE.search(text)) or (
+        not text.isascii() and _LONE_SURROGATE.search(text)
+    ):
         value = repair_surrogates(value)
     return value
 

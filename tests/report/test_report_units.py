@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dataprep.report import page_data
 from dataprep.report.page import render_page
 from dataprep.report.rows import flatten
-from dataprep.report.summaries import Reservoir, histogram
+from dataprep.report.summaries import Reservoir, Values, histogram, shared_histogram
 from dataprep.report.text import ngrams
 from tests.bootstrap.fake_openai_server import FakeOpenAIServer
 from tests.bootstrap.test_bootstrap_server import bootstrap
@@ -29,6 +29,26 @@ def test_histogram_counts_every_value_once(values: list[float]) -> None:
     assert sum(data["counts"]) == len(values)
     assert len(data["edges"]) == len(data["counts"]) + 1
     assert data["edges"] == sorted(data["edges"])
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=10**6), max_size=200),
+    st.lists(st.integers(min_value=0, max_value=10**6), max_size=200),
+)
+def test_shared_histogram_bins_every_series_on_the_pooled_edges(
+    user: list[int], assistant: list[int]
+) -> None:
+    series = {"user": Values(), "assistant": Values()}
+    for name, values in (("user", user), ("assistant", assistant)):
+        for value in values:
+            series[name].add(value)
+    data = shared_histogram(series, integer=True)
+    pooled = histogram(user + assistant, integer=True)
+    assert (data["edges"], data["overflow"]) == (pooled["edges"], pooled["overflow"])
+    if data["edges"]:
+        counts = [series["counts"] for series in data["series"]]
+        assert [sum(c) for c in counts] == [len(user), len(assistant)]
+        assert [sum(column) for column in zip(*counts, strict=True)] == pooled["counts"]
 
 
 def test_integer_histogram_has_whole_number_edges() -> None:

@@ -12,6 +12,10 @@ __all__ = ["Reservoir", "Values", "histogram", "shared_histogram"]
 
 T = TypeVar("T")
 
+#: Histogram bins, and the quantile past which values go to the last bin.
+BINS = 30
+CLIP_QUANTILE = 0.995
+
 
 class Values:
     """Numbers collected for a histogram: a compact array (8 bytes a value)."""
@@ -38,7 +42,11 @@ def _nice_width(span: float, bins: int, integer: bool) -> float:
 
 
 def histogram(
-    values: Iterable[float], *, bins: int = 30, integer: bool = False, clip_quantile: float = 0.995
+    values: Iterable[float],
+    *,
+    bins: int = BINS,
+    integer: bool = False,
+    clip_quantile: float = CLIP_QUANTILE,
 ) -> dict[str, Any]:
     """Equal-width bins from the minimum to a high quantile; the last bin takes the tail.
 
@@ -48,12 +56,8 @@ def histogram(
     ordered = sorted(values)
     if not ordered:
         return {"edges": [], "counts": [], "overflow": False}
-    low = math.floor(ordered[0]) if integer else ordered[0]
-    top = ordered[min(len(ordered) - 1, int(clip_quantile * (len(ordered) - 1)))]
-    width = _nice_width(top - low, bins, integer)
-    low = math.floor(low / width) * width
-    count = max(1, min(bins, math.floor((top - low) / width) + 1))
-    edges = [round(low + i * width, 6) for i in range(count + 1)]
+    edges, low, width = _edges(ordered, bins, integer, clip_quantile)
+    count = len(edges) - 1
     counts = [0] * count
     for value in ordered:
         # Clamped as a float first: a value far past a tiny width gives an infinite quotient.
@@ -61,14 +65,26 @@ def histogram(
     return {"edges": edges, "counts": counts, "overflow": ordered[-1] >= edges[-1]}
 
 
+def _edges(
+    ordered: list[float], bins: int, integer: bool, clip_quantile: float
+) -> tuple[list[float], float, float]:
+    """Bin edges of sorted, non-empty values, with the unrounded first edge and the width."""
+    low = math.floor(ordered[0]) if integer else ordered[0]
+    top = ordered[min(len(ordered) - 1, int(clip_quantile * (len(ordered) - 1)))]
+    width = _nice_width(top - low, bins, integer)
+    low = math.floor(low / width) * width
+    count = max(1, min(bins, math.floor((top - low) / width) + 1))
+    return [round(low + i * width, 6) for i in range(count + 1)], low, width
+
+
 def shared_histogram(series: dict[str, Values], *, integer: bool = False) -> dict[str, Any]:
     """Several series binned on the same edges (e.g. chosen vs rejected lengths)."""
-    pooled = [v for values in series.values() for v in values.data]
-    base = histogram(pooled, integer=integer)
-    edges = base["edges"]
-    out: dict[str, Any] = {"edges": edges, "overflow": base["overflow"], "series": []}
-    if not edges:
-        return out
+    # The pooled values give the edges only: each series is counted below.
+    pooled = sorted(v for values in series.values() for v in values.data)
+    if not pooled:
+        return {"edges": [], "overflow": False, "series": []}
+    edges = _edges(pooled, BINS, integer, CLIP_QUANTILE)[0]
+    out: dict[str, Any] = {"edges": edges, "overflow": pooled[-1] >= edges[-1], "series": []}
     width = edges[1] - edges[0]
     for label, values in series.items():
         counts = [0] * (len(edges) - 1)

@@ -133,16 +133,22 @@ class TextStats:
     def _measure(self, flat: FlatRow) -> None:
         total = 0
         tokens = 0
+        role_chars = self.role_chars
         for role, text in flat.turns:
-            total += len(text)
-            self.role_chars.setdefault(role, Values()).add(len(text))
+            size = len(text)
+            total += size
+            chars = role_chars.get(role)
+            if chars is None:
+                chars = role_chars[role] = Values()
+            chars.data.append(size)  # a length: never None or NaN, so no Values.add check
             if self.count_tokens is not None:
                 n = self.count_tokens(text)
                 tokens += n
                 self.role_tokens.setdefault(role, Values()).add(n)
             if role == "assistant":
                 self._reply(text)
-            self.pii.update(placeholders(text))
+            if "<" in text:  # placeholders(): nothing to count without a "<"
+                self.pii.update(placeholders(text))
         self.turns.add(len(flat.turns))
         for side in ("chosen", "rejected"):
             answer = getattr(flat, side)

@@ -301,8 +301,12 @@ def _resolve_ambiguous(
     return speakers, texts
 
 
-def with_cuts(headers: pl.DataFrame) -> pl.DataFrame:
-    """Add ``cuts`` (author candidates), and ``speaker`` (raw) and ``body`` where there is one."""
+def with_cuts(headers: pl.DataFrame, *, body: bool = True) -> pl.DataFrame:
+    """Add ``cuts`` (author candidates), and ``speaker`` (raw) and ``body`` where there is one.
+
+    ``body=False`` adds only ``cuts`` and ``speaker`` (what the streaming reader's first pass
+    counts), which skips most of the string work.
+    """
     rest = pl.col("rest")
     # Group events whose free text (a subject) may contain ": " are never authored.
     template = (
@@ -318,10 +322,13 @@ def with_cuts(headers: pl.DataFrame) -> pl.DataFrame:
     )
     single = pl.col("cuts") == 1
     only_end = at_end & ~rest.str.contains(": ", literal=True)
+    speaker = pl.when(single).then(
+        pl.when(only_end).then(rest.str.strip_suffix(":")).otherwise(pl.col("parts").struct[0])
+    )
+    if not body:
+        return headers.with_columns(speaker=speaker).drop("parts")
     headers = headers.with_columns(
-        speaker=pl.when(single).then(
-            pl.when(only_end).then(rest.str.strip_suffix(":")).otherwise(pl.col("parts").struct[0])
-        ),
+        speaker=speaker,
         body=pl.when(single).then(
             pl.when(only_end).then(pl.lit("")).otherwise(pl.col("parts").struct[1])
         ),

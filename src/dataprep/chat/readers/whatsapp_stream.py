@@ -23,6 +23,7 @@ import polars as pl
 
 from dataprep.chat.readers import Rejecter
 from dataprep.chat.readers.whatsapp import (
+    DATE_FIELDS,
     Decided,
     build_messages,
     candidate_names,
@@ -114,9 +115,9 @@ def _lines(text: str, first: int) -> pl.DataFrame:
     lines = pl.DataFrame({"raw": [text]}).select(pl.col("raw").str.split("\n")).explode("raw")
     if text.endswith("\n"):
         lines = lines.slice(0, lines.height - 1)
-    return lines.with_columns(pl.col("raw").str.strip_suffix("\r")).with_row_index(
-        "line", offset=first
-    )
+    if "\r" in text:  # else stripping would only copy every line
+        lines = lines.with_columns(pl.col("raw").str.strip_suffix("\r"))
+    return lines.with_row_index("line", offset=first)
 
 
 @dataclass
@@ -136,12 +137,16 @@ class _Counts:
         """Count one chunk's header lines (``_headers_of``)."""
         if headers.height == 0:
             return
-        for key, count in headers.get_column("key").value_counts().iter_rows():
+        keys = headers.get_column("key").value_counts()
+        for key, count in keys.iter_rows():
             self.lines[key] += count
         for row in headers.unique("key", keep="first", maintain_order=True).iter_rows(named=True):
             self.first.setdefault(row["key"], row)
-        cut = with_cuts(headers.with_columns(rest_expr()))
-        for (key,), group in cut.group_by(["key"]):
+        columns = ("key", *DATE_FIELDS, rest_expr())
+        cut = with_cuts(headers.select(columns), body=False)
+        # Most chunks hold one header format: then the chunk is its one group, not copied.
+        groups = cut.group_by(["key"]) if keys.height > 1 else [((keys.item(0, 0),), cut)]
+        for (key,), group in groups:
             self.over_12[key].update(over_12(group))
             self.authors[key].update(single_authors(group).values())
             for rest in group.filter(pl.col("cuts") > 1).get_column("rest").to_list():
@@ -172,8 +177,10 @@ class _Counts:
 
 def _headers_of(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
     """A chunk's header lines with their fields, and whether the chunk is blank."""
-    blank = lines.filter(pl.col("raw").str.strip_chars() != "").height == 0
-    return header_fields(lines).filter(pl.col("key").is_not_null()), blank
+    headers = header_fields(lines).filter(pl.col("key").is_not_null())
+    # A header line is never blank, so only a chunk without one needs the scan (most have one).
+    blank = headers.height == 0 and lines.filter(pl.col("raw").str.strip_chars() != "").height == 0
+    return headers, blank
 
 
 def stream_whatsapp(
