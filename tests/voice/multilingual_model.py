@@ -46,10 +46,13 @@ def multilingual_tokenizer(english: dict) -> dict:
     """tiny.en's tokenizer.json with the special tokens at their multilingual ids."""
     tokenizer = json.loads(json.dumps(english))
     vocab = tokenizer["model"]["vocab"]
-    # The multilingual BPE has one more ordinary token where tiny.en keeps <|endoftext|>;
-    # an entry no merge produces fills the slot, so encoding is unchanged.
+    # The multilingual vocabulary has one more ordinary token where tiny.en keeps
+    # <|endoftext|>. The empty token fills the slot: no merge produces it, so encoding is
+    # unchanged, and CTranslate2 4.8.5 calls a Whisper multilingual only when its vocabulary
+    # holds the empty token (measured: the same 51,865-token model with "<|unused_50256|>"
+    # there loads as English-only).
     del vocab["<|endoftext|>"]
-    vocab["<|unused_50256|>"] = 50256
+    vocab[""] = 50256
     for token in tokenizer["added_tokens"]:
         token["id"] += 1
     tokenizer["post_processor"] = None
@@ -121,6 +124,17 @@ def build_multilingual_model(folder: Path, *, seed: int = 0) -> Path:
     model.save_pretrained(source)
 
     class Converter(TransformersConverter):
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            loaded = super().load_model(model_class, model_name_or_path, **kwargs)
+            # from_pretrained drops lang_to_id from the saved generation config (measured
+            # with transformers 5.24); without it the converted model has no language ids
+            # and CTranslate2 4.8 loads it as English-only.
+            for key, value in vars(generation).items():
+                if key in {"lang_to_id", "suppress_tokens", "begin_suppress_tokens"}:
+                    setattr(loaded.generation_config, key, value)
+            loaded.generation_config.alignment_heads = generation.alignment_heads
+            return loaded
+
         def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
             return _Vocabulary(tokenizer)
 

@@ -68,6 +68,12 @@ def test_the_random_model_loads_as_multilingual(multilingual_model: Path) -> Non
 
     from dataprep.voice.transcribe import WhisperTranscriber, resolve_model
 
+    vocabulary = next(multilingual_model.glob("vocabulary.*"))
+    if vocabulary.suffix == ".json":
+        size = len(json.loads(vocabulary.read_text(encoding="utf-8")))
+    else:
+        size = len(vocabulary.read_text(encoding="utf-8").splitlines())
+    assert size == 51865  # tiny.en: 51,864, English-only
     assert WhisperModel(str(multilingual_model)).model.is_multilingual
     assert resolve_model(str(multilingual_model)) == str(multilingual_model)
     transcriber = WhisperTranscriber(str(multilingual_model))
