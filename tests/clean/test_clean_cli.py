@@ -129,3 +129,21 @@ def test_help_and_stage_listing() -> None:
         "write_records",
     ):
         assert name in out
+
+
+def test_a_lone_surrogate_escape_outside_the_turn_text_is_written_as_u_fffd(
+    tmp_path: Path,
+) -> None:
+    """Found by the fuzz suite: a role spelled with an unpaired ``\\uD80a`` escape reached the
+    writer as a lone surrogate, which UTF-8 cannot encode (a traceback, no output)."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"messages": [{"role": "user", "content": "Hi there"}, '
+        '{"role": "\\uD80assistant", "content": "Hello"}]}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    code, _, err = run_main("clean", source, "--out", out, "--no-pii", "--no-split", "-q")
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert row["messages"][1]["role"] == "\ufffdssistant"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from pydantic import Field
 
+from dataprep import safejson
 from dataprep.errors import ConfigError, InputError
 from dataprep.formats import Conversation, NotAConversation, detect_readable, get_format
 from dataprep.io import SPLITS, SplitWriter, read_jsonl, split_parts
@@ -167,7 +168,7 @@ class WriteRecords(Stage):
 def _restored_line(row: dict[str, Any]) -> str:
     """One record back in its own format, with the turn contents the stages changed."""
     record = restore_record(
-        json.loads(row["record"]),
+        safejson.loads(row["record"]),  # a lone surrogate escape anywhere becomes U+FFFD
         row["format"],
         row["messages"],
         row.get("chosen"),
