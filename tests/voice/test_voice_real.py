@@ -118,7 +118,11 @@ def test_non_english_speech_is_wrong_language_under_the_english_only_model(
     shutil.copy(VOICE / "languages" / f"{language}-m3.opus", folder)
     out, rejects = run_cli(tmp_path, folder, extra=("--format", "nemo"))
     filtered = [r for r in rejects if r["stage"] == "filter_clips"]
-    assert filtered and all(r["reason"] == "wrong_language" for r in filtered)
+    # No clip of it is kept, and the language rule is what catches it. tiny.en decodes speech
+    # it does not understand differently from run to run (int8, threads), so a clip it wrote
+    # fluently enough can instead fall to another rule (low_logprob, repetition): seen once in
+    # Japanese in CI. The reason of each clip is measured in bench_voice_language.py.
+    assert any(r["reason"] == "wrong_language" for r in filtered)
     assert not (out / "clips.jsonl").exists() or not clip_rows(out)
 
 
