@@ -1,165 +1,292 @@
-"""``dataprep clean`` on the local engine vs ``--engine ray`` (a local Ray instance).
+"""``dataprep clean`` on the local engine vs ``--engine ray`` on a local Ray instance (issue 17).
 
-A skeleton of the issue 17 benchmark, at small sizes by default. Synthetic ShareGPT
-conversations (4-10 turns of 4-20 random words, every 20th a copy of an earlier one with a
-word changed, so dedupe and split have clusters to find) are written to a temporary JSONL
-file. Each run is its own process: the local engine, then Ray with 1 and with 2 worker CPUs
-(``ray.init(num_cpus=N, object_store_memory=200 MB)``; Ray's start-up is timed apart from
-the pipeline). Every run must write the same train/val/test bytes as the local engine.
+Workloads, on synthetic ShareGPT conversations (``gen_conversations.py``: 4-10 turns, every
+20th conversation a near-copy of an earlier one anywhere in the file):
 
-Two workloads: dedupe + split (+ the writer) on ``--conversations``, and dedupe + PII + split
-on ``--pii-conversations`` (spaCy loads once per actor; the model extra is needed).
+- ``dedupe_split``: ``dataprep clean IN --out OUT/train.jsonl --no-pii -q`` (the default stages
+  with PII off: read, dedupe, split, decontaminate with no eval file, write), on
+  ``--conversations`` conversations (the issue asks for 5M; scale down to fit a run);
+- ``dedupe_pii_split``: ``dataprep clean IN --out OUT/train.jsonl -q`` (PII on), on
+  ``--pii-conversations`` conversations (the issue asks for 200k), every 10th naming a person
+  with an e-mail address and a phone number.
 
-What it measures: wall seconds of the pipeline, Ray start-up seconds, and the driver's peak
-RSS (``ru_maxrss`` of the run's process; Ray's worker processes are not included).
+Each workload runs four variants, each a fresh process, in rounds (interleaved, so the
+variants share the machine's background load):
 
-Usage: python benchmarks/bench_ray.py [--conversations 20000] [--pii-conversations 500]
-       [--cpus 1 2] [--batch-size 1000] [--out benchmarks/results/ray.json]
+- ``local``: the command above, on every core;
+- ``ray``, 2 worker CPUs: the command with ``--engine ray``, run by a small driver script
+  that first calls ``ray.init(num_cpus=2, object_store_memory=--object-store-mb)`` and then
+  the CLI in the same process (the CLI joins the instance the process is connected to, as
+  with a Python caller's ``ray.init``), every core;
+- ``local`` and ``ray`` with 1 worker CPU, the whole process tree pinned to core 0 with
+  ``taskset -c 0``, so 1 CPU means one core for everything (driver included).
+
+Measured per run: wall seconds of the whole command (start-up, imports and Ray start-up
+included; Ray start-up is also timed apart), the per-stage seconds of the run report, the CPU
+time (user + sys) and peak RSS (``VmHWM``) of every process of the tree, polled by
+``process_tree.py``: the driver, each Ray worker process, the raylet (which holds the
+object store) and the GCS. Every run's output must hold the local run's rows: per split
+(``train``/``val``/``test``, single files or shards ``train-00000-of-000NN.jsonl``, read in
+name order as one stream), the sha256 of the concatenated rows and of the sorted per-row
+digests (the rows whatever their order) are compared with the local run of the same round.
+
+Targets (issue 17): peak RSS per worker <= 2 GB with the object store bounded; 2 worker
+CPUs >= 1.6x the throughput of 1; Ray's time <= 1.5x the local engine's on the same cores.
+Results merge into benchmarks/results/ray.json (one entry per workload and size) and the
+``ray_engine`` section of benchmarks/RESULTS.md is rewritten from that file.
+
+Usage: python benchmarks/bench_ray.py [--conversations 100000] [--pii-conversations 0]
+       [--rounds 1] [--object-store-mb 500] [--work-dir DIR] [--fresh]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import random
-import resource
-import subprocess
+import os
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OBJECT_STORE_BYTES = 200 * 1024**2
+sys.path.insert(0, str(HERE))
+
+from gen_conversations import write_conversations  # noqa: E402
+from process_tree import TreeRun, run_measured  # noqa: E402
+from ray_results import write_section  # noqa: E402
+
+RESULTS_JSON = HERE / "results" / "ray.json"
+START_MARK = "BENCH_RAY_START_SECONDS"
+# name: (engine, worker CPUs, cores the process tree may use); ``None``: every core.
+VARIANTS = {
+    "local": ("local", None, None),
+    "ray2": ("ray", 2, None),
+    "local1": ("local", None, "0"),
+    "ray1": ("ray", 1, "0"),
+}
 
 
-def write_conversations(path: Path, count: int, seed: int = 1) -> None:
-    """``count`` ShareGPT records; every 20th copies an earlier one with one word changed."""
-    rng = random.Random(seed)
-    words = [
-        "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 8))) for _ in range(5000)
-    ]
-    records: list[list[str]] = []
-    with path.open("w", encoding="utf-8") as handle:
-        for number in range(count):
-            if number % 20 == 19 and records:
-                turns = list(rng.choice(records))
-                turns[0] = turns[0] + " " + rng.choice(words)
-            else:
-                turns = [
-                    " ".join(rng.choices(words, k=rng.randint(4, 20)))
-                    for _ in range(2 * rng.randint(2, 5))
-                ]
-            records.append(turns)
-            roles = ["human", "gpt"] * (len(turns) // 2)
-            record = {
-                "id": f"c{number}",
-                "conversations": [
-                    {"from": r, "value": t} for r, t in zip(roles, turns, strict=True)
-                ],
-            }
-            handle.write(json.dumps(record) + "\n")
+def ray_driver(cpus: int, store_mb: int, cli_args: list[str]) -> int:
+    """Start a local Ray instance with ``cpus`` worker CPUs, then run the CLI in it."""
+    import ray
 
-
-def run_once(engine: str, cpus: int, source: Path, out: Path, pii: bool, batch: int) -> dict:
-    """One run in this process; returns its timings and the driver's peak memory."""
-    from dataprep.context import RunContext
-    from dataprep.recipe import load_recipe
-    from dataprep.runner import run_recipe
-
-    recipe = load_recipe("clean").with_params("read_conversations", batch_size=batch)
-    recipe = recipe.with_enabled("decontaminate", False).with_enabled("scrub_pii", pii)
-    started_ray = 0.0
-    run_engine = None
-    if engine == "ray":
-        import ray
-
-        from dataprep.engines.ray_engine import RayEngine
-
-        clock = time.perf_counter()
-        ray.init(
-            num_cpus=cpus,
-            object_store_memory=OBJECT_STORE_BYTES,
-            include_dashboard=False,
-            logging_level="WARNING",
-        )
-        started_ray = time.perf_counter() - clock
-        run_engine = RayEngine()
-    ctx = RunContext(inputs=[source], output=out / "train.jsonl")
     clock = time.perf_counter()
-    try:
-        run_recipe(recipe, ctx, engine=run_engine)
-    finally:
-        if engine == "ray":
-            import ray
+    ray.init(
+        num_cpus=cpus,
+        object_store_memory=store_mb * 1024**2,
+        include_dashboard=False,
+        logging_level="WARNING",
+    )
+    print(f"{START_MARK} {time.perf_counter() - clock:.3f}", file=sys.stderr, flush=True)
+    from dataprep.cli import main
 
-            ray.shutdown()
+    try:
+        main(cli_args)
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        ray.shutdown()
+    return 0
+
+
+def clean_args(source: Path, out: Path, pii: bool, engine: str) -> list[str]:
+    """The user's ``dataprep clean`` arguments for one run."""
+    args = ["clean", str(source), "--out", str(out / "train.jsonl"), "-q"]
+    args += [] if pii else ["--no-pii"]
+    return args + (["--engine", "ray"] if engine == "ray" else [])
+
+
+def digest_outputs(folder: Path) -> dict[str, dict[str, object]]:
+    """Per split: rows, sha256 of the rows in order, sha256 of the sorted row digests."""
+    splits: dict[str, list[Path]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        split = path.name.split(".")[0].split("-")[0]
+        if split in ("train", "val", "test"):
+            splits.setdefault(split, []).append(path)
+    result: dict[str, dict[str, object]] = {}
+    for split, paths in splits.items():
+        ordered, row_digests = hashlib.sha256(), []
+        for path in paths:
+            with path.open("rb") as handle:
+                for line in handle:
+                    row = line.rstrip(b"\n")
+                    ordered.update(row + b"\n")
+                    row_digests.append(hashlib.sha256(row).digest())
+        row_digests.sort()
+        result[split] = {
+            "files": len(paths),
+            "rows": len(row_digests),
+            "sha256": ordered.hexdigest()[:16],
+            "sha256_any_order": hashlib.sha256(b"".join(row_digests)).hexdigest()[:16],
+        }
+    return result
+
+
+def _role(pid: int, driver: int, name: str) -> str:
+    if pid == driver:
+        return "driver"
+    if "raylet" in name:
+        return "raylet"
+    if "gcs_server" in name:
+        return "gcs"
+    if name.startswith("ray::") or "default_worker.py" in name:
+        return "worker"
+    return "other"
+
+
+def summarize_tree(run: TreeRun, driver: int) -> dict[str, object]:
+    """Peak RSS and CPU seconds by role (driver, worker, raylet, gcs, other)."""
+    roles: dict[str, dict[str, float]] = {}
+    for figures in run.processes.values():
+        role = _role(figures.pid, driver, figures.name)
+        entry = roles.setdefault(role, {"processes": 0, "peak_rss_mb": 0.0, "cpu_seconds": 0.0})
+        entry["processes"] += 1
+        entry["peak_rss_mb"] = round(max(entry["peak_rss_mb"], figures.peak_rss_mb), 1)
+        entry["cpu_seconds"] = round(entry["cpu_seconds"] + figures.cpu_seconds, 2)
+    return roles
+
+
+def one_run(source: Path, out: Path, pii: bool, variant: tuple, store_mb: int) -> dict[str, object]:
+    engine, cpus, cores = variant
+    args = clean_args(source, out, pii, engine)
+    command = [sys.executable, __file__, "--ray-driver", str(cpus), str(store_mb), "--", *args]
+    if engine == "local":
+        command = [sys.executable, "-c", "import sys; from dataprep.cli import main; main()", *args]
+    command = (["taskset", "-c", cores] if cores else []) + command
+    run = run_measured(command)
+    if run.returncode:
+        raise SystemExit(f"{engine} run failed ({run.returncode}):\n{run.stderr[-3000:]}")
+    report = json.loads((out / "train.report.json").read_text(encoding="utf-8"))
+    start = [line for line in run.stderr.splitlines() if line.startswith(START_MARK)]
     return {
         "engine": engine,
-        "cpus": cpus if engine == "ray" else None,
-        "pii": pii,
-        "seconds": round(time.perf_counter() - clock, 2),
-        "ray_start_seconds": round(started_ray, 2),
-        "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "worker_cpus": cpus,
+        "cores": cores or "all",
+        "command": "dataprep " + " ".join(args),
+        "seconds": round(run.seconds, 2),
+        "pipeline_seconds": round(float(report["seconds"]), 2),
+        "ray_start_seconds": float(start[0].split()[1]) if start else None,
+        "stage_seconds": _stage_seconds(report),
+        "cpu_seconds": round(sum(p.cpu_seconds for p in run.processes.values()), 2),
+        "processes": summarize_tree(run, run.pid),
+        "outputs": digest_outputs(out),
     }
 
 
-def outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.jsonl"))}
+def _stage_seconds(report: dict) -> dict[str, float]:
+    stages = report.get("stages") or []
+    if isinstance(stages, dict):
+        stages = [{"stage": key, **value} for key, value in stages.items()]
+    return {
+        str(stage.get("key") or stage.get("stage")): round(float(stage.get("seconds", 0.0)), 2)
+        for stage in stages
+        if isinstance(stage, dict)
+    }
 
 
-def measure(source: Path, work: Path, pii: bool, cpus: list[int], batch: int) -> list[dict]:
-    rows, reference = [], None
-    for engine, count in [("local", 0), *(("ray", c) for c in cpus)]:
-        out = work / f"{engine}{count}{'-pii' if pii else ''}"
-        out.mkdir()
-        command = [sys.executable, __file__, "--one", engine, str(count), str(source), str(out)]
-        command += ["--batch-size", str(batch)] + (["--pii"] if pii else [])
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode:
-            raise SystemExit(f"{engine} run failed:\n{done.stderr[-2000:]}")
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        written = outputs(out)
-        reference = reference if reference is not None else written
-        row["same_output_as_local"] = written == reference
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    return rows
+def measure(source: Path, work: Path, pii: bool, args: argparse.Namespace) -> list[dict]:
+    """Every variant ``rounds`` times, interleaved; outputs checked against local's."""
+    runs = []
+    for number in range(args.rounds):
+        reference = None
+        for variant in (VARIANTS[name] for name in args.variants):
+            engine, cpus, cores = variant
+            out = work / f"{source.stem}-{engine}{cpus or ''}-{cores or 'all'}-{number}"
+            out.mkdir()
+            row = one_run(source, out, pii, variant, args.object_store_mb)
+            reference = reference or row["outputs"]
+            row["round"] = number
+            row["same_output_as_local"] = row["outputs"] == reference
+            row["same_rows_any_order"] = {
+                split: figures["sha256_any_order"] for split, figures in row["outputs"].items()
+            } == {split: figures["sha256_any_order"] for split, figures in reference.items()}
+            runs.append(row)
+            _remove(out)
+            print(json.dumps({k: row[k] for k in row if k != "outputs"}), flush=True)
+    return runs
+
+
+def _remove(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+
+def warm_up(work: Path, pii: bool, store_mb: int) -> None:
+    """One small unrecorded run per engine: numba's compile cache and the OS page cache
+    are filled before anything is timed."""
+    source = work / f"warm-up{'-pii' if pii else ''}.jsonl"
+    write_conversations(source, 2000, pii=pii, seed=2)
+    for variant in (VARIANTS["local"], VARIANTS["ray2"]):
+        out = work / f"warm-up-{variant[0]}"
+        out.mkdir(exist_ok=True)
+        one_run(source, out, pii, variant, store_mb)
+        _remove(out)
+
+
+def workload(args: argparse.Namespace, work: Path, key: str, count: int, pii: bool) -> dict:
+    source = work / f"conversations-{count}{'-pii' if pii else ''}.jsonl"
+    if not source.exists():
+        clock = time.perf_counter()
+        write_conversations(source, count, pii=pii)
+        print(f"generated {source} in {time.perf_counter() - clock:.1f} s", flush=True)
+    warm_up(work, pii, args.object_store_mb)
+    started = datetime.now(timezone.utc)
+    load_start = os.getloadavg()
+    runs = measure(source, work, pii, args)
+    return {
+        "workload": key,
+        "conversations": count,
+        "input_mb": round(source.stat().st_size / 1024**2, 1),
+        "object_store_mb": args.object_store_mb,
+        "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "cores": os.cpu_count(),
+        "runs": runs,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--conversations", type=int, default=20_000)
-    parser.add_argument("--pii-conversations", type=int, default=500)
-    parser.add_argument("--cpus", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--batch-size", type=int, default=1000)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "ray.json")
-    parser.add_argument("--one", nargs=4, metavar=("ENGINE", "CPUS", "INPUT", "OUT"))
-    parser.add_argument("--pii", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--pii-conversations", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        default=list(VARIANTS),
+        help="local first: the others are compared with it",
+    )
+    parser.add_argument("--object-store-mb", type=int, default=500)
+    parser.add_argument("--work-dir", type=Path, help="keep the generated inputs here")
+    parser.add_argument("--fresh", action="store_true", help="drop earlier entries of ray.json")
+    parser.add_argument("--ray-driver", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("cli_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        engine, cpus, source, out = args.one
-        result = run_once(engine, int(cpus), Path(source), Path(out), args.pii, args.batch_size)
-        print(json.dumps(result))
-        return 0
-    results: dict[str, object] = {"batch_size": args.batch_size}
+    if args.ray_driver:
+        return ray_driver(*args.ray_driver, args.cli_args)
+    results = (
+        {} if args.fresh or not RESULTS_JSON.exists() else json.loads(RESULTS_JSON.read_text())
+    )
     with tempfile.TemporaryDirectory(prefix="bench-ray-") as folder:
-        work = Path(folder)
+        work = args.work_dir or Path(folder)
+        work.mkdir(parents=True, exist_ok=True)
         for key, count, pii in (
             ("dedupe_split", args.conversations, False),
             ("dedupe_pii_split", args.pii_conversations, True),
         ):
-            if not count:
-                continue
-            source = work / f"{key}.jsonl"
-            write_conversations(source, count)
-            results[key] = {
-                "conversations": count,
-                "runs": measure(source, work, pii, args.cpus, args.batch_size),
-            }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+            if count:
+                results[f"{key}_{count}"] = workload(args, work, key, count, pii)
+                RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
+                RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_section(results)
+    print(f"wrote {RESULTS_JSON} and the ray_engine section of benchmarks/RESULTS.md")
     return 0
 
 

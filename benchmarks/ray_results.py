@@ -1,0 +1,152 @@
+"""The ``ray_engine`` section of benchmarks/RESULTS.md, written from benchmarks/results/ray.json."""
+
+from __future__ import annotations
+
+from statistics import median
+
+from results_section import replace_section
+
+TARGET_WORKER_MB = 2048
+TARGET_SCALING = 1.6
+TARGET_OVERHEAD = 1.5
+
+
+def _label(run: dict) -> str:
+    if run["engine"] == "local":
+        return "local, " + ("every core" if run["cores"] == "all" else "1 core (taskset -c 0)")
+    cores = "every core" if run["cores"] == "all" else "1 core (taskset -c 0)"
+    return f"ray, {run['worker_cpus']} worker CPU{'s' if run['worker_cpus'] > 1 else ''}, {cores}"
+
+
+def _row(run: dict) -> str:
+    processes = run["processes"]
+    worker = processes.get("worker", {})
+    stages = run["stage_seconds"]
+    cells = [
+        _label(run),
+        f"{run['seconds']:.1f}",
+        f"{run['pipeline_seconds']:.1f}",
+        "" if run["ray_start_seconds"] is None else f"{run['ray_start_seconds']:.1f}",
+        f"{run['cpu_seconds']:.1f}",
+        f"{processes['driver']['peak_rss_mb']:.0f}",
+        f"{worker['peak_rss_mb']:.0f} ({worker['processes']})" if worker else "",
+        f"{processes['raylet']['peak_rss_mb']:.0f}" if "raylet" in processes else "",
+        f"{stages.get('dedupe', 0):.1f} / {stages.get('split', 0):.1f}",
+        "yes" if run["same_output_as_local"] else "**no**",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _by_variant(runs: list[dict]) -> dict[tuple, list[dict]]:
+    grouped: dict[tuple, list[dict]] = {}
+    for run in runs:
+        grouped.setdefault((run["engine"], run["worker_cpus"], run["cores"]), []).append(run)
+    return grouped
+
+
+def ratios(entry: dict) -> dict[str, float | None]:
+    """Medians over rounds of: Ray 2 CPUs vs 1 (throughput) and Ray vs local on the same
+    cores (time), whole command and pipeline only; None where a variant was not run."""
+    grouped = _by_variant(entry["runs"])
+    local_all, local_one = grouped.get(("local", None, "all")), grouped.get(("local", None, "0"))
+    ray_two, ray_one = grouped.get(("ray", 2, "all")), grouped.get(("ray", 1, "0"))
+
+    def ratio(top: list[dict] | None, bottom: list[dict] | None, key: str) -> float | None:
+        if not top or not bottom:
+            return None
+        return round(median(a[key] / b[key] for a, b in zip(top, bottom, strict=True)), 2)
+
+    workers = [
+        run["processes"]["worker"]["peak_rss_mb"]
+        for run in entry["runs"]
+        if "worker" in run["processes"]
+    ]
+    return {
+        "scaling_2_vs_1_cpu": ratio(ray_one, ray_two, "seconds"),
+        "scaling_2_vs_1_cpu_pipeline": ratio(ray_one, ray_two, "pipeline_seconds"),
+        "overhead_every_core": ratio(ray_two, local_all, "seconds"),
+        "overhead_every_core_pipeline": ratio(ray_two, local_all, "pipeline_seconds"),
+        "overhead_one_core": ratio(ray_one, local_one, "seconds"),
+        "overhead_one_core_pipeline": ratio(ray_one, local_one, "pipeline_seconds"),
+        "max_worker_peak_rss_mb": max(workers) if workers else None,
+        "max_driver_peak_rss_mb": max(
+            run["processes"]["driver"]["peak_rss_mb"]
+            for run in entry["runs"]
+            if run["engine"] == "ray"
+        ),
+    }
+
+
+def _verdict(value: float, target: float, at_most: bool) -> str:
+    met = value <= target if at_most else value >= target
+    return "met" if met else "**MISSED**"
+
+
+def _findings(figures: dict) -> list[str]:
+    lines = []
+    if figures["scaling_2_vs_1_cpu"] is not None:
+        lines.append(
+            f"- Throughput, 2 worker CPUs vs 1: **{figures['scaling_2_vs_1_cpu']}x** whole command, "
+            f"{figures['scaling_2_vs_1_cpu_pipeline']}x pipeline only (target >= {TARGET_SCALING}x: "
+            f"{_verdict(figures['scaling_2_vs_1_cpu'], TARGET_SCALING, at_most=False)})."
+        )
+    if figures["overhead_every_core"] is not None:
+        one_core = ""
+        if figures["overhead_one_core"] is not None:
+            one_core = (
+                f"; one core {figures['overhead_one_core']}x "
+                f"(pipeline only {figures['overhead_one_core_pipeline']}x)"
+            )
+        lines.append(
+            f"- Ray's time / local's on the same cores: every core **{figures['overhead_every_core']}x** "
+            f"(pipeline only {figures['overhead_every_core_pipeline']}x){one_core} (target <= "
+            f"{TARGET_OVERHEAD}x: {_verdict(figures['overhead_every_core'], TARGET_OVERHEAD, at_most=True)})."
+        )
+    if figures["max_worker_peak_rss_mb"] is not None:
+        lines.append(
+            f"- Peak RSS of a Ray worker process: {figures['max_worker_peak_rss_mb']:.0f} MB (target <= "
+            f"{TARGET_WORKER_MB} MB: {_verdict(figures['max_worker_peak_rss_mb'], TARGET_WORKER_MB, at_most=True)}); "
+            f"Ray driver: {figures['max_driver_peak_rss_mb']:.0f} MB."
+        )
+    return lines
+
+
+def entry_lines(entry: dict) -> list[str]:
+    figures = ratios(entry)
+    entry["ratios"] = figures
+    same = all(run["same_output_as_local"] for run in entry["runs"])
+    ray_run = next(run for run in entry["runs"] if run["engine"] == "ray")
+    flags = ray_run["command"].split("train.jsonl ")[1]
+    return [
+        f"### {entry['workload']}: {entry['conversations']:,} conversations ({entry['input_mb']} MB)",
+        "",
+        f"Measured {entry['started_utc']} to {entry['finished_utc']} on {entry['cores']} cores, "
+        f"load average {entry['load_average_start']} at start, {entry['load_average_end']} at end; "
+        f"object store {entry['object_store_mb']} MB; {len(entry['runs'])} runs, in this order. "
+        f"Command: `dataprep clean IN.jsonl --out OUT/train.jsonl {flags}` (local: without "
+        "`--engine ray`).",
+        "",
+        "| variant | wall (s) | pipeline (s) | Ray start (s) | CPU s, all processes | driver peak RSS (MB) | worker peak RSS, max (processes) | raylet peak RSS (MB) | dedupe / split (s) | same rows as local |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(_row(run) for run in entry["runs"]),
+        "",
+        f"- Same output as the local engine (sha256 of each split's rows): {'yes' if same else '**no**'}.",
+        *_findings(figures),
+    ]
+
+
+def write_section(results: dict) -> None:
+    """Rewrite the ``ray_engine`` section from every entry of ``results`` (smallest first)."""
+    entries = sorted(results.values(), key=lambda e: (e["workload"], e["conversations"]))
+    lines = [
+        "## `dataprep clean --engine ray` vs the local engine (issue 17)",
+        "",
+        "By `benchmarks/bench_ray.py` (its docstring says how each figure is taken; raw figures in",
+        "`benchmarks/results/ray.json`). Wall and CPU seconds are of the whole command (start-up,",
+        "imports and Ray's start-up included); pipeline seconds are the run report's (from the first",
+        "stage to the last). RSS is each process's `VmHWM`, polled every 0.25 s over the process tree.",
+        "",
+    ]
+    for entry in entries:
+        lines += [*entry_lines(entry), ""]
+    replace_section("ray_engine", lines[:-1])
