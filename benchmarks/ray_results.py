@@ -28,6 +28,8 @@ def _row(run: dict) -> str:
         f"{run['pipeline_seconds']:.1f}",
         "" if run["ray_start_seconds"] is None else f"{run['ray_start_seconds']:.1f}",
         f"{run['cpu_seconds']:.1f}",
+        _cpu_split(processes),
+        f"{run['cpu_seconds'] / run['seconds']:.2f}",
         f"{processes['driver']['peak_rss_mb']:.0f}",
         f"{worker['peak_rss_mb']:.0f} ({worker['processes']})" if worker else "",
         f"{processes['raylet']['peak_rss_mb']:.0f}" if "raylet" in processes else "",
@@ -35,6 +37,16 @@ def _row(run: dict) -> str:
         "yes" if run["same_output_as_local"] else "**no**",
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _cpu_split(processes: dict) -> str:
+    """CPU seconds of the driver / the workers / Ray's own processes (raylet, GCS, agents)."""
+    own = sum(
+        processes.get(role, {}).get("cpu_seconds", 0.0) for role in ("raylet", "gcs", "other")
+    )
+    if "worker" not in processes:
+        return ""
+    return f"{processes['driver']['cpu_seconds']:.1f} / {processes['worker']['cpu_seconds']:.1f} / {own:.1f}"
 
 
 def _by_variant(runs: list[dict]) -> dict[tuple, list[dict]]:
@@ -68,6 +80,8 @@ def ratios(entry: dict) -> dict[str, float | None]:
         "overhead_every_core_pipeline": ratio(ray_two, local_all, "pipeline_seconds"),
         "overhead_one_core": ratio(ray_one, local_one, "seconds"),
         "overhead_one_core_pipeline": ratio(ray_one, local_one, "pipeline_seconds"),
+        "cpu_ratio_every_core": ratio(ray_two, local_all, "cpu_seconds"),
+        "cpu_ratio_one_core": ratio(ray_one, local_one, "cpu_seconds"),
         "max_worker_peak_rss_mb": max(workers) if workers else None,
         "max_driver_peak_rss_mb": max(
             run["processes"]["driver"]["peak_rss_mb"]
@@ -102,6 +116,15 @@ def _findings(figures: dict) -> list[str]:
             f"(pipeline only {figures['overhead_every_core_pipeline']}x){one_core} (target <= "
             f"{TARGET_OVERHEAD}x: {_verdict(figures['overhead_every_core'], TARGET_OVERHEAD, at_most=True)})."
         )
+    if figures["cpu_ratio_every_core"] is not None:
+        one_core = ""
+        if figures["cpu_ratio_one_core"] is not None:
+            one_core = f", {figures['cpu_ratio_one_core']}x with 1 CPU on one core"
+        lines.append(
+            f"- CPU time (all processes), Ray / local: {figures['cpu_ratio_every_core']}x with 2 "
+            f"CPUs{one_core}. On a shared machine this is the steadier figure: wall time "
+            "depends on the other work's share of the cores (the cores-busy column)."
+        )
     if figures["max_worker_peak_rss_mb"] is not None:
         lines.append(
             f"- Peak RSS of a Ray worker process: {figures['max_worker_peak_rss_mb']:.0f} MB (target <= "
@@ -126,12 +149,24 @@ def entry_lines(entry: dict) -> list[str]:
         f"Command: `dataprep clean IN.jsonl --out OUT/train.jsonl {flags}` (local: without "
         "`--engine ray`).",
         "",
-        "| variant | wall (s) | pipeline (s) | Ray start (s) | CPU s, all processes | driver peak RSS (MB) | worker peak RSS, max (processes) | raylet peak RSS (MB) | dedupe / split (s) | same rows as local |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| variant | wall (s) | pipeline (s) | Ray start (s) | CPU s, all processes | CPU s: driver / workers / Ray's own | cores busy (CPU / wall) | driver peak RSS (MB) | worker peak RSS, max (processes) | raylet peak RSS (MB) | dedupe / split (s) | same rows as local |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *(_row(run) for run in entry["runs"]),
         "",
         f"- Same output as the local engine (sha256 of each split's rows): {'yes' if same else '**no**'}.",
         *_findings(figures),
+        *_load_warning(entry),
+    ]
+
+
+def _load_warning(entry: dict) -> list[str]:
+    busiest = max(entry["load_average_start"][0], entry["load_average_end"][0])
+    if busiest <= entry["cores"]:
+        return []
+    return [
+        f"- The machine was shared (1-minute load average up to {busiest} on {entry['cores']} "
+        "cores): the runs got a varying share of the cores (see cores busy), so wall-time "
+        "ratios of single runs hold that noise; a verdict on them is for this run only."
     ]
 
 
