@@ -45,6 +45,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -74,12 +75,20 @@ def ray_driver(cpus: int, store_mb: int, cli_args: list[str]) -> int:
     import ray
 
     clock = time.perf_counter()
-    ray.init(
-        num_cpus=cpus,
-        object_store_memory=store_mb * 1024**2,
-        include_dashboard=False,
-        logging_level="WARNING",
-    )
+    for attempt in range(3):
+        try:
+            ray.init(
+                num_cpus=cpus,
+                object_store_memory=store_mb * 1024**2,
+                include_dashboard=False,
+                logging_level="WARNING",
+            )
+            break
+        except Exception as error:  # Ray waits a fixed 30 s for its raylet: busy machines miss it
+            ray.shutdown()
+            print(f"ray.init attempt {attempt + 1} failed: {error}", file=sys.stderr, flush=True)
+    else:
+        return 3
     print(f"{START_MARK} {time.perf_counter() - clock:.3f}", file=sys.stderr, flush=True)
     from dataprep.cli import main
 
@@ -139,19 +148,29 @@ def _role(pid: int, driver: int, name: str) -> str:
 
 def summarize_tree(run: TreeRun, driver: int) -> dict[str, object]:
     """Peak RSS and CPU seconds by role (driver, worker, raylet, gcs, other)."""
-    roles: dict[str, dict[str, float]] = {}
+    roles: dict[str, dict] = {}
     for figures in run.processes.values():
         role = _role(figures.pid, driver, figures.name)
         entry = roles.setdefault(role, {"processes": 0, "peak_rss_mb": 0.0, "cpu_seconds": 0.0})
         entry["processes"] += 1
         entry["peak_rss_mb"] = round(max(entry["peak_rss_mb"], figures.peak_rss_mb), 1)
         entry["cpu_seconds"] = round(entry["cpu_seconds"] + figures.cpu_seconds, 2)
+        entry.setdefault("each", []).append(
+            [round(figures.cpu_seconds, 1), round(figures.peak_rss_mb), figures.name[:40]]
+        )
     return roles
 
 
 def one_run(source: Path, out: Path, pii: bool, variant: tuple, store_mb: int) -> dict[str, object]:
+    """One ``dataprep clean`` run; its figures and the digest of its outputs."""
+    row = run_command(clean_args(source, out, pii, variant[0]), out, variant, store_mb)
+    row["outputs"] = digest_outputs(out)
+    return row
+
+
+def run_command(args: list[str], out: Path, variant: tuple, store_mb: int) -> dict[str, object]:
+    """Run ``dataprep ARGS`` as ``variant`` in a fresh, measured process tree."""
     engine, cpus, cores = variant
-    args = clean_args(source, out, pii, engine)
     command = [sys.executable, __file__, "--ray-driver", str(cpus), str(store_mb), "--", *args]
     if engine == "local":
         command = [sys.executable, "-c", "import sys; from dataprep.cli import main; main()", *args]
@@ -159,7 +178,11 @@ def one_run(source: Path, out: Path, pii: bool, variant: tuple, store_mb: int) -
     run = run_measured(command)
     if run.returncode:
         raise SystemExit(f"{engine} run failed ({run.returncode}):\n{run.stderr[-3000:]}")
-    report = json.loads((out / "train.report.json").read_text(encoding="utf-8"))
+    # Clean writes OUT/train.report.json; voice writes OUT.report.json beside its folder.
+    report_path = next(
+        iter([*out.glob("*report.json"), *out.parent.glob(f"{out.name}.report.json")])
+    )
+    report = json.loads(report_path.read_text(encoding="utf-8"))
     start = [line for line in run.stderr.splitlines() if line.startswith(START_MARK)]
     return {
         "engine": engine,
@@ -172,7 +195,6 @@ def one_run(source: Path, out: Path, pii: bool, variant: tuple, store_mb: int) -
         "stage_seconds": _stage_seconds(report),
         "cpu_seconds": round(sum(p.cpu_seconds for p in run.processes.values()), 2),
         "processes": summarize_tree(run, run.pid),
-        "outputs": digest_outputs(out),
     }
 
 
@@ -210,9 +232,62 @@ def measure(source: Path, work: Path, pii: bool, args: argparse.Namespace) -> li
 
 
 def _remove(folder: Path) -> None:
-    for path in folder.iterdir():
+    shutil.rmtree(folder)
+    for path in folder.parent.glob(f"{folder.name}.report.*"):
         path.unlink()
-    folder.rmdir()
+
+
+def voice_digest(folder: Path) -> dict[str, object]:
+    """Clip count and the sha256 of each list file (paths made relative to the folder)."""
+    lists = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in (".jsonl", ".list", ".json", ".txt", ".csv"):
+            if "report" in path.name or ".dataprep-cache" in path.parts:
+                continue
+            text = path.read_bytes().replace(str(folder).encode(), b"OUT")
+            lists[str(path.relative_to(folder))] = hashlib.sha256(text).hexdigest()[:16]
+    return {"clips": len(list(folder.rglob("*.wav"))), "lists": lists}
+
+
+def voice_workload(args: argparse.Namespace, work: Path) -> dict:
+    """``dataprep voice AUDIO --out OUT -q`` on the local engine and on Ray with 2 CPUs."""
+    import soundfile
+
+    audio = [
+        p
+        for p in sorted(args.voice.rglob("*"))
+        if p.suffix in (".wav", ".flac", ".opus", ".mp3", ".ogg")
+    ]
+    seconds = sum(soundfile.info(str(p)).duration for p in audio)
+    started, load_start = datetime.now(timezone.utc), os.getloadavg()
+    runs, reference = [], None
+    for name in ("local", "ray2"):
+        out = work / f"voice-{name}"
+        args_ = ["voice", str(args.voice), "--out", str(out), "-q"]
+        row = run_command(
+            args_ + (["--engine", "ray"] if name == "ray2" else []),
+            out,
+            VARIANTS[name],
+            args.object_store_mb,
+        )
+        row["outputs"] = voice_digest(out)
+        reference = reference or row["outputs"]
+        row["same_output_as_local"] = row["outputs"] == reference
+        runs.append(row)
+        _remove(out)
+        print(json.dumps({k: row[k] for k in row if k != "outputs"}), flush=True)
+    return {
+        "workload": "voice",
+        "audio_files": len(audio),
+        "audio_seconds": round(seconds, 1),
+        "object_store_mb": args.object_store_mb,
+        "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "cores": os.cpu_count(),
+        "runs": runs,
+    }
 
 
 def warm_up(work: Path, pii: bool, store_mb: int) -> None:
@@ -251,10 +326,18 @@ def workload(args: argparse.Namespace, work: Path, key: str, count: int, pii: bo
     }
 
 
+def _save(results: dict) -> None:
+    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--pii-conversations", type=int, default=0)
+    parser.add_argument(
+        "--voice", type=Path, help="also time `dataprep voice` on this audio folder"
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
         "--variants",
@@ -283,8 +366,10 @@ def main() -> int:
         ):
             if count:
                 results[f"{key}_{count}"] = workload(args, work, key, count, pii)
-                RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-                RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+                _save(results)
+        if args.voice:
+            results["voice"] = voice_workload(args, work)
+            _save(results)
     write_section(results)
     print(f"wrote {RESULTS_JSON} and the ray_engine section of benchmarks/RESULTS.md")
     return 0
