@@ -286,6 +286,7 @@ def voice_workload(args: argparse.Namespace, work: Path) -> dict:
         "load_average_start": [round(x, 2) for x in load_start],
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "cores": os.cpu_count(),
+        "note": args.note,
         "runs": runs,
     }
 
@@ -322,6 +323,7 @@ def workload(args: argparse.Namespace, work: Path, key: str, count: int, pii: bo
         "load_average_start": [round(x, 2) for x in load_start],
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "cores": os.cpu_count(),
+        "note": args.note,
         "runs": runs,
     }
 
@@ -338,6 +340,7 @@ def main() -> int:
     parser.add_argument(
         "--voice", type=Path, help="also time `dataprep voice` on this audio folder"
     )
+    parser.add_argument("--note", default="", help="a remark kept with the figures")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
         "--variants",

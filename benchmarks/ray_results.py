@@ -156,6 +156,7 @@ def entry_lines(entry: dict) -> list[str]:
         f"- Same output as the local engine (sha256 of each split's rows): {'yes' if same else '**no**'}.",
         *_findings(figures),
         *_load_warning(entry),
+        *([f"- Note: {entry['note']}"] if entry.get("note") else []),
     ]
 
 
@@ -172,7 +173,10 @@ def _load_warning(entry: dict) -> list[str]:
 
 def write_section(results: dict) -> None:
     """Rewrite the ``ray_engine`` section from every entry of ``results`` (smallest first)."""
-    entries = sorted(results.values(), key=lambda e: (e["workload"], e["conversations"]))
+    entries = sorted(
+        (e for e in results.values() if e["workload"] != "voice"),
+        key=lambda e: (e["workload"], e["conversations"]),
+    )
     lines = [
         "## `dataprep clean --engine ray` vs the local engine (issue 17)",
         "",
