@@ -328,9 +328,9 @@ def workload(args: argparse.Namespace, work: Path, key: str, count: int, pii: bo
     }
 
 
-def _save(results: dict) -> None:
-    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+def _save(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -340,6 +340,7 @@ def main() -> int:
     parser.add_argument(
         "--voice", type=Path, help="also time `dataprep voice` on this audio folder"
     )
+    parser.add_argument("--results", type=Path, default=RESULTS_JSON, help="JSON to merge into")
     parser.add_argument("--note", default="", help="a remark kept with the figures")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
@@ -358,7 +359,7 @@ def main() -> int:
     if args.ray_driver:
         return ray_driver(*args.ray_driver, args.cli_args)
     results = (
-        {} if args.fresh or not RESULTS_JSON.exists() else json.loads(RESULTS_JSON.read_text())
+        {} if args.fresh or not args.results.exists() else json.loads(args.results.read_text())
     )
     with tempfile.TemporaryDirectory(prefix="bench-ray-") as folder:
         work = args.work_dir or Path(folder)
@@ -369,12 +370,12 @@ def main() -> int:
         ):
             if count:
                 results[f"{key}_{count}"] = workload(args, work, key, count, pii)
-                _save(results)
+                _save(results, args.results)
         if args.voice:
             results["voice"] = voice_workload(args, work)
-            _save(results)
+            _save(results, args.results)
     write_section(results)
-    print(f"wrote {RESULTS_JSON} and the ray_engine section of benchmarks/RESULTS.md")
+    print(f"wrote {args.results} and the ray_engine section of benchmarks/RESULTS.md")
     return 0
 
 
