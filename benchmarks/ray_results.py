@@ -147,7 +147,7 @@ def entry_lines(entry: dict) -> list[str]:
         "",
         f"Measured {entry['started_utc']} to {entry['finished_utc']} on {entry['cores']} cores, "
         f"load average {entry['load_average_start']} at start, {entry['load_average_end']} at end; "
-        f"object store {entry['object_store_mb']} MB; {len(entry['runs'])} runs, in this order. "
+        f"object store {entry['object_store_mb']} MB; runs in the table's order. "
         f"Command: `dataprep clean IN.jsonl --out OUT/train.jsonl {flags}` (Ray: with "
         "`--engine ray` added).",
         "",
@@ -155,7 +155,9 @@ def entry_lines(entry: dict) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *(_row(run) for run in entry["runs"]),
         "",
-        f"- Same output as the local engine (sha256 of each split's rows): {'yes' if same else '**no**'}.",
+        f"- Same output as the local engine (sha256 of each split's rows): {'yes' if same else '**no**'}."
+        if any(run["engine"] == "ray" for run in entry["runs"])
+        else "- Only the local engine ran at this size (see the note).",
         *_findings(figures),
         *_load_warning(entry),
         *([f"- Note: {entry['note']}"] if entry.get("note") else []),
@@ -174,21 +176,23 @@ def _load_warning(entry: dict) -> list[str]:
 
 
 def _five_million(entries: list[dict]) -> list[str]:
-    """The issue's 5M-conversation size, extrapolated from the largest size measured."""
-    measured = [e for e in entries if e["workload"] == "dedupe_split"]
-    if not measured or measured[-1]["conversations"] >= 5_000_000:
+    """The issue's 5M-conversation size, extrapolated from the largest size each variant ran at."""
+    largest: dict[str, tuple[int, dict]] = {}
+    for entry in entries:
+        if entry["workload"] != "dedupe_split":
+            continue
+        for run in entry["runs"]:
+            largest[_label(run)] = (entry["conversations"], run)
+    if not largest or max(size for size, _ in largest.values()) >= 5_000_000:
         return []
-    largest = measured[-1]
-    scale = 5_000_000 / largest["conversations"]
-    costs = ", ".join(
-        f"{_label(run)} {run['cpu_seconds'] * scale / 3600:.1f} CPU hours"
-        for run in largest["runs"]
+    costs = "; ".join(
+        f"{label}: {run['cpu_seconds'] * 5_000_000 / size / 3600:.1f} CPU hours (from {size:,})"
+        for label, (size, run) in largest.items()
     )
     return [
-        f"The issue's 5M-conversation run was not made; the largest size measured is "
-        f"{largest['conversations']:,}. Scaled linearly from it, 5M would cost: {costs}; on this "
-        "shared machine (runs got 0.2-0.8 of a core) each run would take hours, so it did not fit "
-        "the session.",
+        "The issue's 5M-conversation run was not made. Scaled linearly from the largest size each "
+        f"variant ran at, 5M would cost {costs}. On this shared machine (runs got 0.2-0.8 of a "
+        "core) each run would take hours: it did not fit the session.",
         "",
     ]
 
