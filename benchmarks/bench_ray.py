@@ -35,8 +35,17 @@ CPUs >= 1.6x the throughput of 1; Ray's time <= 1.5x the local engine's on the s
 Results merge into benchmarks/results/ray.json (one entry per workload and size) and the
 ``ray_engine`` section of benchmarks/RESULTS.md is rewritten from that file.
 
+With ``--voice FOLDER``, ``dataprep voice FOLDER --out OUT -q`` is timed too, local against
+Ray with 2 worker CPUs (clip count and list files compared; on Ray, Whisper runs with one
+thread per actor, so transcripts may differ from a local run on every core: docs/ray.md).
+
+A run on a busy machine: Ray waits a fixed 30 s for its raylet to register, so ``ray.init``
+is tried three times. Run sizes one at a time: 100k conversations cost about 50 CPU s on the
+local engine and 85 on Ray (2 CPUs); 1M about 590 on the local engine.
+
 Usage: python benchmarks/bench_ray.py [--conversations 100000] [--pii-conversations 0]
-       [--rounds 1] [--object-store-mb 500] [--work-dir DIR] [--fresh]
+       [--variants local ray2 local1 ray1] [--rounds 1] [--object-store-mb 500]
+       [--voice FOLDER] [--work-dir DIR] [--results JSON] [--note TEXT] [--fresh]
 """
 
 from __future__ import annotations
