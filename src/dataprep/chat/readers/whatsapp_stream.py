@@ -232,30 +232,40 @@ def _pass_two(
     source: str,
     reject: Rejecter | None,
 ) -> Iterator[pl.DataFrame]:
-    """Each spooled chunk up to its last header line (the rest waits for the next chunk)."""
-    carry: pl.DataFrame | None = None
-    seen = False
+    """The messages of each spooled chunk up to its last header line (the rest waits for
+    the next chunk); chunks are parsed on helper threads (polars releases the GIL), in order."""
+
+    def parse(job: tuple[pl.DataFrame, Rejecter | None]) -> pl.DataFrame:
+        return _messages(job[0], decided, source, job[1])
+
     try:
-        for fields in spool:
-            fields = fields.with_columns(is_header=(pl.col("key") == key).fill_null(False))
-            if carry is not None:
-                fields = pl.concat([carry, fields], how="vertical_relaxed")
-            at = fields.get_column("is_header").arg_true()
-            if at.len() == 0 and not seen:  # text before the first header: counted rejects
-                reject_orphans(fields.with_columns(message=pl.lit(0)), source, reject)
-                carry = None
-                continue
-            last = int(at[-1]) if at.len() else 0
-            if last:
-                yield _messages(
-                    fields.slice(0, last), decided, source, reject if not seen else None
-                )
-                seen = True
-            carry = fields.slice(last)
-        if carry is not None and carry.height:
-            yield _messages(carry, decided, source, reject if not seen else None)
+        yield from ordered_map(parse, _whole_messages(spool, key, source, reject))
     finally:
         spool.close()
+
+
+def _whole_messages(
+    chunks: Iterable[pl.DataFrame], key: int, source: str, reject: Rejecter | None
+) -> Iterator[tuple[pl.DataFrame, Rejecter | None]]:
+    """Lines cut before a header, each with the rejecter for orphan lines (first cut only)."""
+    carry: pl.DataFrame | None = None
+    seen = False
+    for chunk in chunks:
+        fields = chunk.with_columns(is_header=(pl.col("key") == key).fill_null(False))
+        if carry is not None:
+            fields = pl.concat([carry, fields], how="vertical_relaxed")
+        at = fields.get_column("is_header").arg_true()
+        if at.len() == 0 and not seen:  # text before the first header: counted rejects
+            reject_orphans(fields.with_columns(message=pl.lit(0)), source, reject)
+            carry = None
+            continue
+        last = int(at[-1]) if at.len() else 0
+        if last:
+            yield fields.slice(0, last), reject if not seen else None
+            seen = True
+        carry = fields.slice(last)
+    if carry is not None and carry.height:
+        yield carry, reject if not seen else None
 
 
 def _messages(
