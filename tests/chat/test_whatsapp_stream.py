@@ -114,3 +114,77 @@ def test_the_reader_streams_a_big_file_in_bounded_frames(tmp_path: Path, monkeyp
     frames = list(WhatsAppReader().read(path, ReaderOptions(), lambda *r: None))
     assert len(frames) > 3 and max(f.height for f in frames) < whole.height / 3
     assert pl.concat(frames).equals(whole)
+
+
+def _counted_pieces(text: str, calls: list[int]):
+    def blocks():
+        calls.append(1)
+        return iter([text])
+
+    return blocks
+
+
+@pytest.mark.parametrize(
+    "consume", ["all", "one", "none"], ids=["exhausted", "closed", "unstarted"]
+)
+def test_the_file_is_read_once_and_the_spool_goes_with_the_frames(
+    tmp_path: Path, consume: str
+) -> None:
+    """Pass 2 reads pass 1's spooled chunks, not the file again; the spool folder is gone
+    once the frames are exhausted, closed early, or dropped without being started."""
+    import gc
+
+    text = "".join(f"01/02/2024, 10:{i % 60:02d} - Ana: message {i}\n" for i in range(200))
+    calls: list[int] = []
+    _, frames = stream_whatsapp(
+        _counted_pieces(text, calls), "chat.txt", chunk_chars=500, spool_dir=tmp_path
+    )
+    assert len(list(tmp_path.iterdir())) == 1  # the spool, written by pass 1
+    if consume == "all":
+        rows = pl.concat(list(frames))
+        assert rows.equals(parse_whatsapp(text, "chat.txt")[0])
+    elif consume == "one":
+        next(frames)
+        frames.close()
+    del frames
+    gc.collect()
+    assert calls == [1]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_without_headers_leaves_no_spool(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no WhatsApp message header"):
+        stream_whatsapp(lambda: iter(["just text\nmore text\n"]), "chat.txt", spool_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_chat_stage_spools_the_reader_in_the_run_staging_area(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A streamed export's spool lives in the run's spool folder, not the system's temp."""
+    import dataprep.chat.readers.whatsapp_stream as stream
+
+    seen: list[Path | None] = []
+    original = stream.stream_whatsapp
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("spool_dir"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(stream, "stream_whatsapp", recording)
+    monkeypatch.setattr(stream, "STREAM_ABOVE_BYTES", 0)
+    source = FIXTURES / "chat/whatsapp/android_dmy_24h_colin.txt"
+    path = tmp_path / "chat.txt"
+    path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out" / "train.jsonl"
+    from click.testing import CliRunner
+
+    from dataprep.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["chat", str(path), "--me", "Colin", "--no-pii", "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1 and seen[0] is not None
+    assert (tmp_path / "out") in seen[0].parents
+    assert not seen[0].exists()  # removed with the staging area

@@ -120,7 +120,9 @@ class ReadChat(Stage):
             for source, reason in self._skipped:
                 gone(source, None, reason, None)
             ctx.reject(self.name, _reject_frame(gone.rows))
-        options = ReaderOptions(**self.params.model_dump(include=set(ReaderOptions.model_fields)))
+        options = ReaderOptions(
+            **self.params.model_dump(include=set(ReaderOptions.model_fields))
+        ).spooling_in(ctx.spool_dir())
         ctx.progress.task("read", "Reading exports", total=len(units))
         formats: dict[str, int] = {}
         for unit in units:

@@ -70,10 +70,11 @@ def _fill_signatures(
             mixed = (mixed * np.uint64(0xC2B2AE35)) & _MASK32
             mixed ^= mixed >> np.uint64(16)
             shingle = np.uint32(mixed)
+            # An unconditional min, not "if value < signature[p]": LLVM then vectorises it
+            # with vpminud and plain stores instead of masked stores, which AMD Zen cores run
+            # slowly (measured 4.2x the CPU time on the chat benchmark's samples).
             for p in range(perms):
-                value = np.uint32(a[p] * shingle + b[p])
-                if value < signature[p]:
-                    signature[p] = value
+                signature[p] = min(signature[p], np.uint32(a[p] * shingle + b[p]))
 
 
 @numba.njit(nogil=True, cache=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dataprep.errors import InputError, UnknownNameError
 from dataprep.io import decode_head
@@ -94,6 +94,20 @@ class ReaderOptions(BaseModel):
     max_member_bytes: int = Field(
         default=512 * 1024 * 1024, description="Largest zip member read, uncompressed."
     )
+    #: Where a reader that spools parsed chunks (a big WhatsApp export) puts its temporary
+    #: files; not an option a user sets: the run gives its staging area (``spooling_in``).
+    _spool_dir: Path | None = PrivateAttr(default=None)
+
+    @property
+    def spool_dir(self) -> Path | None:
+        """Folder for a reader's temporary files; None: the system's temporary folder."""
+        return self._spool_dir
+
+    def spooling_in(self, folder: Path | None) -> ReaderOptions:
+        """A copy of these options whose readers spool their temporary files in ``folder``."""
+        copy = self.model_copy()
+        copy._spool_dir = folder
+        return copy
 
 
 class ChatReader(Protocol):

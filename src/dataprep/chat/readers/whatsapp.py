@@ -5,8 +5,9 @@ invisible marks vary by phone and locale. The header format is inferred ONCE per
 all its header-like lines; only lines in that dominant format start a message, every other
 line continues the previous one. The file is parsed with vectorised polars expressions
 (one regex pass over a frame of lines), so a million messages take seconds. A file over
-``whatsapp_stream.STREAM_ABOVE_BYTES`` is read in two passes over bounded chunks (the format
-decided from every line first), so memory does not grow with the export.
+``whatsapp_stream.STREAM_ABOVE_BYTES`` is read once in bounded chunks (the format decided
+from every line first, the parsed chunks spooled to disk meanwhile), so memory does not grow
+with the export.
 """
 
 from __future__ import annotations
@@ -631,7 +632,8 @@ def _parse_and_warn(
 def _stream_and_warn(
     path: Path, options: ReaderOptions, reject: Rejecter
 ) -> Iterator[pl.DataFrame]:
-    """A big export in two passes (``whatsapp_stream``): frames of a bounded size."""
+    """A big export in two passes, the second over the first's spooled chunks
+    (``whatsapp_stream``): frames of a bounded size."""
     from dataprep.chat.readers import whatsapp_stream as stream
 
     decided, frames = stream.stream_whatsapp(
@@ -640,6 +642,7 @@ def _stream_and_warn(
         date_order=options.date_order,
         reject=reject,
         chunk_chars=stream.CHUNK_CHARS,
+        spool_dir=options.spool_dir,
     )
     if decided.order_source == "ambiguous":
         _warn_ambiguous(reject, str(path))

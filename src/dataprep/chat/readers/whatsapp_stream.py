@@ -1,18 +1,22 @@
-"""A big WhatsApp export in two passes, so memory follows a chunk, not the file.
+"""A big WhatsApp export read once, so memory follows a chunk, not the file.
 
 ``parse_whatsapp`` decides a few things from every line of a file: the dominant header
 format (only its lines start messages), the day/month order (a date field over 12 can only be
 a day), the known authors (of one-colon lines) and how often each author candidate recurs
-on lines with several colons. Pass 1 reads the file chunk by chunk and keeps only those
-counts and sets. Pass 2 reads it again and parses each chunk with the decisions fixed,
-cutting only before a header line so that a message and its continuation lines stay
-together. The rows equal ``parse_whatsapp`` on the whole text
-(``tests/chat/test_whatsapp_stream.py`` checks every fixture at several chunk sizes).
+on lines with several colons. Pass 1 reads the file chunk by chunk, parses each chunk's
+header fields, keeps only those counts and sets in memory, and spools the parsed chunks to
+disk (Arrow IPC, in the run's staging area). Pass 2 reads the spooled chunks back, so the
+file is decoded, split into lines and matched against the header pattern once, and parses
+each chunk's messages with the decisions fixed, cutting only before a header line so that a
+message and its continuation lines stay together. The rows equal ``parse_whatsapp`` on the
+whole text (``tests/chat/test_whatsapp_stream.py`` checks every fixture at several chunk
+sizes).
 """
 
 from __future__ import annotations
 
 import codecs
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +41,7 @@ from dataprep.chat.readers.whatsapp import (
     with_cuts,
     year_position,
 )
+from dataprep.clean.spool import Spool
 from dataprep.errors import InputError
 from dataprep.io import open_input, sniff_encoding
 from dataprep.threads import ordered_map
@@ -175,12 +180,13 @@ class _Counts:
         return key, decided
 
 
-def _headers_of(lines: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
-    """A chunk's header lines with their fields, and whether the chunk is blank."""
-    headers = header_fields(lines).filter(pl.col("key").is_not_null())
+def _parse_chunk(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
+    """A chunk's lines with their header fields, its header lines, and whether it is blank."""
+    fields = header_fields(lines)
+    headers = fields.filter(pl.col("key").is_not_null())
     # A header line is never blank, so only a chunk without one needs the scan (most have one).
     blank = headers.height == 0 and lines.filter(pl.col("raw").str.strip_chars() != "").height == 0
-    return headers, blank
+    return fields, headers, blank
 
 
 def stream_whatsapp(
@@ -190,36 +196,62 @@ def stream_whatsapp(
     date_order: str = "auto",
     reject: Rejecter | None = None,
     chunk_chars: int = CHUNK_CHARS,
+    spool_dir: Path | None = None,
 ) -> tuple[Decided, Iterator[pl.DataFrame]]:
     """Pass 1 over ``blocks()`` now; the messages frames of pass 2 as they are parsed.
 
-    ``blocks`` is called once per pass and gives the file's text in pieces of any size.
+    ``blocks`` is called once and gives the file's text in pieces of any size. The parsed
+    chunks wait in a spool in ``spool_dir`` (default: the system's temporary folder), which
+    is removed when the frames are exhausted or closed, or the iterator is dropped.
     """
     counts = _Counts()
     empty = True
-    # Header fields are parsed by polars, which releases the GIL: chunks on both cores.
-    for headers, blank in ordered_map(_headers_of, line_frames(blocks(), chunk_chars)):
-        empty = empty and blank
-        counts.add(headers)
-    if empty:
-        raise InputError("the file is empty", path=source)
-    key, decided = counts.decide(date_order, source)
-    frames = _pass_two(line_frames(blocks(), chunk_chars), key, decided, source, reject)
+    spool = Spool(spool_dir)
+    try:
+        # Header fields are parsed by polars, which releases the GIL: chunks on both cores.
+        for fields, headers, blank in ordered_map(_parse_chunk, line_frames(blocks(), chunk_chars)):
+            empty = empty and blank
+            counts.add(headers)
+            spool.add(fields)
+        if empty:
+            raise InputError("the file is empty", path=source)
+        key, decided = counts.decide(date_order, source)
+    except BaseException:
+        spool.close()
+        raise
+    frames = _pass_two(spool, key, decided, source, reject)
+    # A generator that is never started does not run its ``finally``: drop the spool with it.
+    weakref.finalize(frames, spool.close)
     return decided, frames
 
 
 def _pass_two(
-    chunks: Iterable[pl.DataFrame],
+    spool: Spool,
     key: int,
     decided: Decided,
     source: str,
     reject: Rejecter | None,
 ) -> Iterator[pl.DataFrame]:
-    """Each chunk up to its last header line (the rest waits for the next chunk)."""
+    """The messages of each spooled chunk up to its last header line (the rest waits for
+    the next chunk); chunks are parsed on helper threads (polars releases the GIL), in order."""
+
+    def parse(job: tuple[pl.DataFrame, Rejecter | None]) -> pl.DataFrame:
+        return _messages(job[0], decided, source, job[1])
+
+    try:
+        yield from ordered_map(parse, _whole_messages(spool, key, source, reject))
+    finally:
+        spool.close()
+
+
+def _whole_messages(
+    chunks: Iterable[pl.DataFrame], key: int, source: str, reject: Rejecter | None
+) -> Iterator[tuple[pl.DataFrame, Rejecter | None]]:
+    """Lines cut before a header, each with the rejecter for orphan lines (first cut only)."""
     carry: pl.DataFrame | None = None
     seen = False
-    for fields in ordered_map(header_fields, chunks):
-        fields = fields.with_columns(is_header=(pl.col("key") == key).fill_null(False))
+    for chunk in chunks:
+        fields = chunk.with_columns(is_header=(pl.col("key") == key).fill_null(False))
         if carry is not None:
             fields = pl.concat([carry, fields], how="vertical_relaxed")
         at = fields.get_column("is_header").arg_true()
@@ -229,11 +261,11 @@ def _pass_two(
             continue
         last = int(at[-1]) if at.len() else 0
         if last:
-            yield _messages(fields.slice(0, last), decided, source, reject if not seen else None)
+            yield fields.slice(0, last), reject if not seen else None
             seen = True
         carry = fields.slice(last)
     if carry is not None and carry.height:
-        yield _messages(carry, decided, source, reject if not seen else None)
+        yield carry, reject if not seen else None
 
 
 def _messages(
