@@ -20,8 +20,9 @@ from pydantic import Field
 from dataprep import safejson
 from dataprep.errors import ConfigError, InputError
 from dataprep.formats import Conversation, NotAConversation, detect_readable, get_format
-from dataprep.io import SPLITS, SplitWriter, read_jsonl, split_parts
+from dataprep.io import SPLITS, read_jsonl, split_parts
 from dataprep.registry import register
+from dataprep.shards import shard_listing, split_writer
 from dataprep.stage import Stage, StageParams
 from dataprep.tables import SAMPLE_SCHEMA, TURN
 
@@ -136,7 +137,7 @@ class ReadConversations(Stage):
 
 @register
 class WriteRecords(Stage):
-    """Writes records back in their input format; one file per split beside ``--out``."""
+    """Writes records back in their input format; one file (or shards) per split beside ``--out``."""
 
     name = "write_records"
     consumes = "records"
@@ -152,7 +153,7 @@ class WriteRecords(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
-        writer = SplitWriter(ctx.outputs, ctx.output)
+        writer = split_writer(ctx.outputs, ctx.output, ctx.shard_rows)
         splits: tuple[str, ...] = SPLITS[:1]
         for batch in batches:
             if "split" in batch.columns and len(splits) == 1:
@@ -161,7 +162,10 @@ class WriteRecords(Stage):
             for split, rows in split_parts(batch):
                 writer.write_lines(split, map(_restored_line, rows.iter_rows(named=True)))
         writer.touch(*splits)
+        writer.close()
         ctx.report[self.name] = {"records_written": {s: writer.counts.get(s, 0) for s in splits}}
+        if ctx.shard_rows is not None:
+            ctx.report[self.name]["shards"] = shard_listing(writer)
         yield from ()
 
 

@@ -14,6 +14,7 @@ from dataprep.commands._common import (
     pop_engine,
     resolve_recipe,
     run_file_pipeline,
+    shard_option,
 )
 from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 from dataprep.formats import output_format_names
@@ -121,6 +122,7 @@ from dataprep.formats import output_format_names
 )
 @safety_options
 @engine_options
+@shard_option
 @pipeline_options
 def command(
     paths: tuple[Path, ...],

@@ -15,6 +15,7 @@ from dataprep.commands._common import (
     resolve_recipe,
     run_file_pipeline,
     run_pipeline,
+    shard_option,
 )
 from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 from dataprep.errors import ConfigError
@@ -38,6 +39,7 @@ from dataprep.recipe import Recipe
 )
 @safety_options
 @engine_options
+@shard_option
 @pipeline_options
 def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **options: Any) -> None:
     """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO, alpaca).

@@ -41,6 +41,7 @@ from dataprep.engines.ray_worker import (
     setup_stage,
 )
 from dataprep.errors import DataprepError, StageError
+from dataprep.shards import DEFAULT_SHARD_ROWS
 from dataprep.stage import Stage
 
 require("ray", extra="ray")
@@ -115,7 +116,8 @@ class RayEngine:
     """Runs a recipe's per-batch stages on a Ray cluster (see the module docstring).
 
     ``address``: a running cluster (``ray start --head``, ``ray://...``); None starts a
-    local instance, or uses the one this process is already connected to.
+    local instance, or uses the one this process is already connected to. The writers cut
+    each split into shards of ``shard_rows`` rows (``dataprep.shards``).
     """
 
     def __init__(
@@ -125,8 +127,10 @@ class RayEngine:
         num_cpus: int | None = None,
         object_store_memory: int | None = None,
         workers: int | None = None,
+        shard_rows: int | None = None,
     ) -> None:
         self.address = address
+        self.shard_rows = shard_rows
         self.num_cpus = num_cpus
         self.object_store_memory = object_store_memory
         self.workers = workers
@@ -172,6 +176,7 @@ class RayEngine:
 
     def setup(self, built: list[tuple[str, Stage]], ctx: RunContext) -> None:
         self._connect()
+        ctx.shard_rows = self.shard_rows or ctx.shard_rows or DEFAULT_SHARD_ROWS
         each_stage([(k, s) for k, s in built if not runs_on_workers(s)], "setup", ctx)
         self._settings = WorkerSettings.of(ctx)
         for key, stage in built:

@@ -1,0 +1,152 @@
+"""Sharded split files: Hugging Face's names, sidecars in step, one commit with the rest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataprep.io import SPLITS, split_parts
+from dataprep.outputs import OutputSet, staging_leftovers
+from dataprep.shards import ShardedSplitWriter, is_shard, shard_prefix
+
+
+def write(folder: Path, rows: int, shard_rows: int, *, out: str = "train.jsonl") -> OutputSet:
+    """``rows`` rows over train/val (every third to val), records and a sidecar; not committed."""
+    outputs = OutputSet()
+    records = ShardedSplitWriter(outputs, folder / out, shard_rows)
+    sidecar = ShardedSplitWriter(outputs, folder / out, shard_rows, tag="sources.jsonl")
+    records.touch(*SPLITS)
+    sidecar.touch(*SPLITS)
+    batch = pl.DataFrame(
+        {"n": list(range(rows)), "split": ["val" if n % 3 == 2 else "train" for n in range(rows)]}
+    )
+    for part in batch.iter_slices(4):  # several batches, cut anywhere
+        for split, frame in split_parts(part):
+            records.write_frame(split, frame.select("n"))
+            sidecar.write_lines(split, (json.dumps({"id": n}) for n in frame["n"]))
+    records.close()
+    sidecar.close()
+    return outputs
+
+
+def rows_of(paths: list[Path]) -> list[str]:
+    return [line for path in paths for line in path.read_text().splitlines()]
+
+
+def test_shards_are_named_as_hugging_face_names_them(tmp_path: Path) -> None:
+    write(tmp_path, 10, shard_rows=3).commit()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(
+        [
+            "train-00000-of-00003.jsonl",
+            "train-00001-of-00003.jsonl",
+            "train-00002-of-00003.jsonl",
+            "train-00000-of-00003.sources.jsonl",
+            "train-00001-of-00003.sources.jsonl",
+            "train-00002-of-00003.sources.jsonl",
+            "val-00000-of-00001.jsonl",
+            "val-00000-of-00001.sources.jsonl",
+            # An empty split still has its one (empty) shard, as it has its empty file locally.
+            "test-00000-of-00001.jsonl",
+            "test-00000-of-00001.sources.jsonl",
+        ]
+    )
+    assert (tmp_path / "test-00000-of-00001.jsonl").read_text() == ""
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(0, 40), shard_rows=st.integers(1, 9))
+def test_shards_concatenate_to_the_single_file_and_sidecars_stay_in_step(
+    tmp_path_factory: pytest.TempPathFactory, rows: int, shard_rows: int
+) -> None:
+    folder = tmp_path_factory.mktemp("shards")
+    write(folder, rows, shard_rows).commit()
+    for split in ("train", "val"):
+        shards = sorted(folder.glob(f"{split}-?????-of-?????.jsonl"))
+        sidecars = sorted(folder.glob(f"{split}-?????-of-?????.sources.jsonl"))
+        expected = [n for n in range(rows) if (n % 3 == 2) == (split == "val")]
+        assert [json.loads(line)["n"] for line in rows_of(shards)] == expected
+        assert len(shards) == max(1, -(-len(expected) // shard_rows))
+        assert all(len(p.read_text().splitlines()) <= shard_rows for p in shards)
+        # The same index holds the same rows in the sidecar.
+        assert [s.name.replace(".sources", "") for s in sidecars] == [s.name for s in shards]
+        for shard, sidecar in zip(shards, sidecars, strict=True):
+            numbers = [json.loads(line)["n"] for line in shard.read_text().splitlines()]
+            ids = [json.loads(line)["id"] for line in sidecar.read_text().splitlines()]
+            assert ids == numbers
+
+
+def test_a_rerun_with_another_shard_count_leaves_no_stale_shard(tmp_path: Path) -> None:
+    write(tmp_path, 10, shard_rows=2).commit()
+    assert len(list(tmp_path.glob("train-*-of-00004.jsonl"))) == 4
+    (tmp_path / "notes.jsonl").write_text("kept\n")  # not a shard: never touched
+    write(tmp_path, 10, shard_rows=5).commit()
+    assert sorted(p.name for p in tmp_path.glob("train-*.jsonl")) == [
+        "train-00000-of-00002.jsonl",
+        "train-00000-of-00002.sources.jsonl",
+        "train-00001-of-00002.jsonl",
+        "train-00001-of-00002.sources.jsonl",
+    ]
+    assert rows_of(sorted(tmp_path.glob("train-?????-of-?????.jsonl"))) == [
+        json.dumps({"n": n}, separators=(",", ":")) for n in range(10) if n % 3 != 2
+    ]
+    assert (tmp_path / "notes.jsonl").read_text() == "kept\n"
+
+
+def earlier_run(folder: Path) -> dict[str, bytes]:
+    write(folder, 10, shard_rows=2).commit()
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_failed_run_leaves_the_earlier_shards_as_they_were(tmp_path: Path) -> None:
+    before = earlier_run(tmp_path)
+    write(tmp_path, 30, shard_rows=5).discard()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_an_error_while_publishing_puts_back_the_shards_it_had_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The set removes the old run's four train shards; the last rename fails: every file
+    of the old set is back, none of the new."""
+    before = earlier_run(tmp_path)
+    outputs = write(tmp_path, 10, shard_rows=5)
+    entries = len(outputs.targets) + 4 * 2  # new files, then 4 stale shards and sidecars
+    monkeypatch.setenv("DATAPREP_FAULT", f"rename-{entries}:raise")
+    with pytest.raises(Exception, match="previous outputs are unchanged"):
+        outputs.commit()
+    outputs.discard()  # as a failed run does
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert staging_leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "split", "prefix"),
+    [
+        ("data/train.jsonl", "train", "train"),
+        ("data/train.jsonl", "val", "val"),
+        ("data/chats.jsonl", "train", "chats-train"),
+        ("data/chats.jsonl", "test", "chats-test"),
+    ],
+    ids=["train-stem", "train-stem-val", "other-stem", "other-stem-test"],
+)
+def test_shard_prefix_follows_out(out: str, split: str, prefix: str) -> None:
+    assert shard_prefix(out, split) == (Path("data"), prefix)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("train-00000-of-00003.jsonl", True),
+        ("chats-val-00002-of-00003.sources.jsonl", True),
+        ("train.jsonl", False),
+        ("train-0-of-3.jsonl", False),
+    ],
+)
+def test_is_shard(name: str, expected: bool) -> None:
+    assert is_shard(name) is expected
