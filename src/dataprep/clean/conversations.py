@@ -23,7 +23,7 @@ from dataprep.formats import Conversation, NotAConversation, detect_readable, ge
 from dataprep.io import SPLITS, read_jsonl, split_parts
 from dataprep.registry import register
 from dataprep.shards import shard_listing, split_writer
-from dataprep.stage import Stage, StageParams
+from dataprep.stage import FileSource, Stage, StageParams
 from dataprep.tables import SAMPLE_SCHEMA, TURN
 
 if TYPE_CHECKING:
@@ -75,13 +75,12 @@ class ReadConversationsParams(StageParams):
 
 
 @register
-class ReadConversations(Stage):
-    """Reads conversation JSONL files line by line (memory stays flat on huge files)."""
+class ReadConversations(FileSource):
+    """Reads conversation JSONL files line by line (memory stays flat on huge files), each
+    file on its own (``--engine ray`` reads them in parallel)."""
 
     name = "read_conversations"
-    consumes = "none"
     produces = "records"
-    kind = "source"
     description = "Read conversation JSONL of any readable record format (dataprep.formats) into samples, keeping each record."
     Params = ReadConversationsParams
     params: ReadConversationsParams
@@ -93,16 +92,18 @@ class ReadConversations(Stage):
             if not Path(path).is_file():
                 raise InputError("no such file", path=path)
 
-    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        for path in ctx.inputs:
-            rows: list[dict[str, Any]] = []
-            for row in self._rows(Path(path), ctx):
-                rows.append(row)
-                if len(rows) >= self.params.batch_size:
-                    yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
-                    rows = []
-            if rows:
+    def files(self, ctx: RunContext) -> list[Path]:
+        return [Path(path) for path in ctx.inputs]
+
+    def read_file(self, path: Path, ctx: RunContext) -> Iterator[pl.DataFrame]:
+        rows: list[dict[str, Any]] = []
+        for row in self._rows(path, ctx):
+            rows.append(row)
+            if len(rows) >= self.params.batch_size:
                 yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
+                rows = []
+        if rows:
+            yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
 
     def _rows(self, path: Path, ctx: RunContext) -> Iterator[dict[str, Any]]:
         # Rejects name the file, not the path as typed (which can hold a user's home folder).
