@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from dataprep.io import SPLITS, split_parts
 from dataprep.outputs import OutputSet, staging_leftovers
 from dataprep.shards import ShardedSplitWriter, is_shard, shard_prefix
+from tests.conftest import FIXTURES, run_main
 
 
 def write(folder: Path, rows: int, shard_rows: int, *, out: str = "train.jsonl") -> OutputSet:
@@ -150,3 +151,45 @@ def test_shard_prefix_follows_out(out: str, split: str, prefix: str) -> None:
 )
 def test_is_shard(name: str, expected: bool) -> None:
     assert is_shard(name) is expected
+
+
+def shards_of_fixture(folder: Path, shard_rows: int) -> list[str]:
+    """The clean fixture written as shards (with an empty sidecar per shard and a rejects
+    file beside them, which readers of the folder must skip); returns its lines."""
+    lines = (FIXTURES / "clean" / "conversations.jsonl").read_text().splitlines()
+    folder.mkdir(exist_ok=True)
+    outputs = OutputSet()
+    for tag in (None, "sources.jsonl"):
+        writer = ShardedSplitWriter(outputs, folder / "train.jsonl", shard_rows, tag=tag)
+        writer.write_lines("train", lines if tag is None else ("{}" for _ in lines))
+        writer.close()
+    outputs.commit()
+    (folder / "rejects.jsonl").write_text('{"stage": "dedupe", "reason": "duplicate"}\n')
+    return lines
+
+
+def test_validate_takes_a_folder_or_a_glob_of_shards(tmp_path: Path) -> None:
+    shards_of_fixture(tmp_path, 5)
+    names = sorted(p.name for p in tmp_path.glob("train-?????-of-?????.jsonl"))
+    assert len(names) == 5
+    for named in (tmp_path, tmp_path / "train-*-of-*.jsonl"):
+        code, out, err = run_main("validate", named, "--output-format", "json")
+        assert code in (0, 1), err
+        checked = [Path(report["file"]).name for report in json.loads(out)]
+        assert checked == names  # the shards in order; no sidecar, no rejects
+    code, _, err = run_main("validate", tmp_path / "nothing-*.jsonl")
+    assert code == 2 and "no dataset file matches this pattern" in err
+
+
+def test_clean_reads_a_folder_of_shards_as_the_single_file(tmp_path: Path) -> None:
+    lines = shards_of_fixture(tmp_path / "shards", 4)
+    (tmp_path / "single.jsonl").write_text("\n".join(lines) + "\n")
+    for name, source in (("from-shards", tmp_path / "shards"), ("from-file", "single.jsonl")):
+        (tmp_path / name).mkdir()
+        code, _, err = run_main(
+            "clean", tmp_path / source, "--no-pii", "--no-split", "-q",
+            "--out", tmp_path / name / "train.jsonl",
+        )  # fmt: skip
+        assert code == 0, err
+    read = [(tmp_path / name / "train.jsonl").read_text() for name in ("from-shards", "from-file")]
+    assert read[0] == read[1] and read[0].count("\n") >= 15

@@ -36,13 +36,14 @@ __all__ = [
     "shard_listing",
     "shard_name",
     "shard_prefix",
+    "shard_prefix_of",
     "split_writer",
 ]
 
 #: Rows per shard when ``--shard-rows`` is not given (a round number, not a measured optimum).
 DEFAULT_SHARD_ROWS = 100_000
 
-_SHARD = re.compile(r"-(\d{5,})-of-(\d{5,})$")
+_SHARD = re.compile(r"-\d{5,}-of-\d{5,}$")
 
 
 def shard_prefix(output: str | Path, split: str) -> tuple[Path, str]:
@@ -60,7 +61,14 @@ def shard_name(prefix: str, index: int, count: int, extension: str) -> str:
 
 def is_shard(path: str | Path) -> bool:
     """Whether ``path`` is named like a shard (``...-00000-of-00003.jsonl``), sidecars included."""
-    return _SHARD.search(Path(path).name.split(".", 1)[0]) is not None
+    return shard_prefix_of(path) is not None
+
+
+def shard_prefix_of(path: str | Path) -> str | None:
+    """``chats-val-00000-of-00002.jsonl`` -> ``chats-val``; None when not a shard's name."""
+    stem = Path(path).name.split(".", 1)[0]
+    found = _SHARD.search(stem)
+    return stem[: found.start()] if found else None
 
 
 class ShardedSplitWriter(SplitWriter):

@@ -20,10 +20,11 @@ from dataprep.commands._common import (
 from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 from dataprep.errors import ConfigError
 from dataprep.recipe import Recipe
+from dataprep.report.dataset import dataset_files
 
 
 @click.command("clean")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "-o",
@@ -46,10 +47,15 @@ def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **opti
 
     Records are written back in their own format with only the scrubbed texts changed:
     train to --out, val and test beside it (train.jsonl -> val.jsonl, test.jsonl;
-    data.jsonl -> data.val.jsonl, data.test.jsonl).
+    data.jsonl -> data.val.jsonl, data.test.jsonl). With --engine ray, each split is
+    written as shards (train-00000-of-00003.jsonl ...; docs/ray.md).
+
+    PATHS are JSONL files, folders of them (a sharded output: every dataset file in it,
+    not sidecars, reports or rejects) or quoted glob patterns ('out/train-*-of-*.jsonl').
 
     Example: dataprep clean chats.jsonl --out clean/train.jsonl --eval my_eval.jsonl
     """
+    paths = tuple(dataset_files(list(paths)))
     safety = pop_safety_options(options)
     engine = pop_engine(options)
     recipe = resolve_recipe("clean", options.pop("recipe_path"))
