@@ -153,10 +153,11 @@ def test_is_shard(name: str, expected: bool) -> None:
     assert is_shard(name) is expected
 
 
-def shards_of_fixture(folder: Path, shard_rows: int) -> list[str]:
-    """The clean fixture written as shards (with an empty sidecar per shard and a rejects
-    file beside them, which readers of the folder must skip); returns its lines."""
-    lines = (FIXTURES / "clean" / "conversations.jsonl").read_text().splitlines()
+def shards_of_fixture(folder: Path, shard_rows: int, records: int | None = None) -> list[str]:
+    """The clean fixture (its first ``records``) written as shards, with an empty sidecar per
+    shard and a rejects file beside them, which readers of the folder must skip; returns
+    the lines written."""
+    lines = (FIXTURES / "clean" / "conversations.jsonl").read_text().splitlines()[:records]
     folder.mkdir(exist_ok=True)
     outputs = OutputSet()
     for tag in (None, "sources.jsonl"):
@@ -193,3 +194,40 @@ def test_clean_reads_a_folder_of_shards_as_the_single_file(tmp_path: Path) -> No
         assert code == 0, err
     read = [(tmp_path / name / "train.jsonl").read_text() for name in ("from-shards", "from-file")]
     assert read[0] == read[1] and read[0].count("\n") >= 15
+
+
+def test_datasets_loads_the_shards_with_the_documented_patterns(tmp_path: Path) -> None:
+    """docs/ray.md's ``load_dataset`` call: the ``?????`` pattern takes the shards, in order,
+    and not their sidecars."""
+    datasets = pytest.importorskip("datasets")
+    lines = shards_of_fixture(tmp_path / "data", 5, records=19)  # the ShareGPT records
+    loaded = datasets.load_dataset(
+        "json",
+        data_files={"train": str(tmp_path / "data" / "train-?????-of-?????.jsonl")},
+        cache_dir=str(tmp_path / "cache"),
+    )
+    assert loaded["train"]["id"] == [json.loads(line)["id"] for line in lines]
+
+
+def test_split_names_keep_the_split_of_shards(tmp_path: Path) -> None:
+    from dataprep.report.dataset import split_names
+
+    shards = [Path(f"train-0000{n}-of-00002.jsonl") for n in range(2)]
+    shards += [Path("chats-val-00000-of-00001.jsonl")]
+    assert split_names(shards) == ["train", "train", "val"]
+    # Shards of two prefixes would mix two datasets: named by their stems.
+    mixed = [Path("train-00000-of-00001.jsonl"), Path("a-train-00000-of-00001.jsonl")]
+    assert split_names(mixed) == ["train-00000-of-00001", "a-train-00000-of-00001"]
+
+
+def test_the_dataset_card_lists_every_shard_of_a_split(tmp_path: Path) -> None:
+    import yaml
+
+    shards_of_fixture(tmp_path, 5)
+    (tmp_path / "rejects.jsonl").unlink()
+    code, _, err = run_main("report", tmp_path, "--card")
+    assert code == 0, err
+    header = (tmp_path / "README.md").read_text().split("---\n")[1]
+    [config] = yaml.safe_load(header)["configs"]
+    names = sorted(p.name for p in tmp_path.glob("train-?????-of-?????.jsonl"))
+    assert config["data_files"] == [{"split": "train", "path": names}]

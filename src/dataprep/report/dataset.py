@@ -66,9 +66,14 @@ def split_name(path: Path) -> str:
 
 
 def split_names(files: list[Path]) -> list[str]:
-    """Split names of ``files``; file stems when two files would get the same name."""
+    """Split names of ``files``; file stems when two files would get the same name, unless
+    they are shards of one split (``train-00000-of-00002.jsonl``, ``train-00001-of-...``)."""
     names = [split_name(path) for path in files]
-    if len(set(names)) < len(names):
+    prefixes: dict[str, set[str | None]] = {}
+    for path, name in zip(files, names, strict=True):
+        prefixes.setdefault(name, set()).add(shard_prefix_of(path))
+    shared = [name for name in set(names) if names.count(name) > 1]
+    if any(None in prefixes[name] or len(prefixes[name]) > 1 for name in shared):
         return [path.name.rsplit(".", 1)[0] for path in files]
     return names
 
