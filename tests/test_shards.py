@@ -231,3 +231,28 @@ def test_the_dataset_card_lists_every_shard_of_a_split(tmp_path: Path) -> None:
     [config] = yaml.safe_load(header)["configs"]
     names = sorted(p.name for p in tmp_path.glob("train-?????-of-?????.jsonl"))
     assert config["data_files"] == [{"split": "train", "path": names}]
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("train-00000-of-00002.jsonl", True),
+        ("val-00001-of-00002.sources.jsonl", True),
+        ("other-train-00000-of-00002.jsonl", False),
+        ("train.jsonl", False),
+    ],
+)
+def test_an_input_that_is_a_shard_of_out_is_refused(
+    tmp_path: Path, name: str, refused: bool
+) -> None:
+    from dataprep.errors import ConfigError
+    from dataprep.shards import refuse_shards_as_inputs
+
+    given = tmp_path / name
+    given.write_text("{}\n")
+    if refused:
+        with pytest.raises(ConfigError, match="this input is a shard of --out"):
+            refuse_shards_as_inputs([given], tmp_path / "train.jsonl")
+    else:
+        refuse_shards_as_inputs([given], tmp_path / "train.jsonl")
+    refuse_shards_as_inputs([given], tmp_path / "elsewhere" / "train.jsonl")  # another folder

@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from dataprep.io import SplitWriter
+from dataprep.errors import ConfigError
+from dataprep.io import SPLITS, SplitWriter
 from dataprep.outputs import OutputSet
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_SHARD_ROWS",
     "ShardedSplitWriter",
     "is_shard",
+    "refuse_shards_as_inputs",
     "shard_listing",
     "shard_name",
     "shard_prefix",
@@ -174,3 +176,19 @@ def split_writer(
 def shard_listing(writer: SplitWriter) -> dict[str, list[str]]:
     """The shard file names of each split, for the run report."""
     return {split: [path.name for path in paths] for split, paths in writer.files.items()}
+
+
+def refuse_shards_as_inputs(inputs: list[Path], output: str | Path) -> None:
+    """A ConfigError when an input file is one of the shards (or sidecar shards) a sharded
+    run into ``output`` would replace or remove: outputs never go onto an input."""
+    for path in inputs:
+        prefix = shard_prefix_of(path)
+        if prefix is None or path.is_dir():
+            continue
+        for split in SPLITS:
+            folder, own = shard_prefix(output, split)
+            if prefix == own and path.absolute().parent == folder.absolute():
+                raise ConfigError(
+                    f"{path}: this input is a shard of --out {output}; the run would replace it",
+                    hint="Choose another --out folder",
+                )

@@ -198,3 +198,15 @@ def test_chat_reads_every_export_in_its_own_task_and_writes_the_local_rows(
     assert report["details"]["read_chat"] == local_report["details"]["read_chat"]
     assert report["details"]["read_chat"]["files"] > 5
     assert len(report["details"]["write_conversations"]["shards"]["train"]) > 1
+
+
+def test_cleaning_shards_into_their_own_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    run(folder, [CONVERSATIONS], clean_stages(), shard_rows=5)
+    before = snapshot(folder)
+    code, _, err = run_main(
+        "clean", folder, "--no-pii", "--out", folder / "train.jsonl", "--engine", "ray", "-q"
+    )
+    assert code == 2
+    assert "this input is a shard of --out" in err
+    assert snapshot(folder) == before

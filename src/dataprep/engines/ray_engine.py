@@ -48,7 +48,7 @@ from dataprep.engines.ray_worker import (
     setup_stage,
 )
 from dataprep.errors import DataprepError, StageError
-from dataprep.shards import DEFAULT_SHARD_ROWS
+from dataprep.shards import DEFAULT_SHARD_ROWS, refuse_shards_as_inputs
 from dataprep.stage import FileSource, Stage
 
 require("ray", extra="ray")
@@ -190,8 +190,10 @@ class RayEngine:
         return len(self._worker_slots())
 
     def setup(self, built: list[tuple[str, Stage]], ctx: RunContext) -> None:
-        self._connect()
         ctx.shard_rows = self.shard_rows or ctx.shard_rows or DEFAULT_SHARD_ROWS
+        if ctx.output is not None:
+            refuse_shards_as_inputs(ctx.inputs, ctx.output)
+        self._connect()
         each_stage([(k, s) for k, s in built if not runs_on_workers(s)], "setup", ctx)
         self._settings = WorkerSettings.of(ctx)
         for key, stage in built:
