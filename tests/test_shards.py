@@ -256,3 +256,30 @@ def test_an_input_that_is_a_shard_of_out_is_refused(
     else:
         refuse_shards_as_inputs([given], tmp_path / "train.jsonl")
     refuse_shards_as_inputs([given], tmp_path / "elsewhere" / "train.jsonl")  # another folder
+
+
+def test_a_file_source_reads_its_files_in_order_and_combines_them(tmp_path: Path) -> None:
+    """The local engine's path through ``FileSource``: every file's batches, in input order,
+    through ``combine``."""
+    from dataprep.context import RunContext
+    from dataprep.stage import FileSource
+
+    class Lines(FileSource):
+        name = "lines"
+
+        def files(self, ctx: RunContext) -> list[Path]:
+            return list(ctx.inputs)
+
+        def read_file(self, path: Path, ctx: RunContext):  # type: ignore[no-untyped-def]
+            for line in path.read_text().splitlines():
+                yield pl.DataFrame({"file": [path.name], "line": [line]})
+
+        def combine(self, parts, ctx):  # type: ignore[no-untyped-def]
+            yield pl.concat(list(parts))
+
+    inputs = []
+    for name, text in (("b.txt", "1\n2\n"), ("a.txt", "3\n")):
+        (tmp_path / name).write_text(text)
+        inputs.append(tmp_path / name)
+    [out] = list(Lines().process(iter(()), RunContext(inputs=inputs)))
+    assert out.rows() == [("b.txt", "1"), ("b.txt", "2"), ("a.txt", "3")]
