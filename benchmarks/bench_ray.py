@@ -105,7 +105,11 @@ def run_once(engine: str, cpus: int, source: Path, out: Path, pii: bool, batch: 
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.jsonl"))}
+    """The split files, a Ray run's shards joined back into them."""
+    from dataprep.shards import joined_shards
+
+    found = {p.name: p.read_bytes() for p in sorted(folder.glob("*.jsonl"))}
+    return joined_shards(folder) or found
 
 
 def measure(source: Path, work: Path, pii: bool, cpus: list[int], batch: int) -> list[dict]:

@@ -283,3 +283,24 @@ def test_a_file_source_reads_its_files_in_order_and_combines_them(tmp_path: Path
         inputs.append(tmp_path / name)
     [out] = list(Lines().process(iter(()), RunContext(inputs=inputs)))
     assert out.rows() == [("b.txt", "1"), ("b.txt", "2"), ("a.txt", "3")]
+
+
+def test_joined_shards_names_each_split_as_the_local_engine_does(tmp_path: Path) -> None:
+    from dataprep.shards import joined_shards
+
+    names = [
+        "train-00001-of-00002.jsonl",
+        "train-00000-of-00002.jsonl",
+        "train-00000-of-00002.sources.jsonl",
+        "chats-val-00000-of-00001.jsonl",
+        "chats-train-00000-of-00001.jsonl",
+        "notes.jsonl",
+    ]
+    for name in names:
+        (tmp_path / name).write_text(name + "\n")
+    assert joined_shards(tmp_path) == {
+        "train.jsonl": b"train-00000-of-00002.jsonl\ntrain-00001-of-00002.jsonl\n",
+        "train.sources.jsonl": b"train-00000-of-00002.sources.jsonl\n",
+        "chats.jsonl": b"chats-train-00000-of-00001.jsonl\n",
+        "chats.val.jsonl": b"chats-val-00000-of-00001.jsonl\n",
+    }

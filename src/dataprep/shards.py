@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from dataprep.errors import ConfigError
-from dataprep.io import SPLITS, SplitWriter
+from dataprep.io import SPLITS, SplitWriter, split_output_paths
 from dataprep.outputs import OutputSet
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_SHARD_ROWS",
     "ShardedSplitWriter",
     "is_shard",
+    "joined_shards",
     "refuse_shards_as_inputs",
     "shard_listing",
     "shard_name",
@@ -192,3 +193,20 @@ def refuse_shards_as_inputs(inputs: list[Path], output: str | Path) -> None:
                     f"{path}: this input is a shard of --out {output}; the run would replace it",
                     hint="Choose another --out folder",
                 )
+
+
+def joined_shards(folder: str | Path) -> dict[str, bytes]:
+    """The shards in ``folder`` joined in index order, by the name of the single file the
+    local engine writes for them: ``train-0000N-of-00002.jsonl`` -> ``train.jsonl``,
+    ``chats-val-...`` -> ``chats.val.jsonl``, ``train-...sources.jsonl`` ->
+    ``train.sources.jsonl``. Other files are left out."""
+    joined: dict[str, bytes] = {}
+    for path in sorted(Path(folder).iterdir()):
+        prefix = shard_prefix_of(path)
+        if prefix is None or not path.is_file():
+            continue
+        extension = "." + path.name.split(".", 1)[1]
+        stem, _, split = prefix.rpartition("-")
+        single = split_output_paths(f"{stem or 'train'}{extension}", [split])[split]
+        joined[single.name] = joined.get(single.name, b"") + path.read_bytes()
+    return joined

@@ -12,7 +12,7 @@ from dataprep.context import RunContext
 from dataprep.errors import StageError
 from dataprep.recipe import load_recipe
 from dataprep.runner import build_stages, run_recipe
-from dataprep.shards import is_shard
+from dataprep.shards import is_shard, joined_shards
 from dataprep.stage import Stage
 from tests.conftest import FIXTURES, run_main
 from tests.ray_engine.stages import (
@@ -40,17 +40,10 @@ def outputs(folder: Path) -> dict[str, str]:
 
 def shards_joined(folder: Path) -> dict[str, str]:
     """A sharded run's data files joined back into the local engine's files, by the local
-    name: ``train-00000-of-00002.jsonl`` + ``train-00001-of-00002.jsonl`` -> ``train.jsonl``,
-    sidecars likewise. Fails on a data file that is not a shard."""
-    joined: dict[str, list[str]] = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        if path.name == "rejects.jsonl":
-            continue
-        split, of, rest = path.name.partition("-")
-        assert of and is_shard(path), f"not a shard: {path.name}"
-        local = split + rest[rest.index(".") :]  # train + .jsonl / .sources.jsonl
-        joined.setdefault(local, []).append(path.read_text(encoding="utf-8"))
-    return {name: "".join(parts) for name, parts in joined.items()}
+    name (``dataprep.shards.joined_shards``). Fails on a data file that is not a shard."""
+    for path in folder.glob("*.jsonl"):
+        assert path.name == "rejects.jsonl" or is_shard(path), f"not a shard: {path.name}"
+    return {name: data.decode("utf-8") for name, data in joined_shards(folder).items()}
 
 
 def rejects(folder: Path) -> list[str]:
