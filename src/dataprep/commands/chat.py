@@ -27,7 +27,7 @@ from dataprep.formats import output_format_names
     "-o",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output JSONL. With splits on, val/test files are written beside it.",
+    help="Output JSONL. With splits on, val/test files are written beside it; with --engine ray, shards of each split (train-00000-of-00003.jsonl ...) in its folder.",
 )
 @click.option(
     "--me",

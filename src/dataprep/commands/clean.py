@@ -30,7 +30,7 @@ from dataprep.report.dataset import dataset_files
     "-o",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output JSONL (train split). val/test files are written beside it.",
+    help="Output JSONL (train split). val/test files are written beside it; with --engine ray, shards of each split (train-00000-of-00003.jsonl ...) in its folder.",
 )
 @click.option(
     "--pii-preview",
