@@ -304,3 +304,35 @@ def test_joined_shards_names_each_split_as_the_local_engine_does(tmp_path: Path)
         "chats.jsonl": b"chats-train-00000-of-00001.jsonl\n",
         "chats.val.jsonl": b"chats-val-00000-of-00001.jsonl\n",
     }
+
+
+def test_a_run_killed_while_publishing_is_rolled_forward_stale_shards_removed(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL after the journal (at the second rename): the next run's ``recover`` completes
+    the new set, including the removal of the earlier run's stale shards."""
+    import os
+    import subprocess
+    import sys
+
+    from dataprep.outputs import recover
+    from tests.conftest import REPO
+
+    earlier_run(tmp_path)  # four train shards
+    child = (
+        "import sys; from pathlib import Path; from tests.test_shards import write; "
+        "write(Path(sys.argv[1]), 10, shard_rows=5).commit()"
+    )
+    env = {**os.environ, "DATAPREP_FAULT": "rename-2:sigkill"}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    done = subprocess.run([sys.executable, "-c", child, str(tmp_path)], env=env, check=False)
+    assert done.returncode == -9
+    assert staging_leftovers(tmp_path)  # the journal waits for the next run
+    recover(tmp_path)
+    assert staging_leftovers(tmp_path) == []
+    fresh = tmp_path.parent / "fresh"
+    fresh.mkdir()
+    write(fresh, 10, shard_rows=5).commit()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        p.name: p.read_bytes() for p in fresh.iterdir()
+    }
