@@ -83,6 +83,9 @@ class RunContext:
     rejects_path: Path | None = None
     #: Caches a rerun reuses (voice decodes and transcripts); None: no cache.
     cache_dir: Path | None = None
+    #: Rows per output shard: writers cut each split into ``train-00000-of-00003.jsonl``
+    #: shards (``dataprep.shards``; ``--engine ray`` sets it). None: one file per split.
+    shard_rows: int | None = None
     #: Where stages spool rows while they wait (dedupe, split); None (the default): a folder
     #: in the output's staging area (``spool_dir``).
     staging_dir: Path | None = None

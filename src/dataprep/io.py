@@ -272,6 +272,9 @@ class SplitWriter:
         self.output = Path(output)
         self.tag = tag
         self.counts: dict[str, int] = {}
+        #: The files of each split, once ``close`` has run (shards: several per split).
+        self.files: dict[str, list[Path]] = {}
+        self._opened: dict[str, None] = {}  # splits in the order their files were opened
 
     def path(self, split: str) -> Path:
         path = split_output_paths(self.output, [split])[split]
@@ -281,15 +284,23 @@ class SplitWriter:
         """Make sure these split files exist, even when no row goes to them."""
         for split in splits:
             self.outputs.open(self.path(split), "a").close()
+            self._opened[split] = None
 
     def write_frame(self, split: str, rows: pl.DataFrame) -> None:
         with self.outputs.open(self.path(split), "a") as handle:
             rows.write_ndjson(handle)
+        self._opened[split] = None
         self.counts[split] = self.counts.get(split, 0) + rows.height
 
     def write_lines(self, split: str, lines: Iterable[str]) -> None:
         """Write JSON lines (without their newline) to the split's file."""
+        self._opened[split] = None
         with self.outputs.open(self.path(split), "a") as handle:
             for line in lines:
                 handle.write(line + "\n")
                 self.counts[split] = self.counts.get(split, 0) + 1
+
+    def close(self) -> None:
+        """Done writing: ``files`` lists each split's file."""
+        for split in self._opened:
+            self.files[split] = [self.path(split)]

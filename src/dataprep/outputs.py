@@ -7,7 +7,8 @@ its spool files there too. Publishing is:
 1. each existing target is hard-linked into ``old/`` (its backup);
 2. ``journal.json`` (target, staged file, backup per entry) is written and fsynced: from
    here on the new set is the decided one;
-3. every staged file is renamed onto its target;
+3. every staged file is renamed onto its target, and every file the set removes (an
+   earlier run's shard that the new run does not replace) is unlinked;
 4. the journal is removed, then the staging folder.
 
 An error during step 3 puts the backups back (the whole old set); a signal that Python sees
@@ -154,9 +155,11 @@ def _publish(entries: list[dict[str, str | None]]) -> None:
     try:
         for number, entry in enumerate(entries, start=1):
             fault(f"rename-{number}")
-            staged = str(entry["staged"])
-            if os.path.lexists(staged):
-                os.replace(staged, str(entry["target"]))
+            if entry["staged"] is None:  # a file the new set removes (a stale shard)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(str(entry["target"]))
+            elif os.path.lexists(str(entry["staged"])):
+                os.replace(str(entry["staged"]), str(entry["target"]))
             done = number
     except OSError as error:
         target = Path(str(entries[done]["target"]))
@@ -240,6 +243,8 @@ class OutputSet:
 
     def __init__(self) -> None:
         self._pending: dict[Path, Path] = {}
+        #: Existing files the set removes when it is published (an earlier run's shards).
+        self._removals: set[Path] = set()
         self._areas: dict[int, Path] = {}
         self._locks: list[int] = []
         self._primary: Path | None = None
@@ -324,6 +329,30 @@ class OutputSet:
             self.open(target).close()
         return self._pending[target]
 
+    def rename(self, path: str | Path, new_path: str | Path) -> None:
+        """Publish the staged file of ``path`` as ``new_path`` instead: for a name known only
+        when the last row is written (a shard's ``-of-NNNNN``)."""
+        with self._lock:
+            old, new = Path(path).absolute(), Path(new_path).absolute()
+            if old.parent != new.parent:
+                raise ValueError(f"{new}: a staged file is renamed within its folder only")
+            if new in self._pending:
+                raise ValueError(f"{new}: already an output of this set")
+            _check_target(new)
+            self._pending[new] = self._pending.pop(old)
+            self._removals.discard(new)
+
+    def remove(self, path: str | Path) -> None:
+        """Remove the existing file ``path`` when the set is published, with the new files
+        (all or nothing: a failed run leaves it in place). For an earlier run's shards that
+        the new set does not replace."""
+        with self._lock:
+            target = Path(path).absolute()
+            if target in self._pending:
+                raise ValueError(f"{target}: an output of this set cannot also be removed")
+            self._area_for(target.parent)
+            self._removals.add(target)
+
     def current_path(self, path: str | Path) -> Path:
         """Where ``path``'s content is now: its staged file, or the file itself when this set
         does not stage it (an output of an earlier run)."""
@@ -340,14 +369,15 @@ class OutputSet:
         """Publish every staged file as one set (see the module docstring)."""
         fault("staged")
         entries = self._entries()
-        done = [Path(str(e["target"])) for e in entries]
+        done = [Path(str(e["target"])) for e in entries if e["staged"] is not None]
         if entries:
             assert self._primary is not None
             with signals_held():
                 try:
                     _write_journal(self._primary, entries)
                 except OSError as error:
-                    raise _os_error(done[0].parent, "write the commit journal", error) from None
+                    folder = Path(str(entries[0]["target"])).parent
+                    raise _os_error(folder, "write the commit journal", error) from None
                 fault("journal")
                 try:
                     _publish(entries)
@@ -357,24 +387,28 @@ class OutputSet:
                 except BaseException:
                     (self._primary / _JOURNAL).unlink()
                     raise
-                for directory in {p.parent for p in done}:
+                for directory in {Path(str(e["target"])).parent for e in entries}:
                     _fsync_dir(directory)
                 fault("renamed")
                 (self._primary / _JOURNAL).unlink()
         fault("cleanup")
         self._pending.clear()
+        self._removals.clear()
         self._release()
         return done
 
     def _entries(self) -> list[dict[str, str | None]]:
         """Flush the staged files to disk and link each existing target into ``old/``."""
         entries: list[dict[str, str | None]] = []
-        for number, (target, staged) in enumerate(sorted(self._pending.items())):
+        removals = {target: None for target in self._removals if os.path.lexists(target)}
+        files: dict[Path, Path | None] = {**self._pending, **removals}
+        for number, (target, staged) in enumerate(sorted(files.items())):
             _check_target(target)
-            _fsync_file(staged)
             backup: str | None = None
+            if staged is not None:
+                _fsync_file(staged)
             if os.path.lexists(target):
-                area = staged.parent.parent
+                area = self._areas[target.parent.stat().st_dev]
                 backup = str(area / "old" / f"{number:06d}")
                 try:
                     os.link(target, backup, follow_symlinks=False)
@@ -383,18 +417,21 @@ class OutputSet:
                         shutil.copy2(target, backup, follow_symlinks=False)
                     except OSError as error:
                         raise _os_error(target, "keep a backup of the old file", error) from None
-            entries.append({"target": str(target), "staged": str(staged), "backup": backup})
+            staged_name = None if staged is None else str(staged)
+            entries.append({"target": str(target), "staged": staged_name, "backup": backup})
         return entries
 
     def _keep_for_recovery(self) -> None:
         """Leave the staging folders (journal, backups) for the next run's ``recover``."""
         self._areas.clear()
         self._pending.clear()
+        self._removals.clear()
         self._release()
 
     def discard(self) -> None:
         """Remove every staged file and spool; the targets are left untouched."""
         self._pending.clear()
+        self._removals.clear()
         self._release()
 
     def _release(self) -> None:

@@ -22,6 +22,7 @@ where inputs and paths are resolved and verified.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import polars as pl
@@ -33,7 +34,7 @@ from dataprep.tables import Table
 if TYPE_CHECKING:
     from dataprep.context import RunContext
 
-__all__ = ["Stage", "StageParams"]
+__all__ = ["FileSource", "Stage", "StageParams"]
 
 
 class StageParams(BaseModel):
@@ -140,3 +141,35 @@ class Stage:
         if dropped.height:
             ctx.reject(self.name, dropped, reason)
         return batch.filter(mask)
+
+
+class FileSource(Stage):
+    """A source that reads its inputs one file at a time, each file on its own.
+
+    ``process`` is ``combine`` over the batches of ``read_file`` for every file of ``files``,
+    in order. Because a file's batches depend on nothing but that file, an engine may read
+    several files at once (``--engine ray``: one task per file, results taken in input
+    order) and hand the same stream to ``combine``, which runs where the stage runs.
+    ``read_file`` reports through its context (rejects, warnings) and may count on the
+    instance (numbers, Counters), as ``map_batch`` does.
+    """
+
+    kind = "source"
+    consumes = "none"
+
+    def files(self, ctx: RunContext) -> list[Path]:
+        """The files to read, in order (known after ``check``)."""
+        raise NotImplementedError
+
+    def read_file(self, path: Path, ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """The batches of one file."""
+        raise NotImplementedError
+
+    def combine(self, parts: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """The work on the files' batches that looks across files (re-cutting, filters, the
+        report); the default passes them on."""
+        return parts
+
+    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+        parts = (batch for path in self.files(ctx) for batch in self.read_file(path, ctx))
+        return self.combine(parts, ctx)

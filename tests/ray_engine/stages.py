@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
+from dataprep.clean.conversations import ReadConversations
 from dataprep.context import RunContext
 from dataprep.errors import InputError
 from dataprep.stage import Stage, StageParams
@@ -14,6 +16,10 @@ from dataprep.stage import Stage, StageParams
 
 class MarkerParams(StageParams):
     marker: str
+
+
+class LineParams(StageParams):
+    line: int
 
 
 class CrashOnce(Stage):
@@ -116,3 +122,28 @@ class BreakOnWorker(Stage):
 
     def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
         raise ZeroDivisionError("a bug in a stage")
+
+
+class ReadConversationsWhere(ReadConversations):
+    """The real ``read_conversations``, noting the process that read each file
+    (``pid:<pid>``), so a test counts where the per-file tasks ran."""
+
+    def read_file(self, path: Path, ctx: RunContext) -> Iterator[pl.DataFrame]:
+        ctx.note(self.name, f"pid:{os.getpid()}")
+        yield from super().read_file(path, ctx)
+
+
+class FailAtLine(Stage):
+    """Fails (a dataprep error) on the first batch holding a record from line ``line`` of
+    its file on: placed just before the writer, earlier batches are written first."""
+
+    name = "fail_at_line"
+    consumes = "records"
+    Params = LineParams
+    params: LineParams
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        lines = batch["source"].str.extract(r":(\d+)$").cast(pl.Int64)
+        if (lines >= self.params.line).any():
+            raise InputError("this record cannot be written", path="conversations.jsonl")
+        return batch

@@ -34,6 +34,17 @@ def test_local_is_the_default_and_a_ray_address_needs_the_ray_engine(tmp_path) -
     assert not list(tmp_path.iterdir())
 
 
+def test_shard_rows_needs_the_ray_engine(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="--shard-rows needs --engine ray"):
+        make_engine("local", shard_rows=10)
+    conversations = FIXTURES / "clean" / "conversations.jsonl"
+    code, _, err = run_main(
+        "clean", conversations, "--out", tmp_path / "t.jsonl", "--shard-rows", "5"
+    )
+    assert code == 2 and "--shard-rows needs --engine ray" in err
+    assert not list(tmp_path.iterdir())
+
+
 class Counting(Stage):
     """Keeps counters on the instance, as scrub_pii and decontaminate do."""
 

@@ -12,6 +12,7 @@ from dataprep.context import RunContext
 from dataprep.errors import StageError
 from dataprep.recipe import load_recipe
 from dataprep.runner import build_stages, run_recipe
+from dataprep.shards import is_shard, joined_shards
 from dataprep.stage import Stage
 from tests.conftest import FIXTURES, run_main
 from tests.ray_engine.stages import (
@@ -37,9 +38,21 @@ def outputs(folder: Path) -> dict[str, str]:
     }
 
 
+def shards_joined(folder: Path) -> dict[str, str]:
+    """A sharded run's data files joined back into the local engine's files, by the local
+    name (``dataprep.shards.joined_shards``). Fails on a data file that is not a shard."""
+    for path in folder.glob("*.jsonl"):
+        assert path.name == "rejects.jsonl" or is_shard(path), f"not a shard: {path.name}"
+    return {name: data.decode("utf-8") for name, data in joined_shards(folder).items()}
+
+
 def rejects(folder: Path) -> list[str]:
     """Rejects as a sorted list: the engines write the same lines, interleaved differently."""
     return sorted((folder / "rejects.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+#: Small shards, so that the fixtures' splits span several.
+SHARD_ROWS = 3
 
 
 def run_both(tmp_path: Path, *args: str | Path) -> tuple[Path, Path]:
@@ -47,6 +60,7 @@ def run_both(tmp_path: Path, *args: str | Path) -> tuple[Path, Path]:
     for engine in ("local", "ray"):
         folder = tmp_path / engine
         folder.mkdir()
+        shards = ["--shard-rows", str(SHARD_ROWS)] if engine == "ray" else []
         code, _, err = run_main(
             *args,
             "--out",
@@ -55,11 +69,24 @@ def run_both(tmp_path: Path, *args: str | Path) -> tuple[Path, Path]:
             folder / "rejects.jsonl",
             "--engine",
             engine,
+            *shards,
             "-q",
         )
         assert code == 0, err
         folders.append(folder)
     return folders[0], folders[1]
+
+
+def assert_shards_of(on_ray: Path, local: Path, split: str = "train") -> None:
+    """``on_ray``'s shards, joined, are ``local``'s files; ``split`` spans several shards,
+    none over SHARD_ROWS rows, and the report lists them."""
+    assert shards_joined(on_ray) == outputs(local)
+    shards = sorted(on_ray.glob(f"{split}-?????-of-?????.jsonl"))
+    assert len(shards) > 1
+    assert all(len(p.read_text().splitlines()) <= SHARD_ROWS for p in shards)
+    report = json.loads((on_ray / "train.report.json").read_text())
+    [sink] = [key for key, stage in report["stages"].items() if stage["kind"] == "sink"]
+    assert report["details"][sink]["shards"][split] == [p.name for p in shards]
 
 
 @pytest.mark.model
@@ -77,7 +104,7 @@ def test_clean_gives_the_local_engines_rows(tmp_path: Path) -> None:
         "read_conversations.batch_size=3",
     )
     assert set(outputs(local)) == set(SPLIT_FILES)
-    assert outputs(on_ray) == outputs(local)
+    assert_shards_of(on_ray, local)
     assert rejects(on_ray) == rejects(local)
     reports = [json.loads((f / "train.report.json").read_text()) for f in (local, on_ray)]
     for key in ("scrub_pii", "decontaminate", "split", "dedupe"):
@@ -99,7 +126,7 @@ def test_chat_gives_the_local_engines_rows(tmp_path: Path) -> None:
         "read_chat.batch_rows=40",
     )
     assert {"train.jsonl", "train.sources.jsonl"} <= set(outputs(local))
-    assert outputs(on_ray) == outputs(local)
+    assert_shards_of(on_ray, local)
     assert rejects(on_ray) == rejects(local)
 
 
@@ -137,7 +164,7 @@ def test_a_killed_worker_is_retried_and_the_output_is_complete(
         tmp_path / "ray", clean_stages(crashing({"marker": str(marker)})), on_ray=True
     )
     assert marker.exists()  # a worker process did die
-    assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
+    assert shards_joined(tmp_path / "ray") == outputs(tmp_path / "local")
     assert report["stages"][crashing.name]["rows_out"] == report["stages"]["dedupe"]["rows_out"]
 
 
@@ -195,8 +222,8 @@ def test_clean_runs_across_a_two_node_cluster(tmp_path: Path) -> None:
             timeout=600,
         )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert outputs(tmp_path / "cli") == outputs(tmp_path / "local")
-    assert outputs(tmp_path / "nodes") == outputs(tmp_path / "local")
+    assert shards_joined(tmp_path / "cli") == outputs(tmp_path / "local")
+    assert shards_joined(tmp_path / "nodes") == outputs(tmp_path / "local")
     notes = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(notes["record_nodes"]) == 2, notes  # tasks ran on both nodes
     assert len(notes["record_actor_nodes"]) == 2, notes  # one actor on each node
@@ -215,7 +242,7 @@ def test_the_driver_hashes_no_text_the_workers_compute_the_signatures(
     # Only this (the driver's) process is patched; Ray's workers hash with the real method.
     monkeypatch.setattr(MinHasher, "signatures", no_hashing_here)
     report = run_clean(tmp_path / "ray", clean_stages(), on_ray=True)
-    assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
+    assert shards_joined(tmp_path / "ray") == outputs(tmp_path / "local")
     assert report["details"]["dedupe"]["near_duplicates"] >= 1
 
 

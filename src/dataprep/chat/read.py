@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from dataprep.chat.schema import MESSAGE_SCHEMA
 from dataprep.context import RunContext
 from dataprep.errors import ConfigError, InputError
 from dataprep.registry import register
-from dataprep.stage import Stage, StageParams
+from dataprep.stage import FileSource, StageParams
 
 __all__ = ["ReadChat"]
 
@@ -59,14 +60,13 @@ class ReadChatParams(ReaderOptions, StageParams):
 
 
 @register
-class ReadChat(Stage):
-    """Reads WhatsApp, Telegram, Discord, Slack, WeChat and generic exports into messages."""
+class ReadChat(FileSource):
+    """Reads WhatsApp, Telegram, Discord, Slack, WeChat and generic exports into messages,
+    each input unit (a file, a Slack folder) on its own."""
 
     name = "read_chat"
-    consumes = "none"
     produces = "messages"
     description = "Read chat exports (auto-detected per file) into a table of messages."
-    kind = "source"
     Params = ReadChatParams
     params: ReadChatParams
 
@@ -78,16 +78,31 @@ class ReadChat(Stage):
             get_reader(self.params.input_format)  # unknown names list the valid ones
         self._skipped: list[tuple[str, str]] = []
         self._units = discover_inputs(list(ctx.inputs), self._skipped)
+        #: Units read per format; read_file counts on the instance (on a Ray worker too).
+        self._formats: Counter[str] = Counter()
 
-    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
+    def files(self, ctx: RunContext) -> list[Path]:
+        return list(self._units)
+
+    def combine(self, parts: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         """Every reader's output, re-cut so that no batch splits a session (see batching)."""
+        if self._skipped:  # entries of input folders that cannot be read: counted, not lost
+            gone = _RejectBuffer()
+            for source, reason in self._skipped:
+                gone(source, None, reason, None)
+            ctx.reject(self.name, _reject_frame(gone.rows))
+        ctx.progress.task("read", "Reading exports", total=len(self._units))
         gap = ctx.shared.get(SESSION_GAP_KEY)
         matched: set[str] = set()
-        batches = (self._select(batch, matched, ctx) for batch in self._read_all(ctx))
+        batches = (self._select(batch, matched, ctx) for batch in parts)
         yield from session_batches(batches, self.params.batch_rows, gap)
         for pattern in self.params.include_chats:
             if pattern.casefold() not in matched:
                 ctx.warn(f"--include-chat {pattern!r} matched no chat")
+        ctx.report[self.name] = {
+            "files": len(self._units),
+            "formats": dict(sorted(self._formats.items())),
+        }
 
     def _select(self, batch: pl.DataFrame, matched: set[str], ctx: RunContext) -> pl.DataFrame:
         """Apply --include-chat/--exclude-chat and --since/--until (counted rejects)."""
@@ -113,55 +128,45 @@ class ReadChat(Stage):
             )
         return batch
 
-    def _read_all(self, ctx: RunContext) -> Iterator[pl.DataFrame]:
-        units = self._units
-        if self._skipped:  # entries of input folders that cannot be read: counted, not lost
-            gone = _RejectBuffer()
-            for source, reason in self._skipped:
-                gone(source, None, reason, None)
-            ctx.reject(self.name, _reject_frame(gone.rows))
+    def read_file(self, path: Path, ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """One input unit's messages, paths starting at the input's own name; a unit that
+        cannot be read fails the run or, with ``on_unreadable=skip``, is a counted reject."""
         options = ReaderOptions(
             **self.params.model_dump(include=set(ReaderOptions.model_fields))
         ).spooling_in(ctx.spool_dir())
-        ctx.progress.task("read", "Reading exports", total=len(units))
-        formats: dict[str, int] = {}
-        for unit in units:
-            prefix = _location_prefix(unit, ctx.inputs)
-            rejects = _RejectBuffer(prefix)
+        prefix = _location_prefix(path, ctx.inputs)
+        rejects = _RejectBuffer(prefix)
+        try:
             try:
-                try:
-                    for batch in self._read_unit(unit, options, rejects, formats):
-                        yield batch.with_columns(
-                            pl.col("conversation").str.strip_prefix(prefix),
-                            pl.col("source_file").str.strip_prefix(prefix),
-                        )
-                except OSError as error:  # unreadable file, I/O error
-                    raise InputError(
-                        f"cannot read ({error.strerror or error})", path=unit
-                    ) from None
-            except InputError as error:
-                if self.params.on_unreadable == "fail":
-                    raise
-                rejects(str(unit), error.line, "unreadable_file", None)
-                reason = str(error)
-                if error.path:
-                    reason = reason.replace(error.path, ctx.path_label(error.path))
-                ctx.warn(f"skipped {ctx.path_label(unit)}: {reason}")
-            for source, warning in rejects.warnings:
-                ctx.warn(f"{ctx.path_label(source)}: {warning}")
-            if rejects.rows:
-                ctx.reject(self.name, _reject_frame(rejects.rows))
-            ctx.progress.advance("read")
-        ctx.report[self.name] = {"files": len(units), "formats": dict(sorted(formats.items()))}
+                for batch in self._read_unit(path, options, rejects):
+                    yield batch.with_columns(
+                        pl.col("conversation").str.strip_prefix(prefix),
+                        pl.col("source_file").str.strip_prefix(prefix),
+                    )
+            except OSError as error:  # unreadable file, I/O error
+                raise InputError(f"cannot read ({error.strerror or error})", path=path) from None
+        except InputError as error:
+            if self.params.on_unreadable == "fail":
+                raise
+            rejects(str(path), error.line, "unreadable_file", None)
+            reason = str(error)
+            if error.path:
+                reason = reason.replace(error.path, ctx.path_label(error.path))
+            ctx.warn(f"skipped {ctx.path_label(path)}: {reason}")
+        for source, warning in rejects.warnings:
+            ctx.warn(f"{ctx.path_label(source)}: {warning}")
+        if rejects.rows:
+            ctx.reject(self.name, _reject_frame(rejects.rows))
+        ctx.progress.advance("read")
 
     def _read_unit(
-        self, unit: Path, options: ReaderOptions, reject: Rejecter, formats: dict[str, int]
+        self, unit: Path, options: ReaderOptions, reject: Rejecter
     ) -> Iterator[pl.DataFrame]:
         if self.params.input_format == "auto":
             reader = detect_format(unit, options)
         else:
             reader = get_reader(self.params.input_format)
-        formats[reader.name] = formats.get(reader.name, 0) + 1
+        self._formats[reader.name] += 1
         for batch in read_unit(reader, unit, options, reject):
             if batch.height:
                 yield batch.select([pl.col(n).cast(t) for n, t in MESSAGE_SCHEMA.items()])

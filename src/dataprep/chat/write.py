@@ -5,7 +5,8 @@ names a family (``sharegpt``, ``openai``, ``trl``, ``alpaca``, ...) and the regi
 writer for SFT samples and for preference pairs (``openai`` writes pairs in OpenAI's DPO
 shape, ``trl`` in TRL's explicit-prompt conversational shape).
 
-Rows with a ``split`` column go to one file per split (see ``dataprep.io.SplitWriter``).
+Rows with a ``split`` column go to one file per split (see ``dataprep.io.SplitWriter``), or
+to shards of each split when the run asks for them (``--engine ray``; ``dataprep.shards``).
 Each file gets a ``.sources.jsonl`` sidecar tracing every line to its source file and lines.
 """
 
@@ -21,8 +22,9 @@ from pydantic import Field, field_validator
 from dataprep.context import RunContext, file_label
 from dataprep.errors import ConfigError
 from dataprep.formats import output_format_names, output_writer
-from dataprep.io import SPLITS, SplitWriter, beside, split_parts
+from dataprep.io import SPLITS, beside, split_parts
 from dataprep.registry import register
+from dataprep.shards import shard_listing, split_writer
 from dataprep.stage import Stage, StageParams
 
 __all__ = ["WriteConversations", "sidecar_path", "to_records_frame"]
@@ -106,8 +108,8 @@ class WriteConversations(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
-        self._records = SplitWriter(ctx.outputs, ctx.output)
-        sidecar = SplitWriter(ctx.outputs, ctx.output, tag=SIDECAR_TAG)
+        self._records = split_writer(ctx.outputs, ctx.output, ctx.shard_rows)
+        sidecar = split_writer(ctx.outputs, ctx.output, ctx.shard_rows, tag=SIDECAR_TAG)
         # Every split file exists, even when nothing went to it: the split stage names its
         # splits when it runs; without it there is one file.
         self._splits = list(ctx.shared.get(SPLIT_NAMES_KEY, SPLITS[:1]))
@@ -123,6 +125,8 @@ class WriteConversations(Stage):
                 self._records.write_frame(split, records)
                 if self.params.trace == "sidecar":
                     sidecar.write_frame(split, samples.select("id", "group", "source"))
+        self._records.close()
+        sidecar.close()
         yield from ()
 
     def finish(self, ctx: RunContext) -> None:
@@ -133,6 +137,8 @@ class WriteConversations(Stage):
             "samples": {split: written.get(split, 0) for split in splits},
             "format": self.params.output_format,
         }
+        if ctx.shard_rows is not None:
+            ctx.report[self.name]["shards"] = shard_listing(self._records)
         if total < self.params.min_samples_warning:
             ctx.warn(
                 f"only {total} samples were written; fine-tuning usually needs at least "

@@ -20,9 +20,10 @@ from pydantic import Field
 from dataprep import safejson
 from dataprep.errors import ConfigError, InputError
 from dataprep.formats import Conversation, NotAConversation, detect_readable, get_format
-from dataprep.io import SPLITS, SplitWriter, read_jsonl, split_parts
+from dataprep.io import SPLITS, read_jsonl, split_parts
 from dataprep.registry import register
-from dataprep.stage import Stage, StageParams
+from dataprep.shards import shard_listing, split_writer
+from dataprep.stage import FileSource, Stage, StageParams
 from dataprep.tables import SAMPLE_SCHEMA, TURN
 
 if TYPE_CHECKING:
@@ -74,13 +75,12 @@ class ReadConversationsParams(StageParams):
 
 
 @register
-class ReadConversations(Stage):
-    """Reads conversation JSONL files line by line (memory stays flat on huge files)."""
+class ReadConversations(FileSource):
+    """Reads conversation JSONL files line by line (memory stays flat on huge files), each
+    file on its own (``--engine ray`` reads them in parallel)."""
 
     name = "read_conversations"
-    consumes = "none"
     produces = "records"
-    kind = "source"
     description = "Read conversation JSONL of any readable record format (dataprep.formats) into samples, keeping each record."
     Params = ReadConversationsParams
     params: ReadConversationsParams
@@ -92,16 +92,18 @@ class ReadConversations(Stage):
             if not Path(path).is_file():
                 raise InputError("no such file", path=path)
 
-    def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
-        for path in ctx.inputs:
-            rows: list[dict[str, Any]] = []
-            for row in self._rows(Path(path), ctx):
-                rows.append(row)
-                if len(rows) >= self.params.batch_size:
-                    yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
-                    rows = []
-            if rows:
+    def files(self, ctx: RunContext) -> list[Path]:
+        return [Path(path) for path in ctx.inputs]
+
+    def read_file(self, path: Path, ctx: RunContext) -> Iterator[pl.DataFrame]:
+        rows: list[dict[str, Any]] = []
+        for row in self._rows(path, ctx):
+            rows.append(row)
+            if len(rows) >= self.params.batch_size:
                 yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
+                rows = []
+        if rows:
+            yield pl.DataFrame(rows, schema=CONVERSATION_SCHEMA)
 
     def _rows(self, path: Path, ctx: RunContext) -> Iterator[dict[str, Any]]:
         # Rejects name the file, not the path as typed (which can hold a user's home folder).
@@ -136,7 +138,7 @@ class ReadConversations(Stage):
 
 @register
 class WriteRecords(Stage):
-    """Writes records back in their input format; one file per split beside ``--out``."""
+    """Writes records back in their input format; one file (or shards) per split beside ``--out``."""
 
     name = "write_records"
     consumes = "records"
@@ -152,7 +154,7 @@ class WriteRecords(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         assert ctx.output is not None
-        writer = SplitWriter(ctx.outputs, ctx.output)
+        writer = split_writer(ctx.outputs, ctx.output, ctx.shard_rows)
         splits: tuple[str, ...] = SPLITS[:1]
         for batch in batches:
             if "split" in batch.columns and len(splits) == 1:
@@ -161,7 +163,10 @@ class WriteRecords(Stage):
             for split, rows in split_parts(batch):
                 writer.write_lines(split, map(_restored_line, rows.iter_rows(named=True)))
         writer.touch(*splits)
+        writer.close()
         ctx.report[self.name] = {"records_written": {s: writer.counts.get(s, 0) for s in splits}}
+        if ctx.shard_rows is not None:
+            ctx.report[self.name]["shards"] = shard_listing(writer)
         yield from ()
 
 

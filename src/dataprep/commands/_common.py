@@ -27,6 +27,7 @@ __all__ = [
     "pipeline_options",
     "print_summary",
     "run_pipeline",
+    "shard_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,12 +91,25 @@ def engine_options(func: F) -> F:
     )(func)
 
 
+def shard_option(func: F) -> F:
+    """``--shard-rows`` (chat and clean: the commands whose writers shard), read back with
+    ``pop_engine``."""
+    return click.option(
+        "--shard-rows",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="With --engine ray: rows per output shard (train-00000-of-00003.jsonl ...); default 100000.",
+    )(func)
+
+
 def pop_engine(options: dict[str, Any]) -> Engine | None:
     """The engine the ``engine_options`` in ``options`` ask for (None: the local one)."""
     name, address = options.pop("engine", "local"), options.pop("ray_address", None)
-    if name == "local" and not address:
+    shard_rows = options.pop("shard_rows", None)
+    if name == "local" and not address and not shard_rows:
         return None
-    return make_engine(name, ray_address=address)
+    return make_engine(name, ray_address=address, shard_rows=shard_rows)
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:

@@ -14,6 +14,7 @@ from dataprep.commands._common import (
     pop_engine,
     resolve_recipe,
     run_file_pipeline,
+    shard_option,
 )
 from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 from dataprep.formats import output_format_names
@@ -26,7 +27,7 @@ from dataprep.formats import output_format_names
     "-o",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output JSONL. With splits on, val/test files are written beside it.",
+    help="Output JSONL. With splits on, val/test files are written beside it; with --engine ray, shards of each split (train-00000-of-00003.jsonl ...) in its folder.",
 )
 @click.option(
     "--me",
@@ -121,6 +122,7 @@ from dataprep.formats import output_format_names
 )
 @safety_options
 @engine_options
+@shard_option
 @pipeline_options
 def command(
     paths: tuple[Path, ...],

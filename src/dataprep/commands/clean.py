@@ -15,20 +15,22 @@ from dataprep.commands._common import (
     resolve_recipe,
     run_file_pipeline,
     run_pipeline,
+    shard_option,
 )
 from dataprep.commands._safety import apply_safety_options, pop_safety_options, safety_options
 from dataprep.errors import ConfigError
 from dataprep.recipe import Recipe
+from dataprep.report.dataset import dataset_files
 
 
 @click.command("clean")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "-o",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output JSONL (train split). val/test files are written beside it.",
+    help="Output JSONL (train split). val/test files are written beside it; with --engine ray, shards of each split (train-00000-of-00003.jsonl ...) in its folder.",
 )
 @click.option(
     "--pii-preview",
@@ -38,16 +40,22 @@ from dataprep.recipe import Recipe
 )
 @safety_options
 @engine_options
+@shard_option
 @pipeline_options
 def command(paths: tuple[Path, ...], out: Path, pii_preview: Path | None, **options: Any) -> None:
     """Dedupe, scrub PII and split conversation JSONL (ShareGPT, OpenAI messages, DPO, alpaca).
 
     Records are written back in their own format with only the scrubbed texts changed:
     train to --out, val and test beside it (train.jsonl -> val.jsonl, test.jsonl;
-    data.jsonl -> data.val.jsonl, data.test.jsonl).
+    data.jsonl -> data.val.jsonl, data.test.jsonl). With --engine ray, each split is
+    written as shards (train-00000-of-00003.jsonl ...; docs/ray.md).
+
+    PATHS are JSONL files, folders of them (a sharded output: every dataset file in it,
+    not sidecars, reports or rejects) or quoted glob patterns ('out/train-*-of-*.jsonl').
 
     Example: dataprep clean chats.jsonl --out clean/train.jsonl --eval my_eval.jsonl
     """
+    paths = tuple(dataset_files(list(paths)))
     safety = pop_safety_options(options)
     engine = pop_engine(options)
     recipe = resolve_recipe("clean", options.pop("recipe_path"))

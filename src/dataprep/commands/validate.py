@@ -20,7 +20,7 @@ _FORMAT_CHOICES = ["auto", *PROFILES]
 
 
 @click.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "profile",
@@ -155,11 +155,15 @@ def command(
 ) -> None:
     """Check every row of JSONL FILES against what a trainer (TRL) will do with it.
 
-    Exit code 0 clean, 1 violations (errors, or warnings with --strict), 2 could not run.
+    FILES may be folders (every dataset file in them: a sharded output's shards, a run's
+    split files; not sidecars, reports or rejects) and quoted glob patterns
+    ('out/train-*-of-*.jsonl'). Exit code 0 clean, 1 violations (errors, or warnings with
+    --strict), 2 could not run.
     """
-    from dataprep.errors import ConfigError, OutputError
+    from dataprep.errors import ConfigError, InputError, OutputError
     from dataprep.guard import Labelled, check_paths, prepare_outputs
     from dataprep.io import atomic_write
+    from dataprep.report.dataset import dataset_files
     from dataprep.validate.output import render, step_summary
     from dataprep.validate.reader import validate_file
 
@@ -167,6 +171,11 @@ def command(
         raise ConfigError(
             "--max-length and --assistant-only-loss need --tokenizer",
             hint="Pass a local tokenizer folder with --tokenizer",
+        )
+    files = tuple(dataset_files(list(files)))
+    if not files:
+        raise InputError(
+            "no dataset file found", hint="Pass JSONL files or a folder that holds them"
         )
     inputs: list[Labelled] = [("an input", p) for p in files]
     inputs += [

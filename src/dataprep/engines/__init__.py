@@ -65,16 +65,19 @@ class LocalEngine:
         pass
 
 
-def make_engine(name: str, *, ray_address: str | None = None) -> Engine:
+def make_engine(
+    name: str, *, ray_address: str | None = None, shard_rows: int | None = None
+) -> Engine:
     """The engine ``--engine NAME`` asks for; ``ray`` needs the ``[ray]`` extra."""
     if name == "local":
-        if ray_address:
-            raise ConfigError(
-                "--ray-address needs --engine ray", hint="Add --engine ray or drop --ray-address"
-            )
+        for given, option in ((ray_address, "--ray-address"), (shard_rows, "--shard-rows")):
+            if given:
+                raise ConfigError(
+                    f"{option} needs --engine ray", hint=f"Add --engine ray or drop {option}"
+                )
         return LocalEngine()
     if name == "ray":
         from dataprep.engines.ray_engine import RayEngine
 
-        return RayEngine(address=ray_address)
+        return RayEngine(address=ray_address, shard_rows=shard_rows)
     raise UnknownNameError("engine", name, ENGINES)

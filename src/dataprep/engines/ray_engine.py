@@ -9,7 +9,10 @@ What runs where:
   loads once per actor, not per batch; a killed actor restarts (setup again) and its
   pending batches are retried. Its ``finish`` runs in one actor, with the counters of every
   batch added up.
-- Every other stage (sources, writers, and the stages that look across batches: roles,
+- A source that reads file by file (a ``FileSource``: ``read_chat``, ``read_conversations``)
+  reads each file in a Ray task of its own; the files' batches come back in input order
+  and the stage's ``combine`` (re-cutting, filters, its report) runs on the driver.
+- Every other stage (other sources, writers, and the stages that look across batches: roles,
   sessions, dedupe, split) runs on the driver, over the stream of batches the workers
   send back, in input order. A driver-side stage with a ``carried_keys`` (``dedupe``) has
   that per-batch part done on the workers first: the MinHash signatures, which ``dedupe``
@@ -17,7 +20,9 @@ What runs where:
   set, so a failed run leaves nothing behind.
 
 Batches travel as Arrow tables (``to_arrow``/``from_arrow``); results are taken in the
-order the batches were sent, so the output is the local engine's row for row.
+order the batches were sent, so the output is the local engine's row for row. The writers
+cut each split into shards of ``shard_rows`` rows (``train-00000-of-00003.jsonl``,
+``dataprep.shards``), whose concatenation is the local engine's file.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -38,10 +44,12 @@ from dataprep.engines.ray_worker import (
     apply_stage,
     counts_of,
     finish_stage,
+    read_source_file,
     setup_stage,
 )
 from dataprep.errors import DataprepError, StageError
-from dataprep.stage import Stage
+from dataprep.shards import DEFAULT_SHARD_ROWS, refuse_shards_as_inputs
+from dataprep.stage import FileSource, Stage
 
 require("ray", extra="ray")
 import ray  # noqa: E402  (after the check that names the extra)
@@ -91,6 +99,13 @@ def _map_batch(
     return apply_stage(stage, table, settings, shared)
 
 
+@ray.remote(max_retries=MAX_RETRIES)
+def _read_file(
+    stage: FileSource, path: Path, settings: WorkerSettings, shared: dict[str, Any]
+) -> tuple[list[pa.Table], Events]:
+    return read_source_file(stage, path, settings, shared)
+
+
 @ray.remote(max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
 class _StageActor:
     """One worker's copy of a stage that loads something: set up once, then many batches."""
@@ -115,7 +130,8 @@ class RayEngine:
     """Runs a recipe's per-batch stages on a Ray cluster (see the module docstring).
 
     ``address``: a running cluster (``ray start --head``, ``ray://...``); None starts a
-    local instance, or uses the one this process is already connected to.
+    local instance, or uses the one this process is already connected to. The writers cut
+    each split into shards of ``shard_rows`` rows (``dataprep.shards``).
     """
 
     def __init__(
@@ -125,8 +141,10 @@ class RayEngine:
         num_cpus: int | None = None,
         object_store_memory: int | None = None,
         workers: int | None = None,
+        shard_rows: int | None = None,
     ) -> None:
         self.address = address
+        self.shard_rows = shard_rows
         self.num_cpus = num_cpus
         self.object_store_memory = object_store_memory
         self.workers = workers
@@ -135,6 +153,7 @@ class RayEngine:
         self._actors: dict[str, list[Any]] = {}
         self._stages: dict[str, Any] = {}
         self._grown: dict[str, dict[str, Any]] = {}
+        self._sources: dict[str, Any] = {}
 
     def _connect(self) -> None:
         if ray.is_initialized():
@@ -171,10 +190,15 @@ class RayEngine:
         return len(self._worker_slots())
 
     def setup(self, built: list[tuple[str, Stage]], ctx: RunContext) -> None:
+        ctx.shard_rows = self.shard_rows or ctx.shard_rows or DEFAULT_SHARD_ROWS
+        if ctx.output is not None:
+            refuse_shards_as_inputs(ctx.inputs, ctx.output)
         self._connect()
         each_stage([(k, s) for k, s in built if not runs_on_workers(s)], "setup", ctx)
         self._settings = WorkerSettings.of(ctx)
         for key, stage in built:
+            if isinstance(stage, FileSource):
+                self._sources[key] = ray.put(stage)
             if not runs_on_workers(stage):
                 if hasattr(stage, "carried_keys"):
                     self._grown[_carrier(key)] = {}
@@ -209,6 +233,9 @@ class RayEngine:
     def process(
         self, key: str, stage: Stage, batches: Iterator[pl.DataFrame], ctx: RunContext
     ) -> Iterator[pl.DataFrame]:
+        if key in self._sources:
+            assert isinstance(stage, FileSource)
+            return stage.combine(self._read_files(key, stage, ctx), ctx)
         if key in self._grown:
             return self._stream(key, batches, ctx)
         if _carrier(key) in self._grown:
@@ -236,15 +263,37 @@ class RayEngine:
         while pending:
             yield from self._take(key, pending.popleft(), ctx)
 
+    def _read_files(self, key: str, stage: FileSource, ctx: RunContext) -> Iterator[pl.DataFrame]:
+        """A per-file source's files, one Ray task each, a bounded number at a time; their
+        batches in input order, what each task reported replayed here as it is taken."""
+        assert self._settings is not None
+        window = 2 * self._pool_size()
+        pending: deque[Any] = deque()
+        for path in stage.files(ctx):
+            shared = dict(ctx.shared)
+            pending.append(_read_file.remote(self._sources[key], path, self._settings, shared))
+            if len(pending) >= window:
+                yield from self._take_file(key, stage, pending.popleft(), ctx)
+        while pending:
+            yield from self._take_file(key, stage, pending.popleft(), ctx)
+
+    def _take_file(
+        self, key: str, stage: FileSource, ref: Any, ctx: RunContext
+    ) -> Iterator[pl.DataFrame]:
+        tables, events = self._get(ref, key)
+        events.raise_error()
+        events.apply(ctx)
+        add_counts(stage, events.counts)
+        for table in tables:
+            yield _frame(table)
+
     def _take(self, key: str, ref: Any, ctx: RunContext) -> Iterator[pl.DataFrame]:
         table, events = self._get(ref, key)
         events.raise_error()
         events.apply(ctx)
         add_counts(self._grown[key], events.counts)
         if table is not None:
-            frame = pl.from_arrow(table)
-            assert isinstance(frame, pl.DataFrame)
-            yield frame
+            yield _frame(table)
 
     def _get(self, refs: Any, key: str) -> Any:
         try:
@@ -282,6 +331,12 @@ class RayEngine:
         if self._started:
             ray.shutdown()
             self._started = False
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _carrier(key: str) -> str:

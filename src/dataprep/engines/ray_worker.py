@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from dataprep.errors import DataprepError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from dataprep.stage import Stage
+    from dataprep.stage import FileSource, Stage
 
 __all__ = [
     "Events",
@@ -34,6 +35,7 @@ __all__ = [
     "apply_stage",
     "counts_of",
     "finish_stage",
+    "read_source_file",
     "setup_stage",
 ]
 
@@ -80,6 +82,11 @@ class RecordingContext(RunContext):
     def reject(self, stage: str, rows: pl.DataFrame, reason: str | None = None) -> None:
         if rows.height:
             self.recorded.append((stage, rows.select(pl.exclude(r"^__.*$")), reason))
+
+    def spool_dir(self) -> Path:
+        """The system's temporary folder: a worker (maybe on another node) has no staging
+        area of the run's output set, and what a stage spools there it removes itself."""
+        return Path(tempfile.gettempdir())
 
 
 @dataclass
@@ -149,12 +156,25 @@ def apply_stage(
     except DataprepError as error:
         return None, Events(error=_caught(error))
     events = _events(ctx, shared)
-    events.counts = {
-        name: _minus(value, before.get(name)) for name, value in counts_of(stage).items()
-    }
+    events.counts = _grown_since(stage, before)
     if not out:
         return None, events
     return pl.concat(out, how="vertical_relaxed").to_arrow(), events
+
+
+def read_source_file(
+    stage: FileSource, path: Path, settings: WorkerSettings, shared: dict[str, Any]
+) -> tuple[list[pa.Table], Events]:
+    """Every batch of one file of a per-file source (Arrow), and what the stage reported."""
+    ctx = settings.context(shared)
+    before = counts_of(stage)
+    try:
+        tables = [batch.to_arrow() for batch in stage.read_file(path, ctx)]
+    except DataprepError as error:
+        return [], Events(error=_caught(error))
+    events = _events(ctx, shared)
+    events.counts = _grown_since(stage, before)
+    return tables, events
 
 
 def finish_stage(
@@ -183,6 +203,11 @@ def _is_count(value: Any) -> bool:
 def counts_of(stage: Stage) -> dict[str, Any]:
     """A copy of the stage instance's counters: numbers, Counters, dicts of them."""
     return {name: copy.deepcopy(v) for name, v in vars(stage).items() if _is_count(v)}
+
+
+def _grown_since(stage: Stage, before: dict[str, Any]) -> dict[str, Any]:
+    """How much the stage instance's counters grew since ``before`` (``counts_of``)."""
+    return {name: _minus(value, before.get(name)) for name, value in counts_of(stage).items()}
 
 
 def _minus(after: Any, before: Any) -> Any:

@@ -53,8 +53,9 @@ def size_category(rows: int) -> str:
     return "100M<n<1B"
 
 
-def metadata(data: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
-    """YAML metadata from the page data; ``files`` maps split name to a path in the folder."""
+def metadata(data: dict[str, Any], files: dict[str, str | list[str]]) -> dict[str, Any]:
+    """YAML metadata from the page data; ``files`` maps split name to a path in the folder
+    (or the paths of its shards)."""
     voice = data["kind"] == "voice"
     overview = data["overview"]
     rows = overview["clips"] if voice else overview["rows_total"]
@@ -196,13 +197,17 @@ def card_text(
     return merge_card(existing, meta, block)
 
 
-def _data_files(folder: Path, data: dict[str, Any]) -> dict[str, str]:
+def _data_files(folder: Path, data: dict[str, Any]) -> dict[str, str | list[str]]:
     if data["kind"] == "voice":
         # NeMo's manifest (train, and validation when written) loads as JSON lines.
         manifests = data["overview"]["lists"].get("nemo") or []
         files = {("validation" if "_val" in m else "train"): m for m in manifests}
         return files or {"train": "clips.jsonl"}
-    return {s["name"]: s["file"] for s in data["overview"]["splits"]}
+    # A split written as shards lists them all (a card's data_files path may be a list).
+    return {
+        s["name"]: s["files"] if len(s.get("files", [])) > 1 else s["file"]
+        for s in data["overview"]["splits"]
+    }
 
 
 def write_card(path: Path) -> Path:

@@ -6,6 +6,7 @@ outputs that are still staged (temporary files renamed only when the run commits
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,9 @@ from typing import Any
 
 from dataprep.errors import InputError
 from dataprep.io import SPLITS
+from dataprep.shards import shard_prefix_of
 
-__all__ = ["SplitFile", "TextDataset", "find_run_report", "locate_text_dataset"]
+__all__ = ["SplitFile", "TextDataset", "dataset_files", "find_run_report", "locate_text_dataset"]
 
 #: Companion files that are never dataset rows.
 _COMPANION_TAGS = (".sources.jsonl", ".report.json", ".provenance.jsonl", ".rejects.jsonl")
@@ -46,11 +48,16 @@ class TextDataset:
 
 
 def split_name(path: Path) -> str:
-    """``train.jsonl`` -> train; ``chats.val.jsonl`` -> val; ``chats.jsonl`` -> train.
+    """``train.jsonl`` -> train; ``chats.val.jsonl`` -> val; ``chats.jsonl`` -> train;
+    shards: ``val-00000-of-00002.jsonl`` and ``chats-val-00000-of-00002.jsonl`` -> val.
 
     A file without a split name is the train split, as ``--out`` names it (see
-    ``io.split_output_paths``).
+    ``io.split_output_paths`` and ``dataprep.shards``).
     """
+    prefix = shard_prefix_of(path)
+    if prefix is not None:
+        last = prefix.rsplit("-", 1)[-1]
+        return last if last in _SPLIT_NAMES else "train"
     parts = path.name.split(".")
     for part in reversed(parts[:-1]):
         if part in _SPLIT_NAMES:
@@ -59,9 +66,14 @@ def split_name(path: Path) -> str:
 
 
 def split_names(files: list[Path]) -> list[str]:
-    """Split names of ``files``; file stems when two files would get the same name."""
+    """Split names of ``files``; file stems when two files would get the same name, unless
+    they are shards of one split (``train-00000-of-00002.jsonl``, ``train-00001-of-...``)."""
     names = [split_name(path) for path in files]
-    if len(set(names)) < len(names):
+    prefixes: dict[str, set[str | None]] = {}
+    for path, name in zip(files, names, strict=True):
+        prefixes.setdefault(name, set()).add(shard_prefix_of(path))
+    shared = [name for name in set(names) if names.count(name) > 1]
+    if any(None in prefixes[name] or len(prefixes[name]) > 1 for name in shared):
         return [path.name.rsplit(".", 1)[0] for path in files]
     return names
 
@@ -73,6 +85,30 @@ def is_dataset_file(path: Path, rejects: Path | None = None) -> bool:
     if name.startswith("rejects") or (rejects is not None and path == rejects):
         return False
     return name not in ("report.json", "clips.jsonl", "manifest.jsonl")
+
+
+def dataset_files(paths: list[Path], rejects: Path | None = None) -> list[Path]:
+    """``paths`` with each folder, and each glob pattern that names no file
+    (``'out/train-*.jsonl'``, quoted), replaced by the dataset files it holds or matches,
+    sorted: a sharded output's shards, a run's split files; never sidecars, reports or
+    rejects. A pattern that matches no dataset file is an input error."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            candidates = sorted(path.iterdir())
+        elif not path.exists() and any(char in str(path) for char in "*?["):
+            candidates = sorted(Path(p) for p in glob.glob(str(path)))
+            if not any(is_dataset_file(p, rejects) for p in candidates):
+                raise InputError("no dataset file matches this pattern", path=path)
+        else:
+            found.append(path)
+            continue
+        found += [
+            p
+            for p in candidates
+            if p.is_file() and is_dataset_file(p, rejects) and not looks_like_rejects(p)
+        ]
+    return found
 
 
 def looks_like_rejects(path: Path) -> bool:
@@ -90,16 +126,7 @@ def locate_text_dataset(
     paths: list[Path], resolve: Resolver = _identity, rejects: Path | None = None
 ) -> TextDataset:
     """The split files among ``paths`` (files, or one folder holding them)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file() and is_dataset_file(p) and not looks_like_rejects(p)
-            )
-        elif is_dataset_file(path, rejects):
-            files.append(path)
+    files = [path for path in dataset_files(paths, rejects) if is_dataset_file(path, rejects)]
     if not files:
         raise InputError(
             "no dataset file found",

@@ -163,10 +163,7 @@ def text_page_data(
     pii = pii_counted or dict(stats.pii.most_common())
     overview = {
         "rows_total": sum(stats.rows.values()),
-        "splits": [
-            {"name": s.name, "file": s.path.name, "rows": stats.rows[s.name]}
-            for s in dataset.splits
-        ],
+        "splits": _split_overview(dataset, stats.rows),
         "formats": {FORMAT_LABELS.get(k, k): v for k, v in stats.formats.most_common()},
         "languages": dict(Counter(code for code in codes if code).most_common()),
         "languages_sampled": len(sampled),
@@ -189,3 +186,16 @@ def text_page_data(
         "findings": findings,
         "samples": {"total": overview["rows_total"], "rows": stats.samples()},
     }
+
+
+def _split_overview(dataset: TextDataset, rows: Counter[str]) -> list[dict[str, Any]]:
+    """One entry per split, in order: its first file, every file (a split written as shards
+    has several), its rows."""
+    entries: dict[str, dict[str, Any]] = {}
+    for split in dataset.splits:
+        entry = entries.setdefault(
+            split.name, {"name": split.name, "file": split.path.name, "files": [], "rows": 0}
+        )
+        entry["files"].append(split.path.name)
+        entry["rows"] = rows[split.name]
+    return list(entries.values())
