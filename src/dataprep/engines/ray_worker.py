@@ -11,8 +11,8 @@ once, and the driver adds the deltas up before the stage's ``finish``.
 from __future__ import annotations
 
 import copy
-from collections import Counter
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
