@@ -34,6 +34,7 @@ from dataprep.clean.lexicon import is_common, is_known_name
 from dataprep.clean.person_names import (
     ChineseNames,
     find_gazetteer_names,
+    find_latin_subject_names,
     opens_sentence,
     protected_spans,
     widen_name,
@@ -330,7 +331,7 @@ class BatchAnalyzer:
                 # also take brands and tools ("用Google查", "装Docker").
                 found.extend(
                     Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
-                    for s, e in find_gazetteer_names(text, "en")
+                    for s, e in find_gazetteer_names(text, "en") + find_latin_subject_names(text)
                 )
             else:  # also beside a model: small models miss "Tom" in French
                 found.extend(
