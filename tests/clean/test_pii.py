@@ -329,3 +329,39 @@ def test_nothing_reaches_for_the_network(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "stock attempts" in done.stdout, done.stdout + done.stderr[-3000:]
     assert int(done.stdout.split("stock attempts")[1]) > 0, done.stderr[-3000:]
+
+
+def test_findings_are_the_same_from_the_cache(analyzer: Any) -> None:
+    texts = [
+        "Call Dana at (415) 555-0123, card 4111 1111 1111 1111. Tom Hanks said hi.",
+        "Je pars avec Marie demain. Rappelle-moi au +33 1 23 45 67 89.",
+        "ok",
+    ]
+    first = analyzer.analyze(texts, languages=["en", "fr", "en"])
+    again = analyzer.analyze(texts[::-1], languages=["en", "fr", "en"][::-1])
+    assert [[(f.start, f.end, f.entity) for f in found] for found in first] == [
+        [(f.start, f.end, f.entity) for f in found] for found in again[::-1]
+    ]
+
+
+def test_phone_beside_a_validated_card_is_still_found(analyzer: Any) -> None:
+    text = "card 4111 1111 1111 1111, phone (415) 555-0123"
+    found = {(text[f.start : f.end], f.entity) for f in analyzer.analyze([text])[0]}
+    assert ("4111 1111 1111 1111", "CREDIT_CARD") in found
+    assert ("(415) 555-0123", "PHONE_NUMBER") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("The weather is nice. Tom came by.", ["Tom came by."]),  # the capital inside goes
+        ("The weather is nice.", []),  # only the opening capital, not a name
+        ("Tom is here.", ["Tom is here."]),  # a known name opening the sentence
+        ("we met Anna Schmidt today", ["we met Anna Schmidt today"]),
+    ],
+    ids=["second-sentence", "no-name", "opening-name", "inside"],
+)
+def test_ner_reads_only_sentences_that_can_hold_a_name(
+    analyzer: Any, text: str, read: list[str]
+) -> None:
+    assert [piece for _, piece in analyzer._ner_pieces(text, "en")] == read

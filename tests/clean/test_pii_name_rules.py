@@ -8,6 +8,7 @@ from dataprep.clean.lexicon import is_given_name
 from dataprep.clean.person_names import (
     ChineseNames,
     find_gazetteer_names,
+    find_latin_subject_names,
 )
 
 
@@ -88,8 +89,13 @@ def _chinese_names(finder: ChineseNames, text: str) -> list[str]:
         ("海倫正在院子裡玩。", ["海倫"]),  # traditional: read through the character map
         ("佐佐木貞子死於1955年10月25日。", ["佐佐木"]),  # a Japanese surname
         ("我昨天见到了汤姆。", ["汤姆"]),
+        # Transliterations whose first sound is not a common surname (Nancy, Betty).
+        ("他討厭南希。", ["南希"]),
+        ("貝蒂有一把甜美的聲音。", ["貝蒂"]),
+        # A middle dot joins one foreign name; 小 ("Jr.") and 先生 stay outside.
+        ("他在回家路上遇到了小萨米·戴维斯先生。", ["萨米·戴维斯"]),
     ],
-    ids=["helen-traditional", "sasaki", "tom"],
+    ids=["helen-traditional", "sasaki", "tom", "nancy", "betty", "dotted"],
 )
 def test_chinese_names_in_both_scripts(
     chinese: ChineseNames, text: str, expected: list[str]
@@ -99,8 +105,32 @@ def test_chinese_names_in_both_scripts(
 
 @pytest.mark.parametrize(
     "text",
-    ["祝贺你", "你怎麼確定你的女朋友沒有假裝高潮?", "社區是安靜的。", "谢谢你的帮助。"],
-    ids=["congratulate", "climax", "quiet-traditional", "thanks"],
+    [
+        "祝贺你",
+        "你怎麼確定你的女朋友沒有假裝高潮?",
+        "社區是安靜的。",
+        "谢谢你的帮助。",
+        # jieba's dictionary tags these person names: an idiom, places, frequent words
+        # spelled with transliteration sounds.
+        "她是個和藹可親的人。",
+        "你为什么喜欢夏威夷？",
+        "我週四去馬德里。",
+        "道德和法律不一样。",
+        "多谢你的帮忙。",
+        "我们家请了一个保姆。",
+    ],
+    ids=[
+        "congratulate",
+        "climax",
+        "quiet-traditional",
+        "thanks",
+        "kind-idiom",
+        "hawaii",
+        "madrid",
+        "morality",
+        "many-thanks",
+        "nanny",
+    ],
 )
 def test_ordinary_words_jieba_tags_as_names_are_not_names(chinese: ChineseNames, text: str) -> None:
     assert chinese.find(text) == []
@@ -109,6 +139,24 @@ def test_ordinary_words_jieba_tags_as_names_are_not_names(chinese: ChineseNames,
 def test_the_character_map_keeps_offsets(chinese: ChineseNames) -> None:
     text = "我昨天見到了瑪麗，她很好。"
     assert [text[s:e] for s, e in chinese.find(text)] == ["瑪麗"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ally喜欢和她的妹妹一起玩。", ["Ally"]),
+        ("Elen不会说英语。", ["Elen"]),
+        ("Timuçin在学波兰语。", ["Timuçin"]),
+        ("我用Google查了一下。", []),
+        ("Google说明天会下雨。", []),
+        ("GitHub上有很多代码。", []),
+    ],
+    ids=["ally", "elen", "diacritic", "google-object", "google-says", "github-on"],
+)
+def test_latin_names_open_a_chinese_sentence_before_a_persons_verb(
+    text: str, expected: list[str]
+) -> None:
+    assert [text[s:e] for s, e in find_latin_subject_names(text)] == expected
 
 
 #: Ordinary Chinese messages that name tools and brands in Latin letters, as tech chats do.

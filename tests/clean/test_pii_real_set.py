@@ -46,10 +46,24 @@ def test_fresh_lines_are_shared_with_no_other_set(lang: str) -> None:
     assert not fresh & older
 
 
+def test_second_fresh_set_is_new_and_large_enough() -> None:
+    rows = pm.fresh2()
+    assert len(rows) >= 200 and sum(len(row["entities"]) for row in rows) >= 25
+    assert all(row["source"] == "tatoeba_fresh2" and row["lang"] == "zh" for row in rows)
+    second = {MARK.sub(r"\1", line) for line in _lines("heldout3", "zh")}
+    older = {
+        MARK.sub(r"\1", line)
+        for p in ("tatoeba", "heldout", "heldout2")
+        for line in _lines(p, "zh")
+    }
+    assert not second & older
+
+
 @pytest.mark.parametrize(
     ("prefix", "lang"),
     [(p, lang) for p in ("tatoeba", "heldout") for lang in pm.LANGUAGES]
-    + [("heldout2", lang) for lang in FRESH_LANGUAGES],
+    + [("heldout2", lang) for lang in FRESH_LANGUAGES]
+    + [("heldout3", "zh")],
 )
 def test_labels_are_well_formed(prefix: str, lang: str) -> None:
     for line in _lines(prefix, lang):
@@ -89,8 +103,10 @@ def test_held_out_figures_come_from_the_held_out_files_only() -> None:
 
     analyzer = RecordingAnalyzer()
     quality = bench_pii.quality_by_set(analyzer)
-    assert list(quality) == ["tuned", "heldout", "fresh"]
-    tuned_batch, held_out_batch, fresh_batch = analyzer.batches
+    assert list(quality) == ["tuned", "heldout", "fresh", "fresh2"]
+    tuned_batch, held_out_batch, fresh_batch, fresh2_batch = analyzer.batches
+    assert fresh2_batch == [MARK.sub(r"\1", line) for line in _lines("heldout3", "zh")]
+    assert set(quality["fresh2"]["per_language"]) == {"zh"}
     assert fresh_batch == [
         MARK.sub(r"\1", line)
         for lang in pm.LANGUAGES

@@ -43,6 +43,8 @@ _CAPITALISED = re.compile(r"(?<![\w<])[A-ZÀ-ÞА-ЯЁ][^\W\d_]*")
 # replaced by its conversation's language (when the conversation has one).
 _MIN_LETTERS = 12
 _MIN_CONFIDENCE = 0.9
+# Guesses remembered: at most this many texts, of at most this many characters.
+_REMEMBERED_TEXTS, _REMEMBERED_CHARS = 200_000, 2_000
 # A short message alone in its conversation keeps its own guess above this.
 _MIN_SHORT_CONFIDENCE = 0.5
 
@@ -67,9 +69,21 @@ class LanguageIdentifier:
             )
         self._model.set_languages(self.languages)
         self.default = self.languages[0]
+        self._guesses: dict[str, tuple[str, float, int]] = {}
 
     def guess(self, text: str) -> tuple[str, float, int]:
-        """``(language, confidence, letters)`` for one message on its own."""
+        """``(language, confidence, letters)`` for one message on its own; remembered
+        for short messages (chat repeats "ok", "thanks!" and the like)."""
+        known = self._guesses.get(text)
+        if known is None:
+            known = self._guess(text)
+            if len(text) <= _REMEMBERED_CHARS:
+                if len(self._guesses) >= _REMEMBERED_TEXTS:
+                    self._guesses.clear()
+                self._guesses[text] = known
+        return known
+
+    def _guess(self, text: str) -> tuple[str, float, int]:
         text = _URLISH.sub(" ", text)
         letters = len(_LETTER.findall(text))
         if letters == 0:

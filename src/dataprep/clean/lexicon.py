@@ -27,7 +27,9 @@ from pathlib import Path
 
 __all__ = [
     "CHINESE_ORDINARY_NR",
+    "CHINESE_PLACES",
     "CHINESE_SURNAMES",
+    "CHINESE_TRANSLITERATION",
     "JAPANESE_SURNAMES",
     "chat_words",
     "common_words",
@@ -96,7 +98,8 @@ CHINESE_SURNAMES = frozenset(
 
 # Ordinary words that jieba's dictionary tags ``nr`` (person) and that start like a name (a
 # surname character first): read off by hand from its most frequent such entries (frequency
-# >= 200), so a person-name finding made of one of them is dropped.
+# >= 200), so a person-name finding made of one of them is dropped. The last lines: frequent
+# ``nr``/``nrt`` words spelled only with transliteration sounds (多谢 "thanks", 保姆 "nanny").
 _CHINESE_ORDINARY_NR_TEXT = """
     明白 武功 文明 和尚 王朝 阳光 陆军 卫星 雷达 荣誉 古老 冷笑 武林 明星 宫殿 师傅 维生素 胡同
     师兄 顾问 王爷 王公 白雪 高峰 齐声 文武 石英 金殿 师哥 高潮 齐全 黄金周 顾客 辛勤 米粉
@@ -112,8 +115,52 @@ _CHINESE_ORDINARY_NR_TEXT = """
     雷霆 张望 柳树 许诺 白痴 王妃 岳母 史前 涂抹 师爷 马鞭 王后 王权 雷阵雨 黄牛 朱笔 孙女
     马鞍 柏树 丛生 鲁莽 盛世 庄客 于今 马刀 石阶 农耕 冉冉 唐诗 张扬 汪洋 全家福 农家乐 周密
     罗汉 熊掌 吉普车 金元宝 金刚石 胡人 白玉兰 高新区 梅雨期 田野 比萨 戴眼镜 涩谷
+    多谢 保姆 伯伯 道德 登基 豪杰 富豪 默契 休克 勒索 恩爱 博爱 拜托 道谢 希奇 通达 托福 科普
+    多达 富丽 索道 切莫 科考 赫赫 朗朗
 """
 CHINESE_ORDINARY_NR = frozenset(_CHINESE_ORDINARY_NR_TEXT.split())
+
+#: Characters of the standard transliteration table for foreign names (simplified), the
+#: sounds 南希 (Nancy), 贝蒂 (Betty) and 戴维斯 (Davis) are spelled with.
+CHINESE_TRANSLITERATION = frozenset(
+    "阿埃艾爱安昂奥澳巴拜班邦包保鲍贝本比彼毕宾波伯勃博布查达戴丹道德登迪蒂丁东杜多厄恩尔法"
+    "范菲芬费弗福富盖甘冈高戈格根古哈海汉豪赫亨胡华霍基吉加贾杰捷金卡凯坎康考柯科可克肯库奎"
+    "拉莱赖兰朗劳勒雷蕾里丽利莉连林琳卢鲁路伦罗洛马玛迈麦曼梅美蒙米密敏莫默姆穆纳娜奈南内尼"
+    "妮宁纽诺努欧帕潘佩彭皮珀普奇琪契乔切琼丘萨赛桑瑟森沙莎尚舍什施史斯松苏索塔泰坦汤唐特提"
+    "汀通图托瓦万威韦维温沃乌西希夏谢辛休雅亚扬耶伊因英尤约扎詹珍朱兹佐泽"
+)
+
+# Places (simplified) spelled with the same sounds, several of which jieba's dictionary
+# tags as person names (夏威夷, 马德里): countries, regions, states and large cities.
+_CHINESE_PLACES_TEXT = """
+    夏威夷 马德里 巴黎 伦敦 柏林 罗马 米兰 威尼斯 纽约 洛杉矶 芝加哥 波士顿 休斯敦 旧金山 华盛顿
+    费城 迈阿密 拉斯维加斯 温哥华 多伦多 蒙特利尔 悉尼 墨尔本 奥克兰 莫斯科 圣彼得堡 基辅 华沙
+    布拉格 维也纳 苏黎世 日内瓦 布鲁塞尔 阿姆斯特丹 哥本哈根 斯德哥尔摩 奥斯陆 赫尔辛基 里斯本
+    巴塞罗那 雅典 伊斯坦布尔 开罗 迪拜 德里 孟买 曼谷 河内 首尔 东京 大阪 京都 新加坡 雅加达 马尼拉
+    吉隆坡 墨西哥 巴西 阿根廷 智利 秘鲁 哥伦比亚 古巴 加拿大 美国 英国 法国 德国 意大利 西班牙
+    葡萄牙 荷兰 比利时 瑞士 瑞典 挪威 丹麦 芬兰 波兰 希腊 土耳其 埃及 印度 泰国 越南 俄罗斯
+    澳大利亚 澳洲 新西兰 爱尔兰 苏格兰 英格兰 威尔士 匈牙利 罗马尼亚 奥地利 以色列 伊朗 伊拉克
+    叙利亚 约旦 黎巴嫩 沙特 肯尼亚 尼日利亚 南非 加州 加利福尼亚 德克萨斯 佛罗里达 内华达 俄亥俄
+    密歇根 亚利桑那 阿拉斯加 科罗拉多 哈佛 牛津 剑桥 波尔多 马赛 里昂 尼斯 慕尼黑 汉堡 法兰克福
+    科隆 那不勒斯 佛罗伦萨 都灵 西西里 亚洲 欧洲 非洲 美洲 乌克兰 阿拉伯 斯巴达 拉萨 阿曼 科索沃
+    哈萨克 巴格达 斯里兰卡 科威特 扎伊尔 西德 东德 索马里 贝宁 斯图加特 乌拉尔 波恩 加勒比
+    科特迪瓦 切尔西 汉诺威 布达佩斯 萨克森 帕米尔 菲尼克斯 里加 萨尔瓦多 巴勒莫 帕尔马 塔吉克
+    莱索托 尼德兰 珀斯 伯尔尼 阿尔泰 特洛伊 乌兰巴托 西雅图 贝鲁特 巴巴多斯 伯利兹 雅尔塔 多特蒙德
+    瓦努阿图 帕尔玛 多米尼加 达卡 巴拿马 牙买加 海地 多哈 德黑兰 喀布尔 伊斯兰堡 加德满都 仰光
+    金边 万象 达沃斯 戛纳 摩纳哥 卢森堡 列支敦士登 冰岛 格陵兰 蒙古 朝鲜 韩国 日本 菲律宾 马来西亚
+    印尼 印度尼西亚 文莱 老挝 柬埔寨 缅甸 尼泊尔 不丹 孟加拉 巴基斯坦 阿富汗 哈萨克斯坦 乌兹别克斯坦
+    格鲁吉亚 亚美尼亚 阿塞拜疆 白俄罗斯 立陶宛 拉脱维亚 爱沙尼亚 斯洛伐克 斯洛文尼亚 克罗地亚
+    塞尔维亚 波斯尼亚 黑山 阿尔巴尼亚 马其顿 保加利亚 摩尔多瓦 塞浦路斯 马耳他 突尼斯 摩洛哥
+    阿尔及利亚 利比亚 苏丹 埃塞俄比亚 坦桑尼亚 乌干达 卢旺达 加纳 塞内加尔 喀麦隆 刚果 安哥拉
+    赞比亚 津巴布韦 莫桑比克 马达加斯加 委内瑞拉 厄瓜多尔 玻利维亚 巴拉圭 乌拉圭 哥斯达黎加
+    尼加拉瓜 洪都拉斯 危地马拉 波多黎各 百慕大 檀香山 奥兰多 达拉斯 丹佛 西雅图 亚特兰大 底特律
+    匹兹堡 费城 巴尔的摩 新奥尔良 圣地亚哥 圣保罗 里约热内卢 布宜诺斯艾利斯 利马 波哥大 加拉加斯
+    渥太华 魁北克 卡尔加里 珀斯 布里斯班 阿德莱德 惠灵顿 曼彻斯特 利物浦 伯明翰 爱丁堡 都柏林
+    格拉斯哥 牛津郡 诺丁汉 巴斯 约克 鹿特丹 海牙 安特卫普 汉诺威 杜塞尔多夫 德累斯顿 莱比锡
+    纽伦堡 科隆 斯特拉斯堡 图卢兹 尼斯 蒙彼利埃 里尔 南特 波尔图 塞维利亚 瓦伦西亚 格拉纳达
+    利兹 威尼斯 维罗纳 比萨 热那亚 博洛尼亚 巴勒莫 卡萨布兰卡 开普敦 约翰内斯堡 内罗毕 拉各斯
+"""
+CHINESE_PLACES = frozenset(_CHINESE_PLACES_TEXT.split())
 
 #: Common Japanese surnames as Chinese text writes them (simplified), for names such as
 #: 佐佐木贞子 or 田中 that Chinese sentences translated from Japanese carry.

@@ -27,7 +27,9 @@ from typing import Any
 
 from dataprep.clean.lexicon import (
     CHINESE_ORDINARY_NR,
+    CHINESE_PLACES,
     CHINESE_SURNAMES,
+    CHINESE_TRANSLITERATION,
     JAPANESE_SURNAMES,
     chat_words,
     common_words,
@@ -39,6 +41,7 @@ from dataprep.clean.lexicon import (
 __all__ = [
     "ChineseNames",
     "find_gazetteer_names",
+    "find_latin_subject_names",
     "opens_sentence",
     "protected_spans",
     "widen_name",
@@ -226,6 +229,47 @@ _TRANSLITERATION = frozenset(
 )
 
 
+# jieba dictionary frequency above which a word made only of transliteration sounds is
+# taken as an ordinary word (南希 9, 亨利 503 is caught by its first sound; 道德, 多谢 and
+# 保姆 are in the thousands).
+_RARE_TRANSLITERATION = 200
+_DOT = re.compile(r"[·・•]")
+
+# A capitalised Latin word opening a Chinese sentence as the subject of a verb or title that
+# takes a person ("Ally喜欢…", "Elen不会说英语", "Timuçin在学波兰语", "Smith先生"). Any capitalised
+# Latin word would also take brands and tools ("用Google查", "装Docker"), which are objects
+# or sit before 上/的 instead.
+_LATIN_SUBJECT = re.compile(
+    r"(?:^|(?<=[。！？!?，,；;：:\s」』”]))([A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)?)"
+    r"(?=\s?(?:先生|小姐|太太|女士|夫人|老师|喜欢|喜歡|不会|不會|会说|會說|在学|在學|告诉|告訴"
+    r"|觉得|覺得|认为|認為|知道|想要|爱上|愛上))"
+)
+
+
+def find_latin_subject_names(text: str) -> list[tuple[int, int]]:
+    """Latin names opening a Chinese sentence before a person's verb or title."""
+    return [match.span(1) for match in _LATIN_SUBJECT.finditer(text)]
+
+
+def _merge_dotted(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A middle dot between transliteration sounds joins one foreign name (萨米·戴维斯):
+    the sounds on both sides become one span, replacing the pieces found inside it."""
+    names: list[tuple[int, int]] = []
+    for dot in _DOT.finditer(text):
+        start, end = dot.start(), dot.end()
+        while start > 0 and text[start - 1] in CHINESE_TRANSLITERATION:
+            start -= 1
+        while end < len(text) and (text[end] in CHINESE_TRANSLITERATION or _DOT.match(text, end)):
+            end += 1
+        if start == dot.start() or end == dot.end():
+            continue
+        if names and start <= names[-1][1]:
+            start = names.pop()[0]
+        names.append((start, end))
+    kept = [s for s in spans if not any(n_s <= s[0] and s[1] <= n_e for n_s, n_e in names)]
+    return sorted(kept + names)
+
+
 _TRADITIONAL_MAP = Path(__file__).parent / "data" / "traditional_to_simplified.txt"
 
 
@@ -259,7 +303,8 @@ class ChineseNames:
     def find(self, text: str) -> list[tuple[int, int]]:
         """Segment with jieba's fast cut, then tag words from its dictionary; a word the
         dictionary lacks (found by the segmenter's HMM) is tagged by posseg on its own.
-        posseg on whole messages finds the same names about 30 times slower."""
+        posseg on whole messages finds the same names about 30 times slower. A foreign
+        name written with a middle dot (萨米·戴维斯) is one name."""
         spans, position = [], 0
         text = text.translate(_to_simplified())  # one character for one: offsets hold
         words = list(self._tokenizer.cut(text, HMM=True))
@@ -267,12 +312,17 @@ class ChineseNames:
             start, position = position, position + len(word)
             if not 2 <= len(word) <= 4 or not self._HAN_ONLY.match(word):
                 continue
-            if word in common_words("zh") or word in CHINESE_ORDINARY_NR or word.endswith("人"):
+            if (
+                word in common_words("zh")
+                or word in CHINESE_ORDINARY_NR
+                or word in CHINESE_PLACES
+                or word.endswith("人")
+            ):
                 continue  # 瑞士人 "a Swiss": nationalities end in 人
             flag = self._tags.get(word)
             if flag is None and len(word) <= 3:
                 flag = self._tag_alone(word)
-                if flag not in self._FLAGS and len(word) == 3 and self._has_surname(word):
+                if flag not in self._FLAGS and len(word) == 3 and self._starts_like_name(word[:2]):
                     word = word[:2]  # 张伟|能: a name glued to the next character
                     flag = self._tags.get(word) or self._tag_alone(word)
             if flag not in self._FLAGS:
@@ -283,18 +333,33 @@ class ChineseNames:
             if flag == "nr" and not self._plausible_nr(word):
                 continue
             spans.append((start, start + len(word)))
-        return spans
+        return _merge_dotted(text, spans)
 
     def _plausible_nr(self, word: str) -> bool:
         """A word tagged ``nr`` is a name when it starts like one: a surname or a sound used
-        to spell foreign names (大吉 "good luck" is ``nr`` in jieba's dictionary)."""
-        return self._has_surname(word) or word[0] in _TRANSLITERATION
+        to spell foreign names (大吉 "good luck" is ``nr`` in jieba's dictionary), or is a
+        rare word spelled only with transliteration sounds (南希). Four characters need a
+        compound surname or a transliteration (和蔼可亲 "kind" is ``nr`` too)."""
+        if len(word) == 4:
+            return word[:2] in CHINESE_SURNAMES or self._transliterated(word)
+        return self._starts_like_name(word)
+
+    def _starts_like_name(self, word: str) -> bool:
+        return self._has_surname(word) or word[0] in _TRANSLITERATION or self._transliterated(word)
+
+    def _transliterated(self, word: str) -> bool:
+        """Every character is a transliteration sound and the word is rare: jieba tags many
+        frequent ordinary words made of such characters ``nr`` (道德, 多谢, 保姆)."""
+        return (
+            all(c in CHINESE_TRANSLITERATION for c in word)
+            and self._tokenizer.FREQ.get(word, 0) <= _RARE_TRANSLITERATION
+        )
 
     def _tag_alone(self, word: str) -> str | None:
         """posseg's HMM tag of a word the dictionary lacks, read on its own, for words
         that start like a name (a surname or a sound used to spell foreign names). Even
         on two characters its Viterbi costs milliseconds, so answers are remembered."""
-        if not (self._has_surname(word) or word[0] in _TRANSLITERATION):
+        if not self._starts_like_name(word):
             return None
         if word not in self._alone:
             pairs = list(self._tagger.cut(word))

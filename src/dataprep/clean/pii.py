@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,6 +34,7 @@ from dataprep.clean.lexicon import is_common, is_known_name
 from dataprep.clean.person_names import (
     ChineseNames,
     find_gazetteer_names,
+    find_latin_subject_names,
     opens_sentence,
     protected_spans,
     widen_name,
@@ -74,12 +76,17 @@ _JOIN_CHARS = 200_000
 _WORD = re.compile(r"\w+")
 _DIGIT_RUN = re.compile(r"\d(?:[ \t.()/\-]{0,2}\d){4,}")
 _PRONOUN_I = re.compile(r"\bI\b")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+# A sentence: up to and including its end mark, or a line.
+_SENTENCE = re.compile(r"\S[^\n]*?(?:[.!?…。！？]+(?=\s|$)|(?=\n)|$)")
 # CJK characters count as \w, so "电话1380..." has no word boundary before the digits and
 # presidio's \b patterns miss it. Pattern recognizers see CJK as NUL (same offsets).
 _CJK_CHARS = re.compile(
     r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 )
 _NER_PIPES_KEPT = ("ner",)
+# Distinct texts whose findings are remembered across batches, and the longest one kept.
+_CACHE_TEXTS, _CACHE_TEXT_CHARS = 200_000, 2_000
 
 
 @dataclass(frozen=True, order=True)
@@ -164,6 +171,7 @@ class BatchAnalyzer:
         self.ner_max_chars = ner_max_chars
         self.ner_cased_only = ner_cased_only
         self.recognizers = self._pattern_recognizers(phone_regions)
+        self._cache = _FindingsCache()
         self.languages = list(dict.fromkeys(languages))
         wants_ner = bool(self.entities & set(_NER_ENTITIES.values()))
         self.pipelines: dict[str, Any] = {}
@@ -293,36 +301,43 @@ class BatchAnalyzer:
         ]
 
     def _names_by_language(self, texts: Sequence[str], languages: Sequence[str]) -> list[Finding]:
-        """Each language's finder on its own messages."""
+        """Each language's finder on its own messages (remembered per distinct text)."""
         groups: dict[str, list[int]] = {}
         for index, language in enumerate(languages):
             groups.setdefault(language, []).append(index)
         found: list[Finding] = []
         for language, indexes in groups.items():
-            if language in self.pipelines:
-                for finding in self._ner([texts[i] for i in indexes], self.pipelines[language]):
-                    found.append(replace(finding, index=indexes[finding.index]))
-            if "PERSON" not in self.entities:
-                continue
-            elif language == "zh" and self.chinese is not None:
-                for i in indexes:
-                    found.extend(
-                        Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
-                        for s, e in self.chinese.find(texts[i])
-                    )
-                    # Latin names inside Chinese text ("Ken中午以前會在家") from the English
-                    # gazetteer only: any capitalised word between Chinese characters would
-                    # also take brands and tools ("用Google查", "装Docker").
-                    found.extend(
-                        Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
-                        for s, e in find_gazetteer_names(texts[i], "en")
-                    )
+            group = [texts[i] for i in indexes]
+            finder = functools.partial(self._names_in, language=language)
+            for finding in self._cached(language, group, finder):
+                found.append(replace(finding, index=indexes[finding.index]))
+        return found
+
+    def _names_in(self, texts: Sequence[str], language: str) -> list[Finding]:
+        """Name findings in ``texts``, all in ``language``."""
+        found: list[Finding] = []
+        if language in self.pipelines:
+            found.extend(self._ner(texts, self.pipelines[language], language))
+        if "PERSON" not in self.entities:
+            return found
+        for i, text in enumerate(texts):
+            if language == "zh" and self.chinese is not None:
+                found.extend(
+                    Finding(i, s, e, "PERSON", _NER_SCORE, "jieba")
+                    for s, e in self.chinese.find(text)
+                )
+                # Latin names inside Chinese text ("Ken中午以前會在家") from the English
+                # gazetteer only: any capitalised word between Chinese characters would
+                # also take brands and tools ("用Google查", "装Docker").
+                found.extend(
+                    Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
+                    for s, e in find_gazetteer_names(text, "en") + find_latin_subject_names(text)
+                )
             else:  # also beside a model: small models miss "Tom" in French
-                for i in indexes:
-                    found.extend(
-                        Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
-                        for s, e in find_gazetteer_names(texts[i], language)
-                    )
+                found.extend(
+                    Finding(i, s, e, "PERSON", _NER_SCORE - 0.05, "gazetteer")
+                    for s, e in find_gazetteer_names(text, language)
+                )
         return found
 
     @staticmethod
@@ -349,19 +364,65 @@ class BatchAnalyzer:
         return kept
 
     def _patterns(self, texts: Sequence[str]) -> list[Finding]:
+        """Pattern findings per text, from the cache where the text was seen before."""
+        return self._cached("patterns", texts, self._patterns_uncached)
+
+    def _cached(
+        self,
+        kind: str,
+        texts: Sequence[str],
+        compute: Callable[[list[str]], list[Finding]],
+    ) -> list[Finding]:
+        """``compute`` on the distinct texts not yet in the cache under ``kind``; the
+        findings of a text depend on nothing else, so chat's repeated messages ("ok",
+        "thanks!", a forwarded notice) are analysed once per run."""
+        found: list[Finding] = []
+        missing: dict[str, list[int]] = {}
+        for index, text in enumerate(texts):
+            hit = self._cache.get((kind, text))
+            if hit is None:
+                missing.setdefault(text, []).append(index)
+            else:
+                found.extend(Finding(index, *item) for item in hit)
+        if not missing:
+            return found
+        distinct = list(missing)
+        computed: list[list[Finding]] = [[] for _ in distinct]
+        for finding in compute(distinct):
+            computed[finding.index].append(finding)
+        for text, findings in zip(distinct, computed, strict=True):
+            self._cache.put(
+                (kind, text), tuple((f.start, f.end, f.entity, f.score, f.source) for f in findings)
+            )
+            for index in missing[text]:
+                found.extend(replace(f, index=index) for f in findings)
+        return found
+
+    def _patterns_uncached(self, texts: Sequence[str]) -> list[Finding]:
         """Run every pattern recognizer once per ~200k characters of joined messages.
 
         phonenumbers' matcher is by far the slowest recognizer (one pass per region), so
-        it only sees messages with a run of at least five digits that only spaces,
-        dots, dashes, slashes or brackets separate (no valid number in any region is
-        shorter, and every format keeps its digits together like that).
+        it runs last, on the messages with their validated findings (cards, IBANs, IDs,
+        e-mail addresses: score 1.0, which no phone match outranks) blanked out, and only
+        on those left with a run of at least five digits that only spaces, dots, dashes,
+        slashes or brackets separate (no valid number in any region is shorter, and every
+        format keeps its digits together like that). Whole international numbers are
+        validated by ``InternationalPhoneRecognizer`` and so blanked too.
         """
         found: list[Finding] = []
-        with_digits = [i for i, text in enumerate(texts) if _DIGIT_RUN.search(text)]
+        everything = list(range(len(texts)))
+        phone_recognizers = []
         for recognizer in self.recognizers:
-            gated = not isinstance(recognizer, PatternRecognizer)
-            indexes = with_digits if gated else list(range(len(texts)))
-            found.extend(self._run_joined(recognizer, texts, indexes))
+            if isinstance(recognizer, PatternRecognizer):
+                found.extend(self._run_joined(recognizer, texts, everything))
+            else:
+                phone_recognizers.append(recognizer)
+        if not phone_recognizers:
+            return found
+        masked = _blank_validated(texts, found)
+        with_digits = [i for i, text in enumerate(masked) if _DIGIT_RUN.search(text)]
+        for recognizer in phone_recognizers:
+            found.extend(self._run_joined(recognizer, masked, with_digits))
         return found
 
     def _run_joined(
@@ -426,48 +487,64 @@ class BatchAnalyzer:
             return min(1.0, max(score + _CONTEXT_BOOST, _CONTEXT_FLOOR))
         return score
 
-    def _ner_pieces(self, text: str) -> list[tuple[int, str]]:
-        """``(offset, piece)`` of ``text`` that NER must read, line by line.
+    def _ner_pieces(self, text: str, language: str) -> list[tuple[int, str]]:
+        """``(offset, piece)`` of ``text`` that NER must read, sentence by sentence.
 
-        A line without an upper-case letter cannot hold an English name and is skipped.
-        When a line's only capital is its first letter (ignoring the pronoun "I"), a name
-        can only open it, so NER reads its first four words. Merged chat turns are many
-        short lines, so this skips most of the text. Long lines are cut for spaCy.
+        A sentence without an upper-case letter cannot hold a name and is skipped. When a
+        sentence's only capital is its first letter (ignoring the pronoun "I"), a name can
+        only open it, and a model's one-word finding there is kept only when it is a known
+        name (``_plausible``): NER reads its first four words when the first word is a
+        known name, else nothing. Chat is mostly such sentences, so this skips most of the
+        text. Long sentences are cut for spaCy.
         """
         if not self.ner_cased_only:
             return _split_long(text, self.ner_max_chars)
         pieces: list[tuple[int, str]] = []
-        offset = 0
-        for line in text.split("\n"):
-            start, offset = offset, offset + len(line) + 1
-            if line == line.lower():
+        for match in _SENTENCE.finditer(text):
+            start, sentence = match.start(), match.group()
+            if sentence == sentence.lower():
                 continue
-            rest = _PRONOUN_I.sub("i", line[1:])
+            rest = _PRONOUN_I.sub("i", sentence[1:])
             if rest == rest.lower():
-                pieces.append((start, " ".join(line.split(" ", 4)[:4])))
+                first = _FIRST_WORD.search(sentence)
+                if first is not None and is_known_name(first.group(), language):
+                    pieces.append((start, " ".join(sentence.split(" ", 4)[:4])))
             else:
-                pieces.extend((start + o, p) for o, p in _split_long(line, self.ner_max_chars))
+                pieces.extend((start + o, p) for o, p in _split_long(sentence, self.ner_max_chars))
         return pieces
 
-    def _ner(self, texts: Sequence[str], nlp: Any) -> list[Finding]:
-        """spaCy NER once per distinct message text (chat repeats itself a lot)."""
+    def _ner(self, texts: Sequence[str], nlp: Any, language: str) -> list[Finding]:
+        """spaCy NER once per distinct sentence (see ``_ner_pieces``): chat repeats itself
+        a lot, and after a replacement only the sentences that changed are read again."""
         owners: dict[str, list[int]] = {}
         for index, text in enumerate(texts):
             if text:
                 owners.setdefault(text, []).append(index)
         pieces = [
-            (text, offset, piece) for text in owners for offset, piece in self._ner_pieces(text)
+            (text, offset, piece)
+            for text in owners
+            for offset, piece in self._ner_pieces(text, language)
         ]
+        kind = f"ner:{language}"
+        read: dict[str, tuple[tuple[Any, ...], ...]] = {}
+        for _, _, piece in pieces:
+            hit = self._cache.get((kind, piece))
+            if hit is not None:
+                read[piece] = hit
+        unread = list(dict.fromkeys(p for _, _, p in pieces if p not in read))
+        for piece, doc in zip(
+            unread, nlp.pipe(unread, batch_size=self.ner_batch_size), strict=True
+        ):
+            entities = [(e.start_char, e.end_char, _NER_ENTITIES.get(e.label_)) for e in doc.ents]
+            read[piece] = tuple(e for e in entities if e[2] in self.entities)
+            self._cache.put((kind, piece), read[piece])
         found: list[Finding] = []
-        docs = nlp.pipe((p[2] for p in pieces), batch_size=self.ner_batch_size)
-        for (text, offset, _), doc in zip(pieces, docs, strict=True):
-            for ent in doc.ents:
-                entity = _NER_ENTITIES.get(ent.label_)
-                if entity in self.entities:
-                    start, end = offset + ent.start_char, offset + ent.end_char
-                    found.extend(
-                        Finding(i, start, end, entity, _NER_SCORE, "spacy") for i in owners[text]
-                    )
+        for text, offset, piece in pieces:
+            for start, end, entity in read[piece]:
+                found.extend(
+                    Finding(i, offset + start, offset + end, entity, _NER_SCORE, "spacy")
+                    for i in owners[text]
+                )
         return found
 
     def _resolve(self, text: str, found: list[Finding]) -> list[Finding]:
@@ -551,6 +628,42 @@ def _outside(finding: Finding, protected: list[tuple[int, int]], text: str) -> l
             )
         )
     return out
+
+
+class _FindingsCache:
+    """Findings (without the message index) per ``(kind, text)``, bounded: emptied when
+    full, and texts too long to be repeated messages are not kept."""
+
+    def __init__(self, limit: int = _CACHE_TEXTS, longest: int = _CACHE_TEXT_CHARS) -> None:
+        self.limit = limit
+        self.longest = longest
+        self._items: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
+
+    def get(self, key: tuple[str, str]) -> tuple[tuple[Any, ...], ...] | None:
+        return self._items.get(key)
+
+    def put(self, key: tuple[str, str], findings: tuple[tuple[Any, ...], ...]) -> None:
+        if len(key[1]) > self.longest:
+            return
+        if len(self._items) >= self.limit:
+            self._items.clear()
+        self._items[key] = findings
+
+
+def _blank_validated(texts: Sequence[str], found: list[Finding]) -> list[str]:
+    """``texts`` with the spans of validated findings (score 1.0) blanked with NUL, same
+    offsets, so the phone matcher does not parse card numbers, IBANs and IDs again."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for finding in found:
+        if finding.score >= 1.0:
+            spans.setdefault(finding.index, []).append((finding.start, finding.end))
+    masked = list(texts)
+    for index, where in spans.items():
+        text = masked[index]
+        for start, end in where:
+            text = text[:start] + "\x00" * (end - start) + text[end:]
+        masked[index] = text
+    return masked
 
 
 def _chunks(texts: Sequence[str], limit: int) -> list[tuple[int, int]]:
