@@ -46,6 +46,8 @@ from dataprep.stage import Stage
 require("ray", extra="ray")
 import ray  # noqa: E402  (after the check that names the extra)
 
+from dataprep.engines.ray_dedupe import ray_index_factory  # noqa: E402  (imports ray)
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -55,6 +57,9 @@ __all__ = ["RayEngine", "RayRunError", "runs_on_workers"]
 
 #: Retries of a batch whose worker died (a task's ``max_retries``, an actor's restarts).
 MAX_RETRIES = 3
+#: The fewest partitions of the band keys in the near-duplicate search (more with more
+#: worker CPUs: two per CPU).
+MIN_PARTITIONS = 8
 
 
 class RayRunError(DataprepError):
@@ -174,6 +179,10 @@ class RayEngine:
         self._connect()
         each_stage([(k, s) for k, s in built if not runs_on_workers(s)], "setup", ctx)
         self._settings = WorkerSettings.of(ctx)
+        ctx.near_duplicate_index = ray_index_factory(
+            max(2 * self._pool_size(), MIN_PARTITIONS),
+            get=lambda refs: self._get(refs, "near-duplicate search"),
+        )
         for key, stage in built:
             if not runs_on_workers(stage):
                 if hasattr(stage, "carried_keys"):
