@@ -184,6 +184,8 @@ def candidate_pairs(keys: np.ndarray, index: np.ndarray | None = None) -> np.nda
     member to the earliest one is enough for connected components.
     """
     n = keys.shape[0]
+    if n == 0:  # a partition of the distributed search may hold no key of a band
+        return np.zeros((0, 2), dtype=np.int64)
     index = np.arange(n, dtype=np.int64) if index is None else index.astype(np.int64)
     found = []
     # Rows usually arrive in position order; then a stable sort on the key alone is enough.
