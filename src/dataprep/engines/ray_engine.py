@@ -13,8 +13,11 @@ What runs where:
   sessions, dedupe, split) runs on the driver, over the stream of batches the workers
   send back, in input order. A driver-side stage with a ``carried_keys`` (``dedupe``) has
   that per-batch part done on the workers first: the MinHash signatures, which ``dedupe``
-  and ``split`` then take as carried instead of hashing the texts on the driver. Outputs are written on the driver through the run's output
-  set, so a failed run leaves nothing behind.
+  and ``split`` then take as carried instead of hashing the texts on the driver. The
+  near-duplicate search of ``dedupe`` and ``split`` (signatures still missing, band keys,
+  candidate pairs, their checks) runs in Ray tasks too (``RunContext.near_duplicate_index``,
+  see ``ray_dedupe``). Outputs are written on the driver through the run's output set, so a
+  failed run leaves nothing behind.
 
 Batches travel as Arrow tables (``to_arrow``/``from_arrow``); results are taken in the
 order the batches were sent, so the output is the local engine's row for row.
