@@ -15,7 +15,12 @@ from dataprep.clean.minhash import exact_jaccard
 #: candidates that the checks drop), rarely enough to keep candidates few.
 WORDS = [
     "".join(random.Random(number).choice("abcdefghijklmnoprstuvw") for _ in range(3 + number % 5))
-    for number in range(300)
+    for number in range(3000)
+][:300]
+#: A larger one, for inputs of many samples (few candidates: a faster run).
+MANY_WORDS = [
+    "".join(random.Random(number).choice("abcdefghijklmnoprstuvw") for _ in range(3 + number % 5))
+    for number in range(3000)
 ]
 
 
@@ -29,20 +34,20 @@ class Planted:
     joined: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _sentence(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words))
+def _sentence(rng: random.Random, words: int, vocabulary: list[str] = WORDS) -> str:
+    return " ".join(rng.choice(vocabulary) for _ in range(words))
 
 
 def _text(record: dict) -> str:
     return "\n".join(turn["value"] for turn in record["conversations"])
 
 
-def _record(rng: random.Random, ident: str) -> dict:
+def _record(rng: random.Random, ident: str, vocabulary: list[str]) -> dict:
     return {
         "id": ident,
         "conversations": [
-            {"from": "human", "value": _sentence(rng, 50)},
-            {"from": "gpt", "value": _sentence(rng, 20)},
+            {"from": "human", "value": _sentence(rng, 50, vocabulary)},
+            {"from": "gpt", "value": _sentence(rng, 20, vocabulary)},
         ],
     }
 
@@ -65,13 +70,20 @@ def _copy(rng: random.Random, record: dict, ident: str, low: float, high: float)
 
 
 def write_planted(
-    folder: Path, *, per_file: int, pairs: int, files: int = 3, seed: int = 7
+    folder: Path,
+    *,
+    per_file: int,
+    pairs: int,
+    files: int = 3,
+    seed: int = 7,
+    vocabulary: list[str] = WORDS,
 ) -> Planted:
     """``files`` JSONL files of ``per_file`` conversations, with ``pairs`` near-duplicate
     pairs and ``pairs`` split-joined pairs planted between the first and the last file."""
     rng = random.Random(seed)
     tables = [
-        [_record(rng, f"f{number}-{row}") for row in range(per_file)] for number in range(files)
+        [_record(rng, f"f{number}-{row}", vocabulary) for row in range(per_file)]
+        for number in range(files)
     ]
     planted = Planted(files=[])
     for pair in range(2 * pairs):

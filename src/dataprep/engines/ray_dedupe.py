@@ -145,25 +145,13 @@ class RayNearDuplicateIndex(NearDuplicateSearch):
     def __init__(
         self,
         *,
-        num_perm: int,
-        bands: int,
-        rows: int,
-        ngram: int,
-        threshold: float,
-        verify: bool,
-        seed: int = 1,
         partitions: int = 4,
         get: Callable[[Any], Any] = ray.get,
+        **settings: Any,
     ) -> None:
-        super().__init__(
-            num_perm=num_perm,
-            bands=bands,
-            rows=rows,
-            ngram=ngram,
-            threshold=threshold,
-            verify=verify,
-            seed=seed,
-        )
+        """``settings``: ``NearDuplicateSearch``'s (num_perm, bands, rows, ngram, threshold,
+        verify, seed)."""
+        super().__init__(**settings)
         self.partitions = partitions
         self._get = get
         self._batches: list[Any] = []
