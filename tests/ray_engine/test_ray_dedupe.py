@@ -25,6 +25,10 @@ from tests.ray_engine.test_ray_engine import (
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_instance")]
 
+#: How much more the driver's peak private memory may rise on 50,000 samples than on 5,000
+#: (see test_the_drivers_peak_memory_stays_flat_as_the_input_grows).
+GROWTH_BOUND = 64 * 1024**2
+
 
 def texts_with_copies(count: int, seed: int = 3) -> list[str]:
     """``count`` texts, then copies of every seventh with a word or several replaced."""
