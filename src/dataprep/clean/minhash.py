@@ -360,12 +360,18 @@ class NearDuplicateSearch:
         return agreement_floor(self.threshold, self.hasher.num_perm, self.verify)
 
     def add(
-        self, texts: Sequence[str], positions: np.ndarray, known: pl.Series | None = None
+        self,
+        texts: Sequence[str],
+        positions: np.ndarray,
+        known: pl.Series | None = None,
+        *,
+        wanted: bool = True,
     ) -> np.ndarray:
         """Index the samples at global row ``positions`` (in increasing order from call to
-        call); returns their signatures. ``known`` holds signatures an earlier stage
-        computed (an Array column, null where missing): only the missing ones are hashed
-        from ``texts`` (which may hold None where the signature is known)."""
+        call); returns their signatures (an index that computes them elsewhere may return
+        none when not ``wanted``). ``known`` holds signatures an earlier stage computed (an
+        Array column, null where missing): only the missing ones are hashed from ``texts``
+        (which may hold None where the signature is known)."""
         raise NotImplementedError
 
     def clusters(
@@ -442,7 +448,12 @@ class NearDuplicateIndex(NearDuplicateSearch):
         self._spool = spool if spool is not None else Spool()
 
     def add(
-        self, texts: Sequence[str], positions: np.ndarray, known: pl.Series | None = None
+        self,
+        texts: Sequence[str],
+        positions: np.ndarray,
+        known: pl.Series | None = None,
+        *,
+        wanted: bool = True,
     ) -> np.ndarray:
         signatures = fill_signatures(self.hasher, texts, known)
         if not len(signatures):

@@ -115,6 +115,7 @@ class SplitStage(Stage):
                         live["content"].to_list(),
                         live[_ROW].to_numpy(),
                         live.get_column("signature", default=None),
+                        wanted=False,  # split hands no signature on
                     )
                 # The carried keys stop here: they are internal to dedupe and split.
                 spool.add(drop_keys(batch))

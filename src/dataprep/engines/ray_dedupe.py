@@ -160,7 +160,12 @@ class RayNearDuplicateIndex(NearDuplicateSearch):
         self._last: list[int] = []
 
     def add(
-        self, texts: Sequence[str], positions: np.ndarray, known: pl.Series | None = None
+        self,
+        texts: Sequence[str],
+        positions: np.ndarray,
+        known: pl.Series | None = None,
+        *,
+        wanted: bool = True,
     ) -> np.ndarray:
         if not len(positions):
             return np.zeros((0, self.hasher.num_perm), dtype=np.uint32)
@@ -181,6 +186,8 @@ class RayNearDuplicateIndex(NearDuplicateSearch):
         if known is not None and known.null_count() == 0:
             signatures: np.ndarray = known.to_numpy().astype(np.uint32, copy=False)
             return signatures
+        if not wanted:
+            return np.zeros((0, self.hasher.num_perm), dtype=np.uint32)
         # Some signature was computed on the worker: the caller hands it on, so fetch it
         # (one batch's worth).
         fetched: np.ndarray = self._get(_signatures_of.remote(ref))
