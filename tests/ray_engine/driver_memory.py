@@ -53,6 +53,10 @@ def _run(inputs: list[Path], folder: Path) -> dict:
 
     folder.mkdir()
     recipe = clean_recipe().with_params("read_conversations", batch_size=2000)
+    # 64 bands (of 256 values): what the driver held per sample before the search moved to
+    # the workers (8 bytes a band, twice while the keys were joined) is then easy to see.
+    for stage in ("dedupe", "split"):
+        recipe = recipe.with_params(stage, num_perm=256, bands=64, rows=4)
     ctx = RunContext(inputs=inputs, output=folder / "train.jsonl")
     return run_recipe(recipe, ctx, engine=RayEngine()).report
 

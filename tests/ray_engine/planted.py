@@ -11,17 +11,18 @@ from pathlib import Path
 
 from dataprep.clean.minhash import exact_jaccard
 
+
+def _vocabulary(size: int, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(size)]
+
+
 #: A vocabulary of 300 made-up words: unrelated samples share some shingles (a few LSH
-#: candidates that the checks drop), rarely enough to keep candidates few.
-WORDS = [
-    "".join(random.Random(number).choice("abcdefghijklmnoprstuvw") for _ in range(3 + number % 5))
-    for number in range(3000)
-][:300]
+#: candidates that the checks drop).
+WORDS = _vocabulary(300)
 #: A larger one, for inputs of many samples (few candidates: a faster run).
-MANY_WORDS = [
-    "".join(random.Random(number).choice("abcdefghijklmnoprstuvw") for _ in range(3 + number % 5))
-    for number in range(3000)
-]
+MANY_WORDS = _vocabulary(5000)
 
 
 @dataclass

@@ -71,7 +71,7 @@ def test_the_distributed_search_gives_the_local_clusters(threshold: float, verif
     labels = local.clusters(len(texts), lambda rows: {int(r): texts[r] for r in rows})
     assert np.array_equal(on_ray.clusters(len(texts)), labels)
     assert on_ray.pair_counts() == local.pair_counts()
-    assert (labels != np.arange(len(texts))).sum() >= 10  # copies were found
+    assert (labels != np.arange(len(texts))).sum() >= 8  # copies were found (20 planted)
     assert local.pair_counts()["candidate_pairs"] > local.pair_counts()["verified_pairs"]
 
 
