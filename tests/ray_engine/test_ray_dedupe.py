@@ -5,6 +5,7 @@ rejects and splits; the driver does none of that work and its memory stays flat.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -212,9 +213,12 @@ def test_the_driver_computes_no_signature_band_key_or_pair(
 def driver_growth(tmp_path: Path, samples: int) -> dict:
     folder = tmp_path / str(samples)
     folder.mkdir()
+    # Its own Ray instance: not the session's, which RAY_ADDRESS would name.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RAY_")}
     done = subprocess.run(
         [sys.executable, "-m", "tests.ray_engine.driver_memory", str(folder), str(samples)],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=900,
