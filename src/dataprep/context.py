@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -101,6 +102,10 @@ class RunContext:
     #: Rejected rows kept in memory per ``stage.reason`` for the report page (voice: to listen).
     reject_sample_limit: int = 0
     reject_sample: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Makes the near-duplicate index of dedupe and split from their ``LshParams``
+    #: (``LshParams.near_duplicate_index``); None: the in-process ``NearDuplicateIndex``.
+    #: ``--engine ray`` puts its distributed index here (``dataprep.engines.ray_dedupe``).
+    near_duplicate_index: Callable[..., Any] | None = None
     #: Rejected rows per stage, in files of their own until commit joins them in stage order
     #: (stages run on threads of their own, so one shared file would mix them by timing).
     _reject_parts: dict[str, IO[str]] = field(default_factory=dict)

@@ -147,3 +147,18 @@ class FailAtLine(Stage):
         if (lines >= self.params.line).any():
             raise InputError("this record cannot be written", path="conversations.jsonl")
         return batch
+
+
+class RewriteTexts(Stage):
+    """Appends a word to every message of a sample, as PII scrubbing changes texts between
+    dedupe and split: split must hash those samples again."""
+
+    name = "rewrite_texts"
+    consumes = "samples"
+
+    def map_batch(self, batch: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+        return batch.with_columns(
+            pl.col("messages").list.eval(
+                pl.element().struct.with_fields(pl.field("content") + " (edited)")
+            )
+        )

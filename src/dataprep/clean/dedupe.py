@@ -25,7 +25,7 @@ from dataprep.stage import Stage
 if TYPE_CHECKING:
     import numpy as np
 
-    from dataprep.clean.minhash import NearDuplicateIndex
+    from dataprep.clean.minhash import NearDuplicateSearch
     from dataprep.context import RunContext
 
 __all__ = ["DedupeParams", "DedupeStage"]
@@ -97,9 +97,7 @@ class DedupeStage(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
-        index = p.near_duplicate_index(
-            threshold=p.threshold, verify=p.verify, spool=run_spool(ctx), seed=p.seed
-        )
+        index = p.near_duplicate_index(ctx, threshold=p.threshold, verify=p.verify, seed=p.seed)
         ids: list[pl.Series] = []
         keys: list[pl.DataFrame] = []
         with run_spool(ctx) as spool, contextlib.closing(index):
@@ -107,7 +105,9 @@ class DedupeStage(Stage):
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)
                 )
-                found = sample_keys(batch, _ROW, p.signature_column(p.seed))
+                found = sample_keys(
+                    batch, _ROW, p.signature_column(p.seed), keep_content=index.needs_texts
+                )
                 batch_keys = found.select(
                     pl.col(_ROW),
                     pl.col("exact"),
@@ -136,7 +136,7 @@ class DedupeStage(Stage):
         batch: pl.DataFrame,
         found: pl.DataFrame,
         empty: pl.Series,
-        index: NearDuplicateIndex | None,
+        index: NearDuplicateSearch | None,
     ) -> pl.DataFrame:
         """Index the non-empty samples and hand their keys and signatures on to split."""
         batch = batch.with_columns(
@@ -161,7 +161,7 @@ class DedupeStage(Stage):
     def _verdicts(
         self,
         keys: pl.DataFrame,
-        index: NearDuplicateIndex | None,
+        index: NearDuplicateSearch | None,
         ids: pl.Series,
         texts_of: Callable[[np.ndarray], dict[int, str]],
         ctx: RunContext,

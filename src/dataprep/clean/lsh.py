@@ -13,8 +13,8 @@ from dataprep.deps import require
 from dataprep.stage import StageParams
 
 if TYPE_CHECKING:
-    from dataprep.clean.minhash import NearDuplicateIndex
-    from dataprep.clean.spool import Spool
+    from dataprep.clean.minhash import NearDuplicateSearch
+    from dataprep.context import RunContext
 
 __all__ = ["SIGNATURE_PREFIX", "LshParams", "start_minhash_kernel"]
 
@@ -52,10 +52,18 @@ class LshParams(StageParams):
         return f"{SIGNATURE_PREFIX}_{self.num_perm}x{self.ngram}_seed{seed}"
 
     def near_duplicate_index(
-        self, *, threshold: float, verify: bool, spool: Spool | None, seed: int = 1
-    ) -> NearDuplicateIndex:
-        """An index with these parameters (imports numpy, so call it inside a stage's run)."""
+        self, ctx: RunContext, *, threshold: float, verify: bool, seed: int = 1
+    ) -> NearDuplicateSearch:
+        """The run's index with these parameters: the engine's (``ctx.near_duplicate_index``)
+        or one in this process that spools signatures beside the output (imports numpy, so
+        call it inside a stage's run)."""
+        if ctx.near_duplicate_index is not None:
+            index: NearDuplicateSearch = ctx.near_duplicate_index(
+                self, threshold=threshold, verify=verify, seed=seed
+            )
+            return index
         from dataprep.clean.minhash import NearDuplicateIndex
+        from dataprep.clean.spool import run_spool
 
         return NearDuplicateIndex(
             num_perm=self.num_perm,
@@ -65,7 +73,7 @@ class LshParams(StageParams):
             threshold=threshold,
             verify=verify,
             seed=seed,
-            spool=spool,
+            spool=run_spool(ctx),
         )
 
 

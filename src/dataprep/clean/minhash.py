@@ -27,15 +27,19 @@ from dataprep.clean.spool import Spool
 __all__ = [
     "MinHasher",
     "NearDuplicateIndex",
+    "NearDuplicateSearch",
+    "agreeing_mask",
     "agreement_floor",
     "band_keys",
     "candidate_pairs",
     "connected_components",
     "exact_jaccard",
+    "fill_signatures",
     "lsh_probability",
     "shingle_hash",
     "signature_agreement",
     "signatures_series",
+    "similar_mask",
 ]
 
 _U32 = np.uint32
@@ -180,6 +184,8 @@ def candidate_pairs(keys: np.ndarray, index: np.ndarray | None = None) -> np.nda
     member to the earliest one is enough for connected components.
     """
     n = keys.shape[0]
+    if n == 0:  # a partition of the distributed search may hold no key of a band
+        return np.zeros((0, 2), dtype=np.int64)
     index = np.arange(n, dtype=np.int64) if index is None else index.astype(np.int64)
     found = []
     # Rows usually arrive in position order; then a stable sort on the key alone is enough.
@@ -277,15 +283,57 @@ def signature_agreement(
     return out
 
 
-class NearDuplicateIndex:
-    """Collects MinHash band keys batch by batch, then finds near-duplicate clusters.
+def fill_signatures(hasher: MinHasher, texts: Sequence[str], known: pl.Series | None) -> np.ndarray:
+    """Signatures of ``texts``, taken from ``known`` (an Array column, null where missing)
+    where an earlier stage computed them: only the missing ones are hashed (``texts`` may
+    hold None where the signature is known)."""
+    if known is None or known.null_count() == len(known):
+        return hasher.signatures(texts)
+    if known.null_count() == 0:
+        return known.to_numpy().astype(_U32, copy=False)
+    missing = known.is_null().to_numpy()
+    signatures = np.empty((len(known), hasher.num_perm), dtype=_U32)
+    signatures[~missing] = known.drop_nulls().to_numpy()
+    signatures[missing] = hasher.signatures(
+        [text for text, absent in zip(texts, missing, strict=True) if absent]
+    )
+    return signatures
 
-    Only the band keys (``bands`` x 8 bytes per text) stay in memory; signatures wait in a
-    disk spool, from which only the candidates' rows are read back. A candidate pair whose
-    signatures agree on too few values to reach the threshold is dropped there (see
-    ``agreement_floor``); with ``verify`` the rest get the exact Jaccard check, on texts the
-    caller reads back (``clusters(texts_of=...)``), so no text waits in memory.
-    """
+
+def agreeing_mask(
+    pairs: np.ndarray, rows: np.ndarray, signatures: np.ndarray, floor: float
+) -> np.ndarray:
+    """Which ``pairs`` of global rows have signatures agreeing on at least ``floor`` of their
+    values; ``signatures[i]`` belongs to row ``rows[i]`` (``rows`` sorted)."""
+    first = np.searchsorted(rows, pairs[:, 0])
+    second = np.searchsorted(rows, pairs[:, 1])
+    # A float tolerance: the agreement is a count over num_perm.
+    return signature_agreement(signatures, first, second) >= floor - 1e-9
+
+
+def similar_mask(
+    hasher: MinHasher,
+    pairs: np.ndarray,
+    rows: np.ndarray,
+    texts: Sequence[str],
+    threshold: float,
+) -> np.ndarray:
+    """Which ``pairs`` reach ``threshold`` in exact Jaccard similarity of 64-bit shingle hash
+    sets (a collision is ~1e-13 per pair of shingles); ``texts[i]`` is row ``rows[i]``'s
+    content (``rows`` sorted, holding every row of ``pairs``)."""
+    first = np.searchsorted(rows, pairs[:, 0])
+    second = np.searchsorted(rows, pairs[:, 1])
+    return hasher.pair_jaccard(texts, first, second) >= threshold
+
+
+class NearDuplicateSearch:
+    """What every near-duplicate index shares: the MinHash and LSH settings, the thresholds,
+    the pair counts and the report section. ``NearDuplicateIndex`` runs in this process;
+    ``--engine ray`` has a distributed one (``dataprep.engines.ray_dedupe``)."""
+
+    #: Whether ``add`` needs every sample's text, also where its signature is known (an
+    #: index that does the exact check where the texts are, not through ``texts_of``).
+    needs_texts = False
 
     def __init__(
         self,
@@ -297,111 +345,47 @@ class NearDuplicateIndex:
         threshold: float,
         verify: bool,
         seed: int = 1,
-        spool: Spool | None = None,
     ) -> None:
         self.hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed)
         self.bands, self.rows = bands, rows
         self.threshold = threshold
         self.verify = verify
-        self._keys: list[np.ndarray] = []
-        self._positions: list[np.ndarray] = []
-        self._spool = spool if spool is not None else Spool()
         self.candidates = 0
         self.agreeing = 0
         self.verified = 0
 
+    @property
+    def floor(self) -> float:
+        """The signature agreement a candidate pair needs (see ``agreement_floor``)."""
+        return agreement_floor(self.threshold, self.hasher.num_perm, self.verify)
+
     def add(
-        self, texts: Sequence[str], positions: np.ndarray, known: pl.Series | None = None
+        self,
+        texts: Sequence[str],
+        positions: np.ndarray,
+        known: pl.Series | None = None,
+        *,
+        wanted: bool = True,
     ) -> np.ndarray:
-        """Index the samples at global row ``positions``; returns their signatures.
-
-        ``known`` holds signatures an earlier stage computed (an Array column, null where
-        missing): only the missing ones are hashed from ``texts``, so no text is hashed
-        twice in a run (``texts`` may hold None where the signature is known).
-        """
-        signatures = self._signatures(texts, known)
-        if not len(signatures):
-            return signatures
-        self._keys.append(band_keys(signatures, self.bands, self.rows))
-        self._positions.append(positions.astype(np.int64))
-        self._spool.add(
-            pl.DataFrame(
-                {"position": positions.astype(np.int64), "signature": signatures_series(signatures)}
-            )
-        )
-        return signatures
-
-    def _signatures(self, texts: Sequence[str], known: pl.Series | None) -> np.ndarray:
-        if known is None or known.null_count() == len(known):
-            return self.hasher.signatures(texts)
-        if known.null_count() == 0:
-            return known.to_numpy().astype(_U32, copy=False)
-        missing = known.is_null().to_numpy()
-        signatures = np.empty((len(known), self.hasher.num_perm), dtype=_U32)
-        signatures[~missing] = known.drop_nulls().to_numpy()
-        signatures[missing] = self.hasher.signatures(
-            [text for text, absent in zip(texts, missing, strict=True) if absent]
-        )
-        return signatures
+        """Index the samples at global row ``positions`` (in increasing order from call to
+        call); returns their signatures (an index that computes them elsewhere may return
+        none when not ``wanted``). ``known`` holds signatures an earlier stage computed (an
+        Array column, null where missing): only the missing ones are hashed from ``texts``
+        (which may hold None where the signature is known)."""
+        raise NotImplementedError
 
     def clusters(
         self, size: int, texts_of: Callable[[np.ndarray], dict[int, str]] | None = None
     ) -> np.ndarray:
         """For each of ``size`` global rows, the earliest row of its cluster (itself if none).
 
-        ``texts_of`` maps rows to their texts for the exact check (needed with ``verify``).
+        ``texts_of`` maps rows to their texts for the exact check (an index that keeps the
+        texts itself ignores it).
         """
-        if not self._keys:
-            self.close()
-            return np.arange(size, dtype=np.int64)
-        pairs = candidate_pairs(np.concatenate(self._keys), np.concatenate(self._positions))
-        self.candidates = self.agreeing = self.verified = len(pairs)
-        if len(pairs):
-            pairs = self._agreeing(pairs)
-        if self.verify and len(pairs):
-            if texts_of is None:
-                raise ValueError("the exact Jaccard check needs texts_of")
-            pairs = self._verified(pairs, texts_of)
-        self.close()
-        return connected_components(size, pairs)
-
-    def _agreeing(self, pairs: np.ndarray) -> np.ndarray:
-        """The candidate pairs whose signatures agree enough (see ``agreement_floor``)."""
-        floor = agreement_floor(self.threshold, self.hasher.num_perm, self.verify)
-        keep = []
-        for chunk in _chunks(pairs, _SIGNATURE_PAIRS):
-            wanted = pl.Series(np.unique(chunk)).implode()
-            found = [batch.filter(pl.col("position").is_in(wanted)) for batch in self._spool]
-            table = pl.concat(found).sort("position")
-            rows, signatures = table["position"].to_numpy(), table["signature"].to_numpy()
-            first = np.searchsorted(rows, chunk[:, 0])
-            second = np.searchsorted(rows, chunk[:, 1])
-            # A float tolerance: the agreement is a count over num_perm.
-            keep.append(signature_agreement(signatures, first, second) >= floor - 1e-9)
-        pairs = pairs[np.concatenate(keep)]
-        self.agreeing = self.verified = len(pairs)
-        return pairs
-
-    def _verified(
-        self, pairs: np.ndarray, texts_of: Callable[[np.ndarray], dict[int, str]]
-    ) -> np.ndarray:
-        """The pairs whose exact Jaccard similarity of 64-bit shingle hash sets reaches the
-        threshold (a collision is ~1e-13 per pair of shingles)."""
-        keep = []
-        for chunk in _chunks(pairs, _TEXT_PAIRS):
-            rows = np.unique(chunk)
-            texts = texts_of(rows)
-            first = np.searchsorted(rows, chunk[:, 0])
-            second = np.searchsorted(rows, chunk[:, 1])
-            ordered = [texts[r] for r in rows.tolist()]
-            keep.append(self.hasher.pair_jaccard(ordered, first, second) >= self.threshold)
-        pairs = pairs[np.concatenate(keep)]
-        self.verified = len(pairs)
-        return pairs
+        raise NotImplementedError
 
     def close(self) -> None:
-        """Remove the spool (also done by ``clusters``)."""
-        self._spool.close()
+        """Let go of what the index holds (also done by ``clusters``)."""
 
     def pair_counts(self) -> dict[str, int]:
         """Pairs at each step: LSH candidates, signatures agreeing, exact check passed."""
@@ -424,7 +408,109 @@ class NearDuplicateIndex:
                 lsh_probability(self.threshold, self.bands, self.rows), 4
             ),
             "exact_jaccard_check": self.verify,
-            "signature_agreement_floor": round(
-                agreement_floor(self.threshold, self.hasher.num_perm, self.verify), 4
-            ),
+            "signature_agreement_floor": round(self.floor, 4),
         }
+
+
+class NearDuplicateIndex(NearDuplicateSearch):
+    """Collects MinHash band keys batch by batch, then finds near-duplicate clusters.
+
+    Only the band keys (``bands`` x 8 bytes per text) stay in memory; signatures wait in a
+    disk spool, from which only the candidates' rows are read back. A candidate pair whose
+    signatures agree on too few values to reach the threshold is dropped there (see
+    ``agreement_floor``); with ``verify`` the rest get the exact Jaccard check, on texts the
+    caller reads back (``clusters(texts_of=...)``), so no text waits in memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        num_perm: int,
+        bands: int,
+        rows: int,
+        ngram: int,
+        threshold: float,
+        verify: bool,
+        seed: int = 1,
+        spool: Spool | None = None,
+    ) -> None:
+        super().__init__(
+            num_perm=num_perm,
+            bands=bands,
+            rows=rows,
+            ngram=ngram,
+            threshold=threshold,
+            verify=verify,
+            seed=seed,
+        )
+        self._keys: list[np.ndarray] = []
+        self._positions: list[np.ndarray] = []
+        self._spool = spool if spool is not None else Spool()
+
+    def add(
+        self,
+        texts: Sequence[str],
+        positions: np.ndarray,
+        known: pl.Series | None = None,
+        *,
+        wanted: bool = True,
+    ) -> np.ndarray:
+        signatures = fill_signatures(self.hasher, texts, known)
+        if not len(signatures):
+            return signatures
+        self._keys.append(band_keys(signatures, self.bands, self.rows))
+        self._positions.append(positions.astype(np.int64))
+        self._spool.add(
+            pl.DataFrame(
+                {"position": positions.astype(np.int64), "signature": signatures_series(signatures)}
+            )
+        )
+        return signatures
+
+    def clusters(
+        self, size: int, texts_of: Callable[[np.ndarray], dict[int, str]] | None = None
+    ) -> np.ndarray:
+        if not self._keys:
+            self.close()
+            return np.arange(size, dtype=np.int64)
+        pairs = candidate_pairs(np.concatenate(self._keys), np.concatenate(self._positions))
+        self.candidates = self.agreeing = self.verified = len(pairs)
+        if len(pairs):
+            pairs = self._agreeing(pairs)
+        if self.verify and len(pairs):
+            if texts_of is None:
+                raise ValueError("the exact Jaccard check needs texts_of")
+            pairs = self._verified(pairs, texts_of)
+        self.close()
+        return connected_components(size, pairs)
+
+    def _agreeing(self, pairs: np.ndarray) -> np.ndarray:
+        """The candidate pairs whose signatures agree enough (see ``agreement_floor``)."""
+        keep = []
+        for chunk in _chunks(pairs, _SIGNATURE_PAIRS):
+            wanted = pl.Series(np.unique(chunk)).implode()
+            found = [batch.filter(pl.col("position").is_in(wanted)) for batch in self._spool]
+            table = pl.concat(found).sort("position")
+            rows, signatures = table["position"].to_numpy(), table["signature"].to_numpy()
+            keep.append(agreeing_mask(chunk, rows, signatures, self.floor))
+        pairs = pairs[np.concatenate(keep)]
+        self.agreeing = self.verified = len(pairs)
+        return pairs
+
+    def _verified(
+        self, pairs: np.ndarray, texts_of: Callable[[np.ndarray], dict[int, str]]
+    ) -> np.ndarray:
+        """The pairs whose exact Jaccard similarity reaches the threshold."""
+        keep = []
+        for chunk in _chunks(pairs, _TEXT_PAIRS):
+            rows = np.unique(chunk)
+            texts = texts_of(rows)
+            ordered = [texts[r] for r in rows.tolist()]
+            keep.append(similar_mask(self.hasher, chunk, rows, ordered, self.threshold))
+        pairs = pairs[np.concatenate(keep)]
+        self.verified = len(pairs)
+        return pairs
+
+    def close(self) -> None:
+        """Remove the spool (also done by ``clusters``)."""
+        self._spool.close()

@@ -32,12 +32,15 @@ def _fingerprint(columns: list[str]) -> pl.Expr:
     return pl.struct(columns).hash()
 
 
-def sample_keys(batch: pl.DataFrame, row: str, signature: str) -> pl.DataFrame:
+def sample_keys(
+    batch: pl.DataFrame, row: str, signature: str, *, keep_content: bool = False
+) -> pl.DataFrame:
     """``row``, ``fingerprint``, ``content``, ``exact`` and, when carried, ``signature``
     of every sample.
 
     A sample whose carried fingerprint matches its turns keeps the carried key and signature
-    and gets a null ``content`` (nothing left to hash); the others are computed here.
+    and gets a null ``content`` (nothing left to hash) unless ``keep_content`` (for an index
+    that checks texts where it keeps them); the others are computed here.
     """
     columns = turn_columns(batch)
     content = sample_text_expr(columns, with_roles=False)
@@ -56,7 +59,11 @@ def sample_keys(batch: pl.DataFrame, row: str, signature: str) -> pl.DataFrame:
     return batch.select(
         pl.col(row),
         fingerprint.alias("fingerprint"),
-        pl.when(known).then(pl.lit(None, dtype=pl.Utf8)).otherwise(content).alias("content"),
+        (
+            content
+            if keep_content
+            else pl.when(known).then(pl.lit(None, dtype=pl.Utf8)).otherwise(content)
+        ).alias("content"),
         pl.when(fresh).then(pl.col(EXACT)).otherwise(exact).alias("exact"),
         pl.when(known)
         .then(pl.col(signature))

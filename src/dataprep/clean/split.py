@@ -92,14 +92,16 @@ class SplitStage(Stage):
 
     def process(self, batches: Iterator[pl.DataFrame], ctx: RunContext) -> Iterator[pl.DataFrame]:
         p = self.params
-        index = p.near_duplicate_index(threshold=p.threshold, verify=True, spool=run_spool(ctx))
+        index = p.near_duplicate_index(ctx, threshold=p.threshold, verify=True)
         keys: list[pl.DataFrame] = []
         with run_spool(ctx) as spool, contextlib.closing(index):
             for batch in batches:
                 batch = batch.with_row_index(_ROW, offset=spool.rows).with_columns(
                     pl.col(_ROW).cast(pl.Int64)
                 )
-                found = sample_keys(batch, _ROW, p.signature_column())
+                found = sample_keys(
+                    batch, _ROW, p.signature_column(), keep_content=index.needs_texts
+                )
                 keys.append(
                     batch.select(pl.col(_ROW), self._group_key(batch)).with_columns(found["exact"])
                 )
@@ -113,6 +115,7 @@ class SplitStage(Stage):
                         live["content"].to_list(),
                         live[_ROW].to_numpy(),
                         live.get_column("signature", default=None),
+                        wanted=False,  # split hands no signature on
                     )
                 # The carried keys stop here: they are internal to dedupe and split.
                 spool.add(drop_keys(batch))

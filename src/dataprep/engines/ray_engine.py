@@ -16,8 +16,11 @@ What runs where:
   sessions, dedupe, split) runs on the driver, over the stream of batches the workers
   send back, in input order. A driver-side stage with a ``carried_keys`` (``dedupe``) has
   that per-batch part done on the workers first: the MinHash signatures, which ``dedupe``
-  and ``split`` then take as carried instead of hashing the texts on the driver. Outputs are written on the driver through the run's output
-  set, so a failed run leaves nothing behind.
+  and ``split`` then take as carried instead of hashing the texts on the driver. The
+  near-duplicate search of ``dedupe`` and ``split`` (signatures still missing, band keys,
+  candidate pairs, their checks) runs in Ray tasks too (``RunContext.near_duplicate_index``,
+  see ``ray_dedupe``). Outputs are written on the driver through the run's output set, so a
+  failed run leaves nothing behind.
 
 Batches travel as Arrow tables (``to_arrow``/``from_arrow``); results are taken in the
 order the batches were sent, so the output is the local engine's row for row. The writers
@@ -54,6 +57,8 @@ from dataprep.stage import FileSource, Stage
 require("ray", extra="ray")
 import ray  # noqa: E402  (after the check that names the extra)
 
+from dataprep.engines.ray_dedupe import ray_index_factory  # noqa: E402  (imports ray)
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -63,6 +68,9 @@ __all__ = ["RayEngine", "RayRunError", "runs_on_workers"]
 
 #: Retries of a batch whose worker died (a task's ``max_retries``, an actor's restarts).
 MAX_RETRIES = 3
+#: The fewest partitions of the band keys in the near-duplicate search (more with more
+#: worker CPUs: two per CPU).
+MIN_PARTITIONS = 8
 
 
 class RayRunError(DataprepError):
@@ -196,6 +204,10 @@ class RayEngine:
         self._connect()
         each_stage([(k, s) for k, s in built if not runs_on_workers(s)], "setup", ctx)
         self._settings = WorkerSettings.of(ctx)
+        ctx.near_duplicate_index = ray_index_factory(
+            max(2 * self._pool_size(), MIN_PARTITIONS),
+            get=lambda refs: self._get(refs, "near-duplicate search"),
+        )
         for key, stage in built:
             if isinstance(stage, FileSource):
                 self._sources[key] = ray.put(stage)
