@@ -22,6 +22,7 @@ from tests.ray_engine.test_ray_engine import (
     rejects,
     run_both,
     run_clean,
+    shards_joined,
 )
 
 pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_instance")]
@@ -79,9 +80,10 @@ def test_the_distributed_search_gives_the_local_clusters(threshold: float, verif
 
 
 def split_of_ids(folder: Path) -> dict[str, str]:
-    found = {}
+    """Each sample's split in a Ray run's output (its shards joined per split)."""
+    joined, found = shards_joined(folder), {}
     for name in ("train", "val", "test"):
-        for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        for line in joined[f"{name}.jsonl"].splitlines():
             found[json.loads(line)["id"]] = name
     return found
 
@@ -102,7 +104,7 @@ def test_planted_near_duplicates_in_different_files_give_the_local_output(
         "--set",
         "read_conversations.batch_size=20",
     )
-    assert outputs(on_ray) == outputs(local)
+    assert shards_joined(on_ray) == outputs(local)
     assert rejects(on_ray) == rejects(local)
     found = {
         (row["duplicate_of"], row["id"])
@@ -175,7 +177,7 @@ def test_chat_with_near_duplicates_in_two_files_gives_the_local_output(tmp_path:
         "--set",
         "read_chat.batch_rows=16",
     )
-    assert outputs(on_ray) == outputs(local)
+    assert shards_joined(on_ray) == outputs(local)
     assert rejects(on_ray) == rejects(local)
     near = [row for row in map(json.loads, rejects(on_ray)) if row["reason"] == "near_duplicate"]
     assert len(near) >= len(repeated)
@@ -204,7 +206,7 @@ def test_the_driver_computes_no_signature_band_key_or_pair(
     for name in ("signatures", "pair_jaccard"):
         monkeypatch.setattr(minhash.MinHasher, name, not_here(f"MinHasher.{name}"))
     report = run_clean(tmp_path / "ray", clean_stages(RewriteTexts()), on_ray=True)
-    assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
+    assert shards_joined(tmp_path / "ray") == outputs(tmp_path / "local")
     assert report["details"]["dedupe"]["near_duplicates"] >= 1
     for key in ("dedupe", "split"):
         assert report["details"][key] == local["details"][key], key
