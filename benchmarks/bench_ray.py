@@ -258,6 +258,22 @@ def voice_digest(folder: Path) -> dict[str, object]:
     return {"clips": len(list(folder.rglob("*.wav"))), "lists": lists}
 
 
+def _envelope(
+    args: argparse.Namespace, started: datetime, load_start: tuple[float, ...], runs: list[dict]
+) -> dict:
+    """What every workload's entry records beside its own figures: when, under what load."""
+    return {
+        "object_store_mb": args.object_store_mb,
+        "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "cores": os.cpu_count(),
+        "note": args.note,
+        "runs": runs,
+    }
+
+
 def voice_workload(args: argparse.Namespace, work: Path) -> dict:
     """``dataprep voice AUDIO --out OUT -q`` on the local engine and on Ray with 2 CPUs."""
     import soundfile
@@ -289,14 +305,7 @@ def voice_workload(args: argparse.Namespace, work: Path) -> dict:
         "workload": "voice",
         "audio_files": len(audio),
         "audio_seconds": round(seconds, 1),
-        "object_store_mb": args.object_store_mb,
-        "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "load_average_start": [round(x, 2) for x in load_start],
-        "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "cores": os.cpu_count(),
-        "note": args.note,
-        "runs": runs,
+        **_envelope(args, started, load_start, runs),
     }
 
 
@@ -326,14 +335,7 @@ def workload(args: argparse.Namespace, work: Path, key: str, count: int, pii: bo
         "workload": key,
         "conversations": count,
         "input_mb": round(source.stat().st_size / 1024**2, 1),
-        "object_store_mb": args.object_store_mb,
-        "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "load_average_start": [round(x, 2) for x in load_start],
-        "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "cores": os.cpu_count(),
-        "note": args.note,
-        "runs": runs,
+        **_envelope(args, started, load_start, runs),
     }
 
 

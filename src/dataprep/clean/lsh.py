@@ -51,6 +51,15 @@ class LshParams(StageParams):
         each sample is hashed once per run; the name holds every setting that changes them."""
         return f"{SIGNATURE_PREFIX}_{self.num_perm}x{self.ngram}_seed{seed}"
 
+    def lsh_settings(self) -> dict[str, int]:
+        """The MinHash and LSH settings every near-duplicate index takes from these params."""
+        return {
+            "num_perm": self.num_perm,
+            "bands": self.bands,
+            "rows": self.rows,
+            "ngram": self.ngram,
+        }
+
     def near_duplicate_index(
         self, ctx: RunContext, *, threshold: float, verify: bool, seed: int = 1
     ) -> NearDuplicateSearch:
@@ -66,10 +75,7 @@ class LshParams(StageParams):
         from dataprep.clean.spool import run_spool
 
         return NearDuplicateIndex(
-            num_perm=self.num_perm,
-            bands=self.bands,
-            rows=self.rows,
-            ngram=self.ngram,
+            **self.lsh_settings(),
             threshold=threshold,
             verify=verify,
             seed=seed,

@@ -275,10 +275,7 @@ def ray_index_factory(
         params: LshParams, *, threshold: float, verify: bool, seed: int = 1
     ) -> RayNearDuplicateIndex:
         return RayNearDuplicateIndex(
-            num_perm=params.num_perm,
-            bands=params.bands,
-            rows=params.rows,
-            ngram=params.ngram,
+            **params.lsh_settings(),
             threshold=threshold,
             verify=verify,
             seed=seed,
